@@ -1,0 +1,213 @@
+"""Corpus subcommands: add, stats, label, labels, export, import."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from app.corpus import Corpus, ImportValidationError, default_reviewer
+from checkers.errors import CheckerError, InputError
+from checkers.model import EDITIONS, VERDICTS
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+
+def _common() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--corpus", type=Path, metavar="PATH",
+                        help="corpus file (default: corpus.sqlite3 in the user data dir, "
+                             "or in $PTRIAGE_DATA_DIR)")
+    return parent
+
+
+def _filters(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("filters (repeat an option to allow several values)")
+    group.add_argument("--label", action="append", metavar="NAME", help="cases with this label")
+    group.add_argument("--verdict", action="append", choices=VERDICTS,
+                       help="cases with this verdict")
+    group.add_argument("--pattern", action="append", metavar="ID",
+                       help="cases where this workaround pattern or epoch marker was found")
+    group.add_argument("--reviewer", action="append", metavar="NAME",
+                       help="cases last reviewed by NAME")
+    group.add_argument("--text", metavar="TEXT", help="substring of the source or note")
+    group.add_argument("--since", metavar="WHEN",
+                       help="cases updated at or after WHEN (2026-11-24 or 2026-11-24T10:00:00Z)")
+
+
+def _filter_args(args: argparse.Namespace) -> dict[str, Any]:
+    return {"label": args.label, "verdict": args.verdict, "pattern": args.pattern,
+            "reviewer": args.reviewer, "text": args.text, "since": args.since}
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    common = _common()
+
+    add = sub.add_parser("add", parents=[common], help="check Rust files and store them",
+                         description="Check each file with the engine and store the result in the "
+                                     "corpus (a file already there is updated, not duplicated).")
+    add.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    add.add_argument("--edition", choices=EDITIONS, default="2021")
+    add.set_defaults(func=cmd_add)
+
+    stats = sub.add_parser("stats", parents=[common], help="counts by verdict, label, pattern, "
+                                                           "reviewer")
+    stats.add_argument("--json", action="store_true", help="print JSON")
+    stats.set_defaults(func=cmd_stats)
+
+    label = sub.add_parser("label", parents=[common], help="label a case",
+                           description="Add (or with --remove, take off) labels on a case; "
+                                       "ID may be a unique prefix of at least 4 hex digits.")
+    label.add_argument("id", metavar="ID")
+    label.add_argument("labels", nargs="*", metavar="LABEL")
+    label.add_argument("--remove", action="store_true", help="remove the labels instead")
+    label.add_argument("--note", metavar="TEXT", help="replace the case's note")
+    label.add_argument("--reviewer", metavar="NAME",
+                       help="who is labelling (default: $PTRIAGE_REVIEWER or your user name)")
+    label.set_defaults(func=cmd_label)
+
+    labels = sub.add_parser("labels", parents=[common], help="list or edit the label set",
+                            description="Without options, list the labels. Renaming and retiring "
+                                        "keep every case's labels and history.")
+    action = labels.add_mutually_exclusive_group()
+    action.add_argument("--add", metavar="NAME", help="add a label (or restore a retired one)")
+    action.add_argument("--rename", nargs=2, metavar=("OLD", "NEW"))
+    action.add_argument("--retire", metavar="NAME", help="hide a label; cases keep it")
+    labels.add_argument("--key", type=int, choices=range(10), metavar="DIGIT",
+                        help="with --add: shortcut key 0-9")
+    labels.add_argument("--colour", metavar="#RRGGBB", help="with --add: colour")
+    labels.add_argument("--all", action="store_true", help="list retired labels too")
+    labels.add_argument("--json", action="store_true", help="print JSON")
+    labels.set_defaults(func=cmd_labels)
+
+    export = sub.add_parser("export", parents=[common], help="write cases as JSONL",
+                            description="Write matching cases as JSONL, one record a line, "
+                                        "ordered by id (see docs/record.md).")
+    export.add_argument("--out", metavar="FILE.jsonl", default="-",
+                        help="output file (default: standard output)")
+    _filters(export)
+    export.set_defaults(func=cmd_export)
+
+    imp = sub.add_parser("import", parents=[common], help="merge a JSONL file into the corpus",
+                         description="Validate every line, then merge all of it in one "
+                                     "transaction; any bad line imports nothing (exit 2).")
+    imp.add_argument("file", type=Path, metavar="FILE.jsonl")
+    imp.add_argument("--reviewer", metavar="NAME",
+                     help="recorded when the import re-adds a removed label")
+    imp.set_defaults(func=cmd_import)
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    try:
+        from checkers.engine import check_source
+        from checkers.snippet import read_source_file
+    except ImportError as exc:
+        raise CheckerError(f"the checking engine is not available ({exc}); "
+                           "reinstall polonius-triage") from exc
+    failed = 0
+    with Corpus(args.corpus) as corpus:
+        for path in args.paths:
+            try:
+                source = read_source_file(path)
+            except InputError as exc:
+                print(f"ptriage: {path}: {exc}", file=sys.stderr)
+                failed += 1
+                continue
+            triage = check_source(source, edition=args.edition, origin={"path": str(path)})
+            record = triage.to_record()
+            known = corpus.get(record["id"]) is not None
+            cid = corpus.upsert_record(record)
+            print(f"{'updated' if known else 'added'} {cid[:12]} {record['verdict']} {path}")
+    return EXIT_USAGE if failed else EXIT_OK
+
+
+def _print_counts(title: str, counts: dict[str, int]) -> None:
+    print(f"{title}:")
+    if not counts:
+        print("  (none)")
+    for name, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        print(f"  {n:>8}  {name or '(not reviewed)'}")
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    with Corpus(args.corpus) as corpus:
+        stats = corpus.stats()
+        where = corpus.path
+    if args.json:
+        print(json.dumps(stats, sort_keys=True, indent=2))
+        return EXIT_OK
+    print(f"{stats['cases']} cases in {where}")
+    for title in ("verdicts", "labels", "patterns", "reviewers"):
+        _print_counts(title, stats[title])
+    return EXIT_OK
+
+
+def cmd_label(args: argparse.Namespace) -> int:
+    if not args.labels and args.note is None:
+        print("ptriage label: give at least one LABEL or --note TEXT", file=sys.stderr)
+        return EXIT_USAGE
+    reviewer = args.reviewer or default_reviewer()
+    with Corpus(args.corpus) as corpus:
+        cid = corpus.resolve_id(args.id)
+        if args.labels:
+            if args.remove:
+                corpus.remove_labels(cid, args.labels, reviewer=reviewer)
+            else:
+                corpus.add_labels(cid, args.labels, reviewer=reviewer)
+        if args.note is not None:
+            corpus.set_note(cid, args.note, reviewer=reviewer)
+        record = corpus.get(cid)
+    assert record is not None
+    print(f"{cid[:12]} {record['verdict']}: {', '.join(record['labels']) or '(no labels)'}")
+    return EXIT_OK
+
+
+def cmd_labels(args: argparse.Namespace) -> int:
+    if (args.key is not None or args.colour) and not args.add:
+        print("ptriage labels: --key and --colour go with --add", file=sys.stderr)
+        return EXIT_USAGE
+    with Corpus(args.corpus) as corpus:
+        if args.add:
+            corpus.add_label(args.add, key=args.key, colour=args.colour)
+        elif args.rename:
+            corpus.rename_label(*args.rename)
+        elif args.retire:
+            corpus.retire_label(args.retire)
+        labels = corpus.labels(include_retired=args.all)
+    if args.json:
+        print(json.dumps([{"name": lab.name, "key": lab.key, "colour": lab.colour,
+                           "retired": lab.retired} for lab in labels], indent=2))
+        return EXIT_OK
+    for lab in labels:
+        key = str(lab.key) if lab.key is not None else "-"
+        print(f"{key}  {lab.colour}  {lab.name}{'  (retired)' if lab.retired else ''}")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    with Corpus(args.corpus) as corpus:
+        if args.out == "-":
+            count = corpus.export_jsonl(sys.stdout, **_filter_args(args))
+            sys.stdout.flush()
+        else:
+            count = corpus.export_jsonl(Path(args.out), **_filter_args(args))
+    print(f"exported {count} cases", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    with Corpus(args.corpus) as corpus:
+        try:
+            report = corpus.import_jsonl(args.file, reviewer=args.reviewer)
+        except ImportValidationError as exc:
+            for problem in exc.problems:
+                print(problem, file=sys.stderr)
+            print(f"ptriage: nothing imported from {args.file}; fix the lines above",
+                  file=sys.stderr)
+            return EXIT_USAGE
+    print(f"imported {args.file}: {report.added} added, {report.merged} merged, "
+          f"{report.unchanged} unchanged")
+    return EXIT_OK
