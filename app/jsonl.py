@@ -293,7 +293,8 @@ def parse_line(raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
     try:
         record = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        if exc.pos >= len(text.rstrip()):
+        body = text.rstrip()
+        if exc.pos >= len(body) or exc.msg.startswith("Unterminated") or not body.endswith("}"):
             return None, f"truncated line: the JSON ends early ({exc.msg} at column {exc.colno})"
         return None, f"invalid JSON: {exc.msg} at column {exc.colno}"
     except ValueError as exc:
