@@ -17,13 +17,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-import platformdirs
-
 from app import jsonl
 from checkers.errors import CheckerError
 from checkers.model import case_id as compute_case_id
+from checkers.paths import data_dir
 
-APP_NAME = "polonius-triage"
 CORPUS_FILENAME = "corpus.sqlite3"
 #: ``PRAGMA application_id`` of a ptriage corpus ("PTRG"), so we never adopt a foreign database.
 APPLICATION_ID = 0x50545247
@@ -153,10 +151,8 @@ def parse_since(value: str) -> str:
 
 
 def default_corpus_path() -> Path:
-    """``$PTRIAGE_DATA_DIR/corpus.sqlite3``, else the platform's user data dir."""
-    override = os.environ.get("PTRIAGE_DATA_DIR")
-    base = Path(override) if override else platformdirs.user_data_path(APP_NAME, appauthor=False)
-    return base / CORPUS_FILENAME
+    """``corpus.sqlite3`` in the user data dir (``$PTRIAGE_DATA_DIR`` overrides the dir)."""
+    return data_dir() / CORPUS_FILENAME
 
 
 def default_reviewer() -> str:
