@@ -1,0 +1,171 @@
+"""The engine's entry point: one case → every toolchain role in parallel → a Triage."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from checkers.errors import InputError, ToolchainError
+from checkers.model import ROLES, CheckResult, Finding, Triage, case_id
+from checkers.rustc import run_rustc, to_check_result
+from checkers.snippet import Snippet, function_spans, host_file_access, prepare
+from checkers.toolchains import REQUIRED_ROLES, RoleInfo, Toolchains, load_toolchains
+from checkers.verdict import drift_of, function_verdicts, triage_verdict
+
+Progress = Callable[[float, str], None]
+
+_POOL_LOCK = threading.Lock()
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="ptriage-rustc")
+        return _POOL
+
+
+def refused_result(info: RoleInfo, reason: str) -> CheckResult:
+    return CheckResult(role=info.role, status="refused", accepted=None, rustc=info.version,
+                       flags=info.flags, error=reason, bootstrap=info.bootstrap)
+
+
+def run_role(info: RoleInfo, snippet: Snippet, toolchains: Toolchains,
+             cancel: threading.Event | None = None) -> CheckResult:
+    """One role on one prepared snippet (also the unit of work for batch executors)."""
+    raw = run_rustc(info, snippet.source, edition=snippet.edition, limits=toolchains.limits,
+                    cancel=cancel)
+    return to_check_result(info, raw, map_line=snippet.map_line)
+
+
+def check_roles(
+    snippet: Snippet,
+    *,
+    toolchains: Toolchains,
+    roles: tuple[str, ...] = ROLES,
+    cancel: threading.Event | None = None,
+    progress: Progress | None = None,
+) -> dict[str, CheckResult]:
+    """Run the given roles concurrently; a role that fails leaves the others' results intact."""
+    infos = [toolchains.roles[r] for r in roles if r in toolchains.roles]
+    refusal = None if toolchains.limits.allow_include else host_file_access(snippet.user_source)
+    if refusal is not None:
+        return {info.role: refused_result(info, refusal) for info in infos}
+    futures = {info.role: _pool().submit(run_role, info, snippet, toolchains, cancel)
+               for info in infos}
+    results: dict[str, CheckResult] = {}
+    for done, (role, future) in enumerate(futures.items(), 1):
+        results[role] = future.result()
+        if progress is not None:
+            progress(done / len(futures), role)
+    return {r: results[r] for r in roles if r in results}
+
+
+def build_triage(
+    snippet: Snippet,
+    checks: dict[str, CheckResult],
+    *,
+    toolchains: Toolchains,
+    origin: dict[str, Any] | None = None,
+    patterns: tuple[Finding, ...] = (),
+    epochs: tuple[Finding, ...] = (),
+) -> Triage:
+    """Combine role results into the verdict, the diff and per-function verdicts."""
+    decision, diff = triage_verdict(checks)
+    functions = function_verdicts(checks, function_spans(snippet.user_source))
+    notes = list(toolchains.notes)
+    refused = next((c.error for c in checks.values() if c.status == "refused"), "")
+    reason = refused or decision.reason
+    if drift_of(checks):
+        notes.append("stable and the nightly control disagree: part of the difference comes from "
+                     "the compiler version, not from Polonius")
+    return Triage(
+        id=case_id(snippet.user_source, snippet.edition),
+        source=snippet.user_source,
+        edition=snippet.edition,
+        checks=checks,
+        verdict=decision.verdict,
+        corroborated=decision.corroborated,
+        drift=drift_of(checks),
+        reason=reason,
+        diff=tuple(diff),
+        functions=tuple(functions),
+        patterns=patterns,
+        epochs=epochs,
+        origin=origin,
+        notes=tuple(notes),
+    )
+
+
+def _detect(source: str, edition: str) -> tuple[tuple[Finding, ...], tuple[Finding, ...]]:
+    from checkers import patterns as pattern_mod
+
+    found = pattern_mod.detect(source, edition=edition)
+    return tuple(found.patterns), tuple(found.epochs)
+
+
+def check_source(
+    source: str,
+    *,
+    edition: str = "2021",
+    toolchains: Toolchains | None = None,
+    origin: dict[str, Any] | None = None,
+    patterns: bool = True,
+    confirm: bool = False,
+    cancel: threading.Event | None = None,
+    progress: Progress | None = None,
+) -> Triage:
+    """Check one case under every role and say what Polonius changes.
+
+    Raises InputError for input that cannot be checked, ToolchainError when the baseline or the
+    candidate cannot run at all. Role failures at run time (ICE, timeout, limits) become
+    ``toolchain-error`` results, never exceptions.
+    """
+    tc = toolchains if toolchains is not None else load_toolchains()
+    limit = tc.limits.max_input_kb * 1024
+    encoded_len = len(source.encode("utf-8", "surrogatepass"))
+    if encoded_len > limit:
+        raise InputError(f"input is {encoded_len:,} bytes, over the {limit:,}-byte limit "
+                         "(raise limits.max_input_kb in toolchains.toml)")
+    if "\x00" in source:
+        raise InputError("input contains NUL bytes: not Rust source")
+    missing = [r for r in REQUIRED_ROLES if not tc.roles[r].available]
+    if missing:
+        info = tc.roles[missing[0]]
+        raise ToolchainError(
+            f"toolchain role {info.role!r} cannot run: {info.problem}"
+            + (f"; fix: {info.fix}" if info.fix else "")
+            + " (see `ptriage toolchains`)"
+        )
+    snippet = prepare(source, edition=edition)
+    checks = check_roles(snippet, toolchains=tc, cancel=cancel, progress=progress)
+    found_patterns: tuple[Finding, ...] = ()
+    found_epochs: tuple[Finding, ...] = ()
+    if patterns:
+        found_patterns, found_epochs = _detect(snippet.user_source, snippet.edition)
+        if confirm and found_patterns:
+            from checkers import patterns as pattern_mod
+
+            def check_rewrite(rewritten: str) -> Triage:
+                return check_source(rewritten, edition=snippet.edition, toolchains=tc,
+                                    patterns=False, cancel=cancel)
+
+            found_patterns = tuple(pattern_mod.confirm(snippet.user_source, found_patterns,
+                                                       check=check_rewrite))
+    return build_triage(snippet, checks, toolchains=tc, origin=origin, patterns=found_patterns,
+                        epochs=found_epochs)
+
+
+def check_file(path: str | Path, *, edition: str = "2021", toolchains: Toolchains | None = None,
+               **options: Any) -> Triage:
+    """Read a file (or ``-``) and check it; origin records the path."""
+    from checkers.snippet import read_source_file
+
+    tc = toolchains if toolchains is not None else load_toolchains()
+    source = read_source_file(path, max_bytes=tc.limits.max_input_kb * 1024)
+    origin = {"path": str(path), "line": 1}
+    return check_source(source, edition=edition, toolchains=tc, origin=origin, **options)

@@ -1,0 +1,319 @@
+"""Running one rustc safely: argv, scratch dir, scrubbed env, limits, and parsing its JSON diagnostics."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from checkers.diagnostics import is_borrowck
+from checkers.errors import CancelledError
+from checkers.model import CheckResult, Diagnostic
+from checkers.toolchains import Limits, RoleInfo
+
+SNIPPET_FILE = "snippet.rs"
+
+
+@dataclass(frozen=True, slots=True)
+class RawRun:
+    """What one rustc process did, before diagnostics are mapped to user coordinates."""
+
+    status: str  # ok | ice | timeout | memory-limit | cpu-limit | output-limit | crashed | missing
+    returncode: int | None
+    messages: tuple[dict[str, Any], ...]
+    stderr_text: str
+    elapsed_ms: int
+    error: str = ""
+
+
+def _limit_preexec(limits: Limits) -> Callable[[], None] | None:
+    if sys.platform == "win32":
+        return None
+    import resource
+
+    memory = limits.memory_mb * 1024 * 1024
+    cpu = limits.cpu_seconds
+    output = limits.output_kb * 1024
+
+    def apply() -> None:
+        # Runs in the child between fork and exec: only async-signal-safe-ish C calls here.
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 2))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (output, output))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    return apply
+
+
+def scrubbed_env(info: RoleInfo, scratch: Path) -> dict[str, str]:
+    """Only what rustc needs: no user variables leak into `env!` or into the compiler."""
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(scratch),
+        "TMPDIR": str(scratch),
+        "LANG": "C.UTF-8",
+        "RUST_BACKTRACE": "0",
+        "RUSTC_ICE": str(scratch),
+        "CARGO_TERM_COLOR": "never",
+    }
+    env.update(dict(info.env))
+    return env
+
+
+def rustc_argv(info: RoleInfo, *, edition: str, source_file: Path, out_dir: Path,
+               crate_name: str = "snippet") -> list[str]:
+    assert info.binary is not None
+    return [
+        info.binary,
+        "--edition", edition,
+        "--crate-type", "lib",
+        "--crate-name", crate_name,
+        "--emit=metadata",
+        "--error-format=json",
+        "-A", "warnings",
+        "--out-dir", str(out_dir),
+        *info.flags,
+        str(source_file),
+    ]
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        # The group is already gone (the leader exited and its children with it).
+        return
+
+
+def _parse_messages(text: str) -> tuple[list[dict[str, Any]], str]:
+    messages: list[dict[str, Any]] = []
+    other: list[str] = []
+    for line in text.splitlines():
+        if line.startswith("{"):
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                other.append(line)
+                continue
+            if isinstance(obj, dict) and obj.get("$message_type", "diagnostic") == "diagnostic":
+                messages.append(obj)
+        elif line.strip():
+            other.append(line)
+    return messages, "\n".join(other)
+
+
+def run_rustc(
+    info: RoleInfo,
+    source: str,
+    *,
+    edition: str,
+    limits: Limits,
+    cancel: threading.Event | None = None,
+    scratch_root: Path | None = None,
+) -> RawRun:
+    """Run one rustc on ``source`` in a fresh scratch directory, killed on timeout or cancel."""
+    if not info.available or info.binary is None:
+        return RawRun("missing", None, (), "", 0, error=info.problem or "toolchain not available")
+    scratch = Path(tempfile.mkdtemp(prefix="ptriage-", dir=scratch_root))
+    try:
+        src = scratch / SNIPPET_FILE
+        src.write_text(source, encoding="utf-8")
+        out_dir = scratch / "out"
+        out_dir.mkdir()
+        stderr_path = scratch / "stderr.txt"
+        argv = rustc_argv(info, edition=edition, source_file=src, out_dir=out_dir)
+        started = time.perf_counter()
+        with open(stderr_path, "wb") as stderr_file:
+            try:
+                proc = subprocess.Popen(
+                    argv,
+                    stdin=subprocess.DEVNULL,
+                    stdout=stderr_file,
+                    stderr=stderr_file,
+                    cwd=scratch,
+                    env=scrubbed_env(info, scratch),
+                    start_new_session=True,
+                    preexec_fn=_limit_preexec(limits),  # noqa: PLW1509 - limits must apply pre-exec
+                )
+            except OSError as exc:
+                return RawRun("missing", None, (), "", 0, error=f"cannot start {info.binary}: {exc}")
+            timed_out = False
+            cancelled = False
+            deadline = started + limits.timeout
+            try:
+                while True:
+                    remaining = deadline - time.perf_counter()
+                    if remaining <= 0:
+                        timed_out = True
+                        break
+                    try:
+                        proc.wait(timeout=min(remaining, 0.05 if cancel is not None else remaining))
+                        break
+                    except subprocess.TimeoutExpired:
+                        if cancel is not None and cancel.is_set():
+                            cancelled = True
+                            break
+            finally:
+                # Always reap the whole group: rustc may have spawned helpers.
+                if proc.poll() is None or timed_out or cancelled:
+                    _kill_group(proc)
+                proc.wait()
+        elapsed = int((time.perf_counter() - started) * 1000)
+        if cancelled:
+            raise CancelledError("check cancelled")
+        raw = stderr_path.read_bytes()
+        text = raw.decode("utf-8", errors="replace")
+        messages, other = _parse_messages(text)
+        rc = proc.returncode
+        status, error = _classify_exit(rc, timed_out, messages, other, scratch, limits,
+                                       len(raw))
+        return RawRun(status, rc, tuple(messages), other, elapsed, error=error)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _classify_exit(
+    rc: int | None,
+    timed_out: bool,
+    messages: list[dict[str, Any]],
+    other: str,
+    scratch: Path,
+    limits: Limits,
+    output_size: int,
+) -> tuple[str, str]:
+    if timed_out:
+        return "timeout", f"rustc did not finish within {limits.timeout:g} s and was killed"
+    ice_files = list(scratch.glob("rustc-ice-*.txt"))
+    ice_text = any("internal compiler error" in str(m.get("message", "")) for m in messages) or (
+        "internal compiler error" in other
+    )
+    if rc == 101 or ice_files or ice_text:
+        first = next((str(m.get("message")) for m in messages
+                      if "internal compiler error" in str(m.get("message", ""))), "")
+        detail = first or (other.strip().splitlines() or ["rustc panicked"])[0]
+        return "ice", f"internal compiler error: {detail[:300]}"
+    if rc is not None and rc < 0:
+        sig = -rc
+        if sig == signal.SIGXCPU or (sig == signal.SIGKILL and not timed_out):
+            return "cpu-limit", f"rustc exceeded the CPU limit ({limits.cpu_seconds} s)"
+        if sig == signal.SIGXFSZ:
+            return "output-limit", f"rustc wrote more than {limits.output_kb} KiB"
+        if sig in (signal.SIGABRT, signal.SIGSEGV, signal.SIGBUS) and (
+            "memory allocation" in other or "out of memory" in other.lower() or sig == signal.SIGABRT
+        ):
+            return "memory-limit", (
+                f"rustc ran out of memory (limit {limits.memory_mb} MiB): "
+                f"{(other.strip().splitlines() or [''])[-1][:200]}"
+            )
+        return "crashed", f"rustc was killed by signal {sig}"
+    if output_size >= limits.output_kb * 1024:
+        return "output-limit", f"rustc wrote more than {limits.output_kb} KiB"
+    if "memory allocation of" in other and "failed" in other:
+        return "memory-limit", f"rustc ran out of memory (limit {limits.memory_mb} MiB)"
+    if rc not in (0, 1):
+        return "crashed", f"rustc exited with status {rc}: {other.strip()[:300]}"
+    if rc == 1 and not any(m.get("level") == "error" for m in messages):
+        return "crashed", f"rustc failed without a diagnostic: {other.strip()[:300]}"
+    return "ok", ""
+
+
+def _span_in_file(span: dict[str, Any], file_name: str) -> dict[str, Any] | None:
+    """Follow macro expansions outward until the span lies in the snippet file."""
+    current: dict[str, Any] | None = span
+    while current is not None:
+        if Path(str(current.get("file_name", ""))).name == file_name:
+            return current
+        expansion = current.get("expansion")
+        current = expansion.get("span") if isinstance(expansion, dict) else None
+    return None
+
+
+LineMapper = Callable[[int], int | None]
+
+
+def iter_spans(message: dict[str, Any], file_name: str) -> Iterator[tuple[dict[str, Any], bool]]:
+    for span in message.get("spans", ()):
+        located = _span_in_file(span, file_name)
+        if located is not None:
+            yield located, bool(span.get("is_primary"))
+
+
+def to_diagnostic(message: dict[str, Any], *, map_line: LineMapper,
+                  file_name: str = SNIPPET_FILE) -> Diagnostic:
+    """Turn one rustc JSON diagnostic into a Diagnostic in the user's coordinates."""
+    code_obj = message.get("code")
+    code = code_obj.get("code") if isinstance(code_obj, dict) else None
+    level = str(message.get("level", "error"))
+    text = str(message.get("message", ""))
+    primary: dict[str, Any] | None = None
+    labels: list[dict[str, Any]] = []
+    for span, is_primary in iter_spans(message, file_name):
+        if is_primary and primary is None:
+            primary = span
+        elif span.get("label"):
+            line = map_line(int(span["line_start"]))
+            if line is not None:
+                labels.append({"line": line, "column": int(span["column_start"]),
+                               "label": str(span["label"])})
+    line = column = end_line = end_column = None
+    if primary is not None:
+        line = map_line(int(primary["line_start"]))
+        end_line = map_line(int(primary["line_end"]))
+        if line is not None:
+            column = int(primary["column_start"])
+            end_column = int(primary["column_end"])
+            if end_line is None:
+                end_line, end_column = line, column
+    return Diagnostic(
+        code=code,
+        level=level,
+        message=text,
+        borrowck=level == "error" and is_borrowck(code, text),
+        line=line,
+        column=column,
+        end_line=end_line,
+        end_column=end_column,
+        labels=tuple(labels),
+        rendered=str(message.get("rendered") or ""),
+    )
+
+
+def is_noise(message: dict[str, Any]) -> bool:
+    """Summary lines that are not diagnostics of the code ("aborting due to …")."""
+    text = str(message.get("message", ""))
+    level = message.get("level")
+    if level in ("failure-note", "note", "help"):
+        return True
+    return level == "error" and text.startswith("aborting due to") and not message.get("spans")
+
+
+def to_check_result(info: RoleInfo, raw: RawRun, *, map_line: LineMapper) -> CheckResult:
+    diagnostics = tuple(
+        to_diagnostic(m, map_line=map_line) for m in raw.messages if not is_noise(m)
+    )
+    accepted: bool | None
+    if raw.status == "ok":
+        accepted = raw.returncode == 0 and not any(d.level == "error" for d in diagnostics)
+    else:
+        accepted = None
+    return CheckResult(
+        role=info.role,
+        status=raw.status,
+        accepted=accepted,
+        diagnostics=diagnostics,
+        rustc=info.version,
+        flags=info.flags,
+        elapsed_ms=raw.elapsed_ms,
+        error=raw.error,
+        bootstrap=info.bootstrap,
+    )

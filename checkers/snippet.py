@@ -1,0 +1,320 @@
+"""User input → a compilable crate: reading and validating text, wrapping loose statements, the line map."""
+
+from __future__ import annotations
+
+import functools
+import re
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from checkers.errors import InputError
+from checkers.model import EDITIONS
+
+DEFAULT_MAX_INPUT = 1024 * 1024
+WRAPPER_FN = "__ptriage_snippet"
+
+_parser_lock = threading.Lock()
+_parsers: dict[int, Any] = {}
+
+
+@functools.cache
+def rust_language() -> Any:
+    """The tree-sitter Rust language (loaded once)."""
+    import tree_sitter
+    import tree_sitter_rust
+
+    return tree_sitter.Language(tree_sitter_rust.language())
+
+
+def parse(source: str) -> Any:
+    """Parse with a per-thread tree-sitter parser (parsers are not thread-safe)."""
+    import tree_sitter
+
+    ident = threading.get_ident()
+    parser = _parsers.get(ident)
+    if parser is None:
+        with _parser_lock:
+            parser = tree_sitter.Parser(rust_language())
+            _parsers[ident] = parser
+    return parser.parse(source.encode("utf-8", "surrogatepass"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading input
+
+
+def validate_edition(edition: str | int) -> str:
+    text = str(edition).strip()
+    if text not in EDITIONS:
+        raise InputError(f"unknown edition {text!r}: use one of {', '.join(EDITIONS)}")
+    return text
+
+
+def decode_source(data: bytes, *, name: str, max_bytes: int = DEFAULT_MAX_INPUT) -> str:
+    """Bytes → text, refusing what rustc cannot take, with one clear sentence each."""
+    if len(data) > max_bytes:
+        raise InputError(
+            f"{name}: input is {len(data):,} bytes, over the {max_bytes:,}-byte limit "
+            "(raise limits.max_input_kb in toolchains.toml to check it)"
+        )
+    if b"\x00" in data[:8192] or b"\x00" in data:
+        raise InputError(f"{name}: looks like a binary file (contains NUL bytes), not Rust source")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"{name}: not valid UTF-8 (byte 0x{data[exc.start]:02x} at line {line}); "
+            "Rust source must be UTF-8"
+        ) from exc
+    if not text.strip():
+        raise InputError(f"{name}: input is empty")
+    return text
+
+
+def read_source_file(path: str | Path, *, max_bytes: int = DEFAULT_MAX_INPUT) -> str:
+    """Read a Rust source file (``-`` is stdin), validated by :func:`decode_source`."""
+    if str(path) == "-":
+        data = sys.stdin.buffer.read(max_bytes + 1)
+        return decode_source(data, name="<stdin>", max_bytes=max_bytes)
+    file = Path(path)
+    if file.is_dir():
+        raise InputError(f"{file}: is a directory (use `ptriage scan` for folders)")
+    try:
+        with open(file, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except FileNotFoundError as exc:
+        raise InputError(f"{file}: no such file") from exc
+    except OSError as exc:
+        raise InputError(f"{file}: cannot read: {exc.strerror or exc}") from exc
+    if len(data) > max_bytes:
+        size = file.stat().st_size
+        raise InputError(
+            f"{file}: input is {size:,} bytes, over the {max_bytes:,}-byte limit "
+            "(raise limits.max_input_kb in toolchains.toml to check it)"
+        )
+    return decode_source(data, name=str(file), max_bytes=max_bytes)
+
+
+# ---------------------------------------------------------------------------------------------
+# Host-file access
+
+_COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
+_INCLUDE = re.compile(r"\b(?:r#)?(include(?:_str|_bytes)?)\s*!")
+_PATH_ATTR = re.compile(r"#\s*!?\s*\[\s*path\s*=")
+
+
+def host_file_access(source: str) -> str | None:
+    """Why this source would read files outside itself, or None.
+
+    ``include!``/``include_str!``/``include_bytes!`` and ``#[path = …]`` make rustc read host
+    files and paste them into diagnostics; a snippet has no files of its own, so every such use
+    reaches outside it.
+    """
+    code = _COMMENT.sub(" ", source)
+    match = _INCLUDE.search(code)
+    if match:
+        line = code[: match.start()].count("\n") + 1
+        return (f"line {line}: `{match.group(1)}!` reads files outside the snippet and is refused "
+                "(set limits.allow_include = true in toolchains.toml to allow it)")
+    match = _PATH_ATTR.search(code)
+    if match:
+        line = code[: match.start()].count("\n") + 1
+        return (f"line {line}: `#[path = …]` reads files outside the snippet and is refused "
+                "(set limits.allow_include = true in toolchains.toml to allow it)")
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Wrapping
+
+_ITEM_KINDS = frozenset({
+    "function_item", "struct_item", "enum_item", "union_item", "impl_item", "trait_item",
+    "mod_item", "use_declaration", "const_item", "static_item", "type_item", "macro_definition",
+    "attribute_item", "inner_attribute_item", "extern_crate_declaration", "foreign_mod_item",
+    "function_signature_item", "associated_type", "line_comment", "block_comment",
+    "empty_statement",
+})
+_STATEMENT_KINDS = frozenset({"let_declaration", "expression_statement"})
+
+
+@dataclass(frozen=True, slots=True)
+class Snippet:
+    """A compilable crate made from user input, and how to map its lines back."""
+
+    user_source: str
+    source: str
+    edition: str
+    wrapped: bool
+    line_offset: int
+    user_lines: int
+    crate_root_needed: bool
+
+    def map_line(self, line: int) -> int | None:
+        """Compiled-crate line → user line (None for wrapper lines outside the user's code)."""
+        user = line - self.line_offset
+        if 1 <= user <= self.user_lines:
+            return user
+        if self.wrapped and user == self.user_lines + 1:
+            # The closing brace of the wrapper: report at the user's last line.
+            return self.user_lines
+        return None
+
+
+def _has_top_level_try(node: Any) -> bool:
+    """A `?` outside any nested fn/closure/async block: the wrapper must return a Result."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type == "try_expression":
+            return True
+        if current.type in ("function_item", "closure_expression", "async_block", "impl_item",
+                            "trait_item", "mod_item"):
+            continue
+        stack.extend(current.children)
+    return False
+
+
+def _has_top_level_await(node: Any) -> bool:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type == "await_expression":
+            return True
+        if current.type in ("function_item", "closure_expression", "async_block", "impl_item",
+                            "trait_item", "mod_item"):
+            continue
+        stack.extend(current.children)
+    return False
+
+
+_BLOCK_LIKE = frozenset({"block", "if_expression", "match_expression", "loop_expression",
+                         "while_expression", "for_expression", "unsafe_block", "async_block",
+                         "const_block"})
+_CRATE_ROOT = re.compile(r"#!\s*\[|\bcrate::|\bextern\s+crate\b|#\s*\[\s*macro_export\b|\$crate\b")
+
+
+def needs_crate_root(source: str) -> bool:
+    """True when the code must be the crate root (inner attributes, `crate::` paths, …)."""
+    return bool(_CRATE_ROOT.search(_COMMENT.sub(" ", source)))
+
+
+def prepare(source: str, *, edition: str = "2021") -> Snippet:
+    """Make a compilable crate from items, a whole file, or loose statements (wrapped in a fn).
+
+    Wrapping never indents or moves user code, so columns stay identical and lines shift by
+    exactly one.
+    """
+    edition = validate_edition(edition)
+    text = source.replace("\r\n", "\n").replace("\r", "\n")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.strip():
+        raise InputError("input is empty")
+    user_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    tree = parse(text)
+    root = tree.root_node
+    loose = [c for c in root.named_children if _is_loose(c)]
+    if not loose:
+        return Snippet(user_source=source, source=text if text.endswith("\n") else text + "\n",
+                       edition=edition, wrapped=False, line_offset=0, user_lines=user_lines,
+                       crate_root_needed=needs_crate_root(text))
+
+    body = text if text.endswith("\n") else text + "\n"
+    last = root.named_children[-1]
+    last_text = (last.text or b"").decode("utf-8", "replace").rstrip()
+    if _is_loose(last) and not last_text.endswith((";", "}")):
+        # A trailing expression: end it with `;` so its value is dropped, not returned.
+        end = last.end_byte
+        encoded = body.encode("utf-8", "surrogatepass")
+        body = (encoded[:end] + b";" + encoded[end:]).decode("utf-8", "surrogatepass")
+    header_async = "async " if _has_top_level_await(root) else ""
+    if _has_top_level_try(root):
+        header = (f"#[allow(unreachable_code, unused)] {header_async}fn {WRAPPER_FN}() "
+                  "-> std::result::Result<(), std::boxed::Box<dyn std::error::Error>> {\n")
+        footer = "#[allow(unreachable_code)] Ok(())\n}\n"
+    else:
+        header = f"#[allow(unreachable_code, unused)] {header_async}fn {WRAPPER_FN}() {{\n"
+        footer = "}\n"
+    return Snippet(user_source=source, source=header + body + footer, edition=edition,
+                   wrapped=True, line_offset=1, user_lines=user_lines,
+                   crate_root_needed=needs_crate_root(text))
+
+
+def _is_loose(node: Any) -> bool:
+    """A top-level node that only makes sense inside a function body."""
+    kind = node.type
+    if kind in _ITEM_KINDS:
+        return False
+    if kind in _STATEMENT_KINDS or kind.endswith("_expression") or kind in _BLOCK_LIKE:
+        return True
+    if kind == "macro_invocation":
+        return not _is_item_macro(node)
+    if kind == "ERROR":
+        return any(c.type in _STATEMENT_KINDS or c.type.endswith("_expression")
+                   for c in node.named_children)
+    return False
+
+
+_ITEM_MACROS = frozenset({"macro_rules", "thread_local", "lazy_static", "include", "bitflags"})
+
+
+def _is_item_macro(node: Any) -> bool:
+    """`thread_local! { … }` and friends are items; `println!(…)` at top level is a statement."""
+    macro = node.child_by_field_name("macro")
+    name = macro.text.decode() if macro is not None and macro.text else ""
+    return name.rsplit("::", 1)[-1] in _ITEM_MACROS
+
+
+# ---------------------------------------------------------------------------------------------
+# Functions (for per-function verdicts)
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionSpan:
+    name: str
+    line: int
+    end_line: int
+    depth: int
+
+
+def function_spans(source: str) -> list[FunctionSpan]:
+    """Every `fn` item with a body, in the user's coordinates (nested ones included)."""
+    root = parse(source).root_node
+    out: list[FunctionSpan] = []
+    stack: list[tuple[Any, int, str]] = [(root, 0, "")]
+    while stack:
+        node, depth, owner = stack.pop()
+        if node.type == "function_item":
+            name_node = node.child_by_field_name("name")
+            name = name_node.text.decode("utf-8", "replace") if name_node is not None else "?"
+            qualified = f"{owner}::{name}" if owner else name
+            out.append(FunctionSpan(qualified, node.start_point[0] + 1, node.end_point[0] + 1,
+                                    depth))
+            for child in node.children:
+                stack.append((child, depth + 1, owner))
+            continue
+        if node.type in ("impl_item", "trait_item"):
+            type_node = node.child_by_field_name("type") or node.child_by_field_name("name")
+            label = type_node.text.decode("utf-8", "replace") if type_node is not None else owner
+            for child in node.children:
+                stack.append((child, depth, label))
+            continue
+        for child in node.children:
+            stack.append((child, depth, owner))
+    out.sort(key=lambda f: (f.line, f.depth))
+    return out
+
+
+def enclosing_function(functions: list[FunctionSpan], line: int | None) -> FunctionSpan | None:
+    """The innermost function whose lines contain ``line``."""
+    if line is None:
+        return None
+    best: FunctionSpan | None = None
+    for fn in functions:
+        if fn.line <= line <= fn.end_line and (best is None or fn.depth >= best.depth):
+            best = fn
+    return best

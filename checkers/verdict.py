@@ -1,0 +1,187 @@
+"""Baseline vs. candidates (+ control) → one verdict, the per-diagnostic diff and per-function verdicts."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from checkers.model import CheckResult, Diagnostic, DiagnosticDiff, FunctionVerdict
+from checkers.snippet import FunctionSpan, enclosing_function
+from checkers.toolchains import BASELINE, CANDIDATE, CONTROL, CORROBORATOR
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one role said about a region of code (whole case or one function)."""
+
+    ran: bool
+    errors: tuple[Diagnostic, ...]
+
+    @property
+    def accepted(self) -> bool:
+        return self.ran and not self.errors
+
+    @property
+    def borrowck_only(self) -> bool:
+        return all(d.borrowck for d in self.errors)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    verdict: str
+    corroborated: bool
+    reason: str
+
+
+def _codes(errors: Sequence[Diagnostic]) -> str:
+    codes = sorted({d.code or "no code" for d in errors})
+    return ", ".join(codes) if codes else "no errors"
+
+
+def decide(stable: Outcome, next_: Outcome, legacy: Outcome | None) -> Decision:
+    """The verdict table of ARCHITECTURE.md, for one region of code."""
+    legacy_ran = legacy is not None and legacy.ran
+    if not stable.ran:
+        return Decision("toolchain-error", False, "the stable baseline did not run")
+    if not next_.ran:
+        return Decision("toolchain-error", False, "the Polonius (next) candidate did not run")
+
+    if stable.accepted:
+        if next_.accepted:
+            corroborated = legacy_ran and legacy is not None and legacy.accepted
+            reason = "accepted by every checker" if corroborated else "accepted by NLL and Polonius"
+            if legacy_ran and legacy is not None and not legacy.accepted:
+                reason = f"accepted by NLL and Polonius alpha; legacy rejects ({_codes(legacy.errors)})"
+            return Decision("clean", corroborated, reason)
+        corroborated = legacy_ran and legacy is not None and not legacy.accepted
+        return Decision("regression", corroborated,
+                        f"NLL accepts; Polonius alpha rejects ({_codes(next_.errors)})")
+
+    if not stable.borrowck_only:
+        other = [d for d in stable.errors if not d.borrowck]
+        return Decision("other-error", False,
+                        f"stable rejects for non-borrow-check reasons ({_codes(other)})")
+
+    if next_.accepted:
+        if not legacy_ran:
+            return Decision("polonius-accepts", False,
+                            "NLL rejects, Polonius alpha accepts; legacy Polonius did not run "
+                            "(not corroborated)")
+        assert legacy is not None
+        if legacy.accepted:
+            return Decision("polonius-accepts", True,
+                            f"NLL rejects ({_codes(stable.errors)}); both Polonius analyses accept")
+        return Decision("alpha-only-accepts", False,
+                        f"only Polonius alpha accepts; legacy rejects ({_codes(legacy.errors)}): "
+                        "suspect unsound acceptance")
+
+    if legacy_ran and legacy is not None and legacy.accepted:
+        return Decision("needs-full-polonius", True,
+                        f"NLL and Polonius alpha reject ({_codes(next_.errors)}); "
+                        "only full (legacy) Polonius accepts")
+    removed, _kept, added = diff_counts(stable.errors, next_.errors)
+    corroborated = legacy_ran and legacy is not None and not legacy.accepted
+    if removed and len(next_.errors) < len(stable.errors):
+        return Decision("partial-fix", corroborated,
+                        f"Polonius removes {removed} of {len(stable.errors)} borrow-check errors")
+    suffix = f"; Polonius adds {added}" if added else ""
+    return Decision("both-reject", corroborated,
+                    f"every checker rejects ({_codes(next_.errors)}){suffix}")
+
+
+def diff_counts(base: Sequence[Diagnostic], cand: Sequence[Diagnostic]) -> tuple[int, int, int]:
+    changes = Counter(d.change for d in diagnostic_diff(base, cand))
+    return changes["removed"], changes["kept"], changes["added"]
+
+
+def diagnostic_diff(base: Sequence[Diagnostic], cand: Sequence[Diagnostic]) -> list[DiagnosticDiff]:
+    """Match errors by code (or message) + primary span: removed, kept, added (multiset-aware)."""
+    remaining = Counter(d.key() for d in cand)
+    out: list[DiagnosticDiff] = []
+    for diag in base:
+        if remaining[diag.key()] > 0:
+            remaining[diag.key()] -= 1
+            out.append(DiagnosticDiff("kept", diag))
+        else:
+            out.append(DiagnosticDiff("removed", diag))
+    consumed = Counter(d.key() for d in base)
+    for diag in cand:
+        if consumed[diag.key()] > 0:
+            consumed[diag.key()] -= 1
+        else:
+            out.append(DiagnosticDiff("added", diag))
+    out.sort(key=lambda d: (d.diagnostic.line or 0, d.diagnostic.column or 0, d.change))
+    return out
+
+
+def outcome_of(result: CheckResult | None) -> Outcome | None:
+    if result is None:
+        return None
+    return Outcome(ran=result.ok, errors=result.errors)
+
+
+def drift_of(checks: Mapping[str, CheckResult]) -> bool:
+    """Stable and the nightly control disagree: the difference is the compiler, not Polonius."""
+    stable = checks.get(BASELINE)
+    control = checks.get(CONTROL)
+    if stable is None or control is None or not stable.ok or not control.ok:
+        return False
+    if stable.accepted != control.accepted:
+        return True
+    return Counter(d.key() for d in stable.errors) != Counter(d.key() for d in control.errors)
+
+
+def triage_verdict(checks: Mapping[str, CheckResult]) -> tuple[Decision, list[DiagnosticDiff]]:
+    stable = checks.get(BASELINE)
+    cand = checks.get(CANDIDATE)
+    legacy = checks.get(CORROBORATOR)
+    if stable is None or not stable.ok:
+        why = stable.error if stable is not None else "not configured"
+        return Decision("toolchain-error", False,
+                        f"stable: {stable.status if stable else 'missing'}: {why}"), []
+    if cand is None or not cand.ok:
+        why = cand.error if cand is not None else "not configured"
+        return Decision("toolchain-error", False,
+                        f"polonius: {cand.status if cand else 'missing'}: {why}"), []
+    s, n = outcome_of(stable), outcome_of(cand)
+    assert s is not None and n is not None
+    decision = decide(s, n, outcome_of(legacy))
+    if legacy is not None and not legacy.ok and legacy.status != "missing":
+        decision = Decision(decision.verdict, decision.corroborated,
+                            f"{decision.reason}; polonius-legacy {legacy.status}: {legacy.error}")
+    return decision, diagnostic_diff(stable.errors, cand.errors)
+
+
+def function_verdicts(
+    checks: Mapping[str, CheckResult], functions: Sequence[FunctionSpan]
+) -> list[FunctionVerdict]:
+    """Attribute each error to its innermost enclosing fn and decide per function."""
+    stable = checks.get(BASELINE)
+    cand = checks.get(CANDIDATE)
+    legacy = checks.get(CORROBORATOR)
+    if not functions or stable is None or cand is None or not stable.ok or not cand.ok:
+        return []
+    fn_list = list(functions)
+
+    def errors_in(result: CheckResult | None, fn: FunctionSpan) -> tuple[Diagnostic, ...]:
+        if result is None:
+            return ()
+        return tuple(d for d in result.errors if enclosing_function(fn_list, d.line) is fn)
+
+    # A non-borrowck error outside every function can stop rustc before borrowck runs at all;
+    # then a function without errors of its own is not known to be clean.
+    unattributed_other = any(
+        not d.borrowck and enclosing_function(fn_list, d.line) is None for d in stable.errors
+    )
+    out: list[FunctionVerdict] = []
+    for fn in fn_list:
+        s = Outcome(True, errors_in(stable, fn))
+        n = Outcome(True, errors_in(cand, fn))
+        lg = Outcome(True, errors_in(legacy, fn)) if legacy is not None and legacy.ok else None
+        if not s.errors and not n.errors and unattributed_other:
+            verdict = "other-error"
+        else:
+            verdict = decide(s, n, lg).verdict
+        out.append(FunctionVerdict(fn.name, fn.line, fn.end_line, verdict))
+    return out
