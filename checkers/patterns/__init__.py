@@ -1,0 +1,103 @@
+"""Workaround-pattern and idiom-epoch detection: `detect`, `rewrite`, `confirm` and the `CATALOG`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from checkers.errors import InputError
+from checkers.model import EDITIONS, Finding
+from checkers.patterns import epochs as _epochs  # noqa: F401  (registers the epoch detectors)
+from checkers.patterns._tree import Source, combined_query, parse
+from checkers.patterns.catalog import CATALOG, EPOCH_IDS, PATTERN_IDS, CatalogEntry
+from checkers.patterns.confirm import confirm
+from checkers.patterns.detectors import DETECTORS, Captures, Context, Hit
+from checkers.patterns.rewrite import rewrite
+
+__all__ = [
+    "CATALOG",
+    "EPOCH_IDS",
+    "PATTERN_IDS",
+    "CatalogEntry",
+    "Detection",
+    "confirm",
+    "detect",
+    "rewrite",
+]
+
+#: When two ids mark the same code, the more specific one wins (the lending-iterator adapter's
+#: unsafe block is its own finding, not a second `unsafe-lifetime-extension`).
+_SUPPRESSED_INSIDE: dict[str, str] = {
+    "unsafe-lifetime-extension": "lending-iterator-raw-pointer",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """What `detect` found: borrow-check workaround patterns and outdated-idiom markers."""
+
+    patterns: tuple[Finding, ...] = ()
+    epochs: tuple[Finding, ...] = ()
+
+    @property
+    def all(self) -> tuple[Finding, ...]:
+        return self.patterns + self.epochs
+
+
+def _encode(source: str) -> bytes:
+    # Lone surrogates (from a lenient decode upstream) must not make detection raise.
+    return source.encode("utf-8", "surrogatepass")
+
+
+def run_detectors(source: str, *, edition: str = "2021") -> tuple[Source, list[Hit]]:
+    """Parse `source` and run every detector; hits are in byte offsets, deduplicated, sorted."""
+    src = Source(_encode(source), parse(_encode(source)))
+    query, owners = combined_query()
+    grouped: dict[str, list[Captures]] = {}
+    from tree_sitter import QueryCursor
+
+    for index, caps in QueryCursor(query).matches(src.tree.root_node):
+        grouped.setdefault(owners[index], []).append(caps)
+    ctx = Context(src, edition)
+    for id_, matches in sorted(grouped.items()):
+        func = DETECTORS.get(id_)
+        if func is not None:
+            func(ctx, matches)
+    hits = sorted(set(ctx.hits), key=lambda h: (h.start, h.id, h.end))
+    for loser, winner in _SUPPRESSED_INSIDE.items():
+        wins = [h for h in hits if h.id == winner]
+        hits = [h for h in hits if h.id != loser or not any(
+            w.start <= h.start and h.end <= w.end for w in wins)]
+    unique: dict[tuple[str, int, int], Hit] = {}
+    for hit in hits:
+        key = (hit.id, hit.start, hit.end)
+        if key not in unique or _rank(hit.confidence) > _rank(unique[key].confidence):
+            unique[key] = hit
+    return src, list(unique.values())
+
+
+def _rank(confidence: str) -> int:
+    return {"low": 0, "medium": 1, "high": 2}.get(confidence, 0)
+
+
+def to_finding(src: Source, hit: Hit) -> Finding:
+    entry = CATALOG[hit.id]
+    line, column = src.line_col(hit.start)
+    end_line, end_column = src.line_col(hit.end)
+    return Finding(id=hit.id, kind=entry.kind, cls=entry.cls, line=line, column=column,
+                   end_line=end_line, end_column=end_column, confidence=hit.confidence)
+
+
+def detect(source: str, *, edition: str = "2021") -> Detection:
+    """Find workaround patterns and idiom-epoch markers in `source` (a file, items or statements).
+
+    Lines and columns are 1-based, in characters, in `source` exactly as given; `end_column` is
+    exclusive (rustc's convention). Never raises on malformed Rust: it reports what it can find.
+    Raises `InputError` only for an unknown `edition`.
+    """
+    if edition not in EDITIONS:
+        raise InputError(f"unknown edition {edition!r} (expected one of {', '.join(EDITIONS)})")
+    src, hits = run_detectors(source, edition=edition)
+    findings = sorted((to_finding(src, h) for h in hits),
+                      key=lambda f: (f.line, f.column, f.id, f.end_line, f.end_column))
+    return Detection(patterns=tuple(f for f in findings if f.kind == "pattern"),
+                     epochs=tuple(f for f in findings if f.kind == "epoch"))

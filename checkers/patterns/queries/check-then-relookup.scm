@@ -1,0 +1,13 @@
+; check-then-relookup (catalog 2.1). Variants A and B: a guard that only asks whether the
+; key or element is there; Python then looks for the second lookup on the same receiver.
+(call_expression
+  function: (field_expression
+    value: (_) @receiver
+    field: (field_identifier) @method)
+  (#any-of? @method "contains_key" "contains" "is_some" "is_none" "any" "is_ok")) @guard
+
+; Variant C: an `if` whose branch returns; Python compares the calls in its condition with
+; the call whose result is returned (the method is called once to decide, once to return).
+(if_expression
+  condition: (_) @cond
+  consequence: (block (expression_statement (return_expression) @ret))) @if

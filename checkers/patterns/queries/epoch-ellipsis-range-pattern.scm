@@ -1,0 +1,2 @@
+; epoch-ellipsis-range-pattern: `a...b` inclusive range patterns (error since edition 2021).
+(range_pattern "...") @hit
