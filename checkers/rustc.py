@@ -143,7 +143,7 @@ def run_rustc(
                     cwd=scratch,
                     env=scrubbed_env(info, scratch),
                     start_new_session=True,
-                    preexec_fn=_limit_preexec(limits),  # noqa: PLW1509 - limits must apply pre-exec
+                    preexec_fn=_limit_preexec(limits),
                 )
             except OSError as exc:
                 return RawRun("missing", None, (), "", 0, error=f"cannot start {info.binary}: {exc}")
@@ -200,8 +200,14 @@ def _classify_exit(
     if rc == 101 or ice_files or ice_text:
         first = next((str(m.get("message")) for m in messages
                       if "internal compiler error" in str(m.get("message", ""))), "")
-        detail = first or (other.strip().splitlines() or ["rustc panicked"])[0]
+        lines = [ln for ln in other.strip().splitlines() if "internal compiler error" in ln]
+        detail = first or (lines or other.strip().splitlines() or ["rustc panicked"])[0]
+        detail = detail.split("internal compiler error:", 1)[-1].strip()
         return "ice", f"internal compiler error: {detail[:300]}"
+    if any("more memory than available to compiler" in str(m.get("message", ""))
+           for m in messages):
+        return "memory-limit", (f"rustc hit the memory limit ({limits.memory_mb} MiB) "
+                                "while evaluating constants")
     if rc is not None and rc < 0:
         sig = -rc
         if sig == signal.SIGXCPU or (sig == signal.SIGKILL and not timed_out):

@@ -295,7 +295,7 @@ def function_spans(source: str) -> list[FunctionSpan]:
             out.append(FunctionSpan(qualified, node.start_point[0] + 1, node.end_point[0] + 1,
                                     depth))
             for child in node.children:
-                stack.append((child, depth + 1, owner))
+                stack.append((child, depth + 1, qualified))
             continue
         if node.type in ("impl_item", "trait_item"):
             type_node = node.child_by_field_name("type") or node.child_by_field_name("name")

@@ -210,9 +210,9 @@ def read_config(path: Path) -> tuple[dict[str, RoleSpec], Limits]:
             raise ConfigError(f"{where}: limits.{key} must be a number, not {value!r}")
         if not isinstance(value, expected):
             raise ConfigError(f"{where}: limits.{key} has the wrong type: {value!r}")
-        if expected is not bool and value <= 0:
+        if isinstance(value, int | float) and not isinstance(value, bool) and value <= 0:
             raise ConfigError(f"{where}: limits.{key} must be positive, got {value!r}")
-        limit_values[key] = float(value) if key == "timeout" else value
+        limit_values[key] = float(value) if key == "timeout" and isinstance(value, int | float) else value
     limits = Limits(**limit_values)
 
     roles_data = data.get("roles", {})
@@ -335,9 +335,10 @@ def _probe_binary(binary: Path, *, bootstrap: bool) -> dict[str, Any]:
             stored = json.loads(disk.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             stored = {}
-        if isinstance(stored, dict) and isinstance(stored.get(key), dict):
-            _PROBE_MEMO[key] = stored[key]
-            return stored[key]
+        cached = stored.get(key) if isinstance(stored, dict) else None
+        if isinstance(cached, dict):
+            _PROBE_MEMO[key] = cached
+            return cached
 
         env = _probe_env(bootstrap)
         result: dict[str, Any] = {"ok": False}

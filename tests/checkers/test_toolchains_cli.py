@@ -1,0 +1,259 @@
+"""toolchains.toml validation, the doctor, and `ptriage check` exit codes and bad-input messages."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from checkers.errors import ConfigError
+from checkers.toolchains import DEFAULT_TOOLCHAINS_FILE, load_toolchains, read_config
+from tests.conftest import EXAMPLES
+
+
+def ptriage(*args: str, stdin: bytes | None = None, env: dict[str, str] | None = None,
+            cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        input=stdin, capture_output=True, env={**os.environ, **(env or {})}, cwd=cwd,
+        check=False, timeout=120,
+    )
+    return subprocess.CompletedProcess(proc.args, proc.returncode,
+                                       proc.stdout.decode("utf-8", "replace"),
+                                       proc.stderr.decode("utf-8", "replace"))
+
+
+def write(tmp_path: Path, name: str, body: str | bytes) -> Path:
+    path = tmp_path / name
+    if isinstance(body, bytes):
+        path.write_bytes(body)
+    else:
+        path.write_text(textwrap.dedent(body))
+    return path
+
+
+# --- toolchains.toml ------------------------------------------------------------------------
+
+
+def test_shipped_default_has_the_four_roles() -> None:
+    specs, limits = read_config(DEFAULT_TOOLCHAINS_FILE)
+    assert list(specs) == ["stable", "polonius", "polonius-legacy", "nightly"]
+    assert specs["polonius"].polonius == "next"
+    assert specs["polonius-legacy"].polonius == "legacy"
+    assert specs["nightly"].polonius == "off"
+    assert limits.timeout == 10 and limits.memory_mb == 2048 and limits.max_input_kb == 1024
+    assert limits.allow_include is False
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "needle"),
+    [
+        ("[roles.stable]\ntoolchain = \"stable\"\nflavour = 1\n", 3, "unknown key 'flavour'"),
+        ("[roles.stable]\ntoolchain = \"stable\"\n[roles.polonius]\ntoolchain = \"nightly\"\n"
+         "polonius = \"maybe\"\n", 5, "polonius must be one of"),
+        ("[limits]\ntimeout = -1\n[roles.stable]\ntoolchain = \"s\"\n", 2, "must be positive"),
+        ("[limits]\ntimeout = \"fast\"\n", 2, "wrong type"),
+        ("[roles.beta]\ntoolchain = \"beta\"\n", 1, "unknown role 'beta'"),
+        ("[roles.stable\n", 1, "invalid TOML"),
+        ("[roles.stable]\nflags = \"-Z\"\ntoolchain = \"stable\"\n", 2, "flags must be a list"),
+    ],
+)
+def test_bad_toolchains_file_names_file_and_line(tmp_path: Path, body: str, line: int,
+                                                 needle: str) -> None:
+    path = write(tmp_path, "toolchains.toml", body)
+    with pytest.raises(ConfigError) as info:
+        read_config(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}:{line}:"), message
+    assert needle in message
+
+
+def test_bad_toolchains_file_is_exit_2_one_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "toolchains.toml", "[roles.stable]\ntoolchain = \"stable\"\nbogus = 1\n")
+    result = ptriage("toolchains", "--toolchains", str(path))
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert f"{path}:3:" in result.stderr
+
+
+def test_user_copy_overrides_default(tmp_path: Path) -> None:
+    config = Path(os.environ["PTRIAGE_CONFIG_DIR"])
+    write(config, "toolchains.toml", """
+        [limits]
+        timeout = 4.5
+        [roles.stable]
+        toolchain = "stable"
+        [roles.polonius]
+        toolchain = "nightly"
+        polonius = "next"
+    """)
+    tc = load_toolchains()
+    assert tc.source_path == config / "toolchains.toml"
+    assert tc.limits.timeout == 4.5
+    assert set(tc.roles) == {"stable", "polonius"}
+
+
+# --- doctor -----------------------------------------------------------------------------------
+
+
+def test_missing_toolchains_doctor_says_how_to_fix_and_exits_3(tmp_path: Path) -> None:
+    empty_rustup = tmp_path / "rustup"
+    (empty_rustup / "toolchains").mkdir(parents=True)
+    env = {"RUSTUP_HOME": str(empty_rustup)}
+    result = ptriage("toolchains", env=env)
+    assert result.returncode == 3
+    assert "rustup toolchain install nightly" in result.stdout
+    assert "rustup toolchain install stable" in result.stdout
+    assert "MISSING" in result.stdout
+    as_json = ptriage("toolchains", "--json", env=env)
+    assert as_json.returncode == 3
+    report = json.loads(as_json.stdout)
+    assert report["runnable"] is False
+    assert report["roles"]["polonius"]["fix"] == "rustup toolchain install nightly"
+    src = write(tmp_path, "a.rs", "pub fn f() {}\n")
+    check = ptriage("check", str(src), env=env)
+    assert check.returncode == 3
+    assert "rustup toolchain install" in check.stderr
+
+
+@pytest.mark.toolchains
+def test_missing_nightly_runs_polonius_on_stable_with_bootstrap(tmp_path: Path) -> None:
+    rustup = Path(os.environ.get("RUSTUP_HOME", Path.home() / ".rustup"))
+    stable_dirs = [p for p in (rustup / "toolchains").iterdir() if p.name.startswith("stable")]
+    fake_home = tmp_path / "rustup"
+    (fake_home / "toolchains").mkdir(parents=True)
+    for directory in stable_dirs:
+        (fake_home / "toolchains" / directory.name).symlink_to(directory)
+    env = {"RUSTUP_HOME": str(fake_home)}
+    doctor = ptriage("toolchains", "--json", env=env)
+    assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+    report = json.loads(doctor.stdout)
+    assert report["roles"]["polonius"]["bootstrap"] is True
+    assert report["roles"]["polonius"]["flags"] == ["-Zpolonius=next"]
+    assert "rustup toolchain install nightly" in report["roles"]["polonius"]["fix"]
+    src = EXAMPLES / "entry-owned-key" / "direct.rs"
+    result = ptriage("check", "--json", "--no-patterns", str(src), env=env)
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert record["verdict"] == "polonius-accepts"
+    assert record["checks"]["polonius"]["bootstrap"] is True
+    assert any("RUSTC_BOOTSTRAP=1" in note for note in record["notes"])
+
+
+@pytest.mark.toolchains
+def test_doctor_reports_every_role() -> None:
+    result = ptriage("toolchains", "--json")
+    assert result.returncode == 0
+    report = json.loads(result.stdout)
+    for role in ("stable", "polonius", "polonius-legacy", "nightly"):
+        info = report["roles"][role]
+        assert info["available"] and info["binary"] and info["version"] and info["commit"]
+        assert "/bin/rustc" in info["binary"] and "cargo/bin" not in info["binary"]
+
+
+# --- check: bad input → exit 2, one line --------------------------------------------------------
+
+
+BAD_INPUTS = {
+    "empty": (b"", "input is empty"),
+    "blank": (b"   \n\n", "input is empty"),
+    "binary": (b"\x7fELF\x00\x01\x02", "binary"),
+    "latin1": ("fn f() { let s = \"caf\xe9\"; }".encode("latin-1"), "not valid UTF-8"),
+    "huge": (b"// " + b"x" * (1024 * 1024 + 10), "over the 1,048,576-byte limit"),
+}
+
+
+@pytest.mark.toolchains
+@pytest.mark.parametrize("kind", sorted(BAD_INPUTS))
+def test_bad_input_file_exit_2_one_line(tmp_path: Path, kind: str) -> None:
+    data, needle = BAD_INPUTS[kind]
+    path = write(tmp_path, f"{kind}.rs", data)
+    result = ptriage("check", str(path))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert needle in lines[0] and str(path) in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.toolchains
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["/no/such/file.rs"], "no such file"),
+        (["--edition", "2019", "x.rs"], "invalid choice"),
+        (["-", "-"], "only once"),
+        ([], "the following arguments are required"),
+    ],
+)
+def test_usage_errors_exit_2(args: list[str], needle: str) -> None:
+    result = ptriage("check", *args)
+    assert result.returncode == 2
+    assert needle in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.toolchains
+def test_directory_is_exit_2(tmp_path: Path) -> None:
+    result = ptriage("check", str(tmp_path))
+    assert result.returncode == 2
+    assert "is a directory" in result.stderr
+
+
+@pytest.mark.toolchains
+def test_bad_stdin_exit_2() -> None:
+    result = ptriage("check", "-", stdin=b"\xff\xfe\x00garbage")
+    assert result.returncode == 2
+    assert result.stderr.startswith("ptriage: <stdin>:")
+
+
+# --- check: output ----------------------------------------------------------------------------
+
+
+@pytest.mark.toolchains
+def test_check_table_output() -> None:
+    result = ptriage("check", "--no-patterns", str(EXAMPLES / "entry-owned-key" / "direct.rs"))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "polonius-accepts  (corroborated)" in out
+    assert "stable (NLL)" in out and "reject E0499" in out
+    assert "polonius (next)" in out and "accept" in out
+    assert "- removed E0499" in out
+    assert "tally (lines 5-11): polonius-accepts" in out
+
+
+@pytest.mark.toolchains
+def test_check_json_from_stdin_with_loose_statements() -> None:
+    source = b"let mut s = String::new();\nlet r = &s;\ns.push('x');\nr.len();\n"
+    result = ptriage("check", "--json", "--no-patterns", "-", stdin=source)
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert record["verdict"] == "both-reject"
+    (diag,) = record["checks"]["stable"]["diagnostics"]
+    assert (diag["code"], diag["line"], diag["column"]) == ("E0502", 3, 1)
+    assert record["origin"] == {"path": "-", "line": 1}
+
+
+@pytest.mark.toolchains
+def test_check_keeps_going_after_a_bad_file(tmp_path: Path) -> None:
+    good = write(tmp_path, "good.rs", "pub fn f() {}\n")
+    bad = write(tmp_path, "bad.rs", b"")
+    result = ptriage("check", "--json", "--no-patterns", str(bad), str(good))
+    assert result.returncode == 2
+    assert json.loads(result.stdout)["verdict"] == "clean"
+    assert "bad.rs: input is empty" in result.stderr
+
+
+@pytest.mark.toolchains
+@pytest.mark.parametrize("edition", ["2015", "2018", "2021", "2024"])
+def test_every_edition_runs(edition: str) -> None:
+    result = ptriage("check", "--json", "--no-patterns", "--edition", edition, "-",
+                     stdin=b"pub fn f(x: &mut Vec<u8>) { x.push(1); }\n")
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert record["edition"] == edition and record["verdict"] == "clean"
