@@ -274,7 +274,7 @@ def _temp_rebind(ctx: Context, matches: list[Captures]) -> None:
             continue
         loop = enclosing(let, LOOP_KINDS, stop=frozenset({"function_item", "closure_expression"}))
         body = loop.child_by_field_name("body") if loop is not None else None
-        if body is None:
+        if loop is None or body is None:
             continue
         name = src.text(old)
         reassigned = any(

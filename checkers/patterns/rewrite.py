@@ -1,9 +1,628 @@
-"""Mechanical rewrites of a found workaround back into its direct form (the proof by rewrite)."""
+"""Mechanical rewrites of a found workaround back into its direct form (the proof by rewrite).
+
+Each rewriter returns byte edits on the original source; `rewrite` applies them. Edits keep the
+line count where they can (deleted statements leave their line behind), so diagnostics on the
+rewritten source point at the user's lines. A rewriter returns None when the shape at hand has
+no safe mechanical direct form; the compile check, not this module, decides whether it holds.
+"""
 
 from __future__ import annotations
 
+import itertools
+import re
+from collections.abc import Callable
+
+from tree_sitter import Node
+
 from checkers.model import Finding
+from checkers.patterns._tree import (
+    Source,
+    call_args,
+    contains,
+    descendants,
+    enclosing,
+    enclosing_fn,
+    flows_to_return,
+    function_path,
+    is_tail,
+    method_name,
+    receiver,
+    same,
+)
+from checkers.patterns.detectors import CLONES, Hit, pointer_binding, pointer_origin
+
+Edit = tuple[int, int, str]
+Rewriter = Callable[[Source, Hit], list[Edit] | None]
+REWRITERS: dict[str, Rewriter] = {}
+
+
+def rewriter(id_: str) -> Callable[[Rewriter], Rewriter]:
+    def register(func: Rewriter) -> Rewriter:
+        REWRITERS[id_] = func
+        return func
+    return register
 
 
 def rewrite(source: str, finding: Finding) -> str | None:
+    """The full source with `finding`'s workaround turned back into the direct form, or None
+    when no mechanical rewrite exists for it (or the finding is not in `source`)."""
+    func = REWRITERS.get(finding.id)
+    if func is None:
+        return None
+    from checkers.patterns import run_detectors, to_finding
+
+    src, hits = run_detectors(source)
+    hit = next((h for h in hits if h.id == finding.id and _same_span(to_finding(src, h), finding)),
+               None)
+    if hit is None:
+        return None
+    edits = func(src, hit)
+    if not edits:
+        return None
+    out = _apply(src.data, edits)
+    if out is None or out == src.data:
+        return None
+    return out.decode("utf-8", "surrogatepass")
+
+
+def _same_span(a: Finding, b: Finding) -> bool:
+    return (a.line, a.column, a.end_line, a.end_column) == (b.line, b.column, b.end_line,
+                                                            b.end_column)
+
+
+def _apply(data: bytes, edits: list[Edit]) -> bytes | None:
+    ordered = sorted(set(edits), key=lambda e: (e[0], e[1]))
+    for (_s1, e1, _), (s2, _, _) in itertools.pairwise(ordered):
+        if s2 < e1:
+            return None  # overlapping edits: the rewriter's assumptions do not hold here
+    out = data
+    for start, end, text in reversed(ordered):
+        out = out[:start] + text.encode("utf-8", "surrogatepass") + out[end:]
+    return out
+
+
+def _find(src: Source, start: int, kinds: set[str], end: int | None = None) -> Node | None:
+    """The node of one of `kinds` that starts at byte `start` (and ends at `end` if given)."""
+    node: Node | None = src.tree.root_node.descendant_for_byte_range(start, start)
+    while node is not None:
+        if node.type in kinds and node.start_byte == start and (end is None
+                                                                or node.end_byte == end):
+            return node
+        node = node.parent
     return None
+
+
+def _fresh(name: str, scope: Node, src: Source) -> str:
+    """`name`, or a variant not already used as an identifier inside `scope`."""
+    used = {src.text(n) for n in descendants(scope, frozenset({"identifier"}))}
+    candidate = name
+    while candidate in used:
+        candidate += "_"
+    return candidate
+
+
+def _unwrap_call(node: Node, src: Source) -> Node:
+    """`x.unwrap()` / `x.expect(..)` around `node`, or `node` itself."""
+    parent = node.parent
+    if parent is not None and parent.type == "field_expression":
+        call = parent.parent
+        if call is not None and call.type == "call_expression" and method_name(
+                call, src) in ("unwrap", "expect"):
+            return call
+    return node
+
+
+# ------------------------------------------------------------------------- check-then-relookup
+
+@rewriter("check-then-relookup")
+def _check_then_relookup(src: Source, hit: Hit) -> list[Edit] | None:
+    if_node = _find(src, hit.start, {"if_expression"})
+    if if_node is None:
+        return None
+    cond = if_node.child_by_field_name("condition")
+    then = if_node.child_by_field_name("consequence")
+    if cond is None or then is None:
+        return None
+    if hit.variant == "recall":
+        return _recall(src, if_node, cond, then)
+    negated = False
+    guard = cond
+    if guard.type == "unary_expression" and src.text(guard).startswith("!"):
+        negated, guard = True, guard.named_children[0]
+    if guard.type != "call_expression":
+        return None
+    method = method_name(guard, src)
+    rec = receiver(guard)
+    if rec is None:
+        return None
+    if method == "contains_key" and len(call_args(guard)) == 1:
+        place, key = rec, call_args(guard)[0]
+    elif method in ("is_some", "is_none") and rec.type == "call_expression" and method_name(
+            rec, src) in ("get", "get_mut") and receiver(rec) is not None:
+        if method == "is_none":
+            negated = not negated
+        place, key = receiver(rec), call_args(rec)[0]  # type: ignore[assignment]
+    elif method in ("is_some", "is_none") and rec.type == "call_expression":
+        return _recall(src, if_node, cond, then) if not negated else None
+    else:
+        return None
+    if hit.variant == "insert" or negated:
+        return _insert_variant(src, hit, if_node, then, place, key)
+    return _guard_variant(src, if_node, cond, then, place, key)
+
+
+def _lookups(block: Node, place: str, key: str, src: Source) -> list[Node]:
+    out = []
+    for node in descendants(block, frozenset({"call_expression", "index_expression"})):
+        if node.type == "call_expression":
+            rec = receiver(node)
+            args = call_args(node)
+            if (method_name(node, src) in ("get", "get_mut") and rec is not None
+                    and src.norm(rec) == place and len(args) == 1 and src.norm(args[0]) == key):
+                out.append(node)
+        else:
+            kids = node.named_children
+            if len(kids) == 2 and src.norm(kids[0]) == place and src.norm(kids[1]) in (
+                    key, "&" + key, key.removeprefix("&")):
+                out.append(node)
+    return out
+
+
+def _guard_variant(src: Source, if_node: Node, cond: Node, then: Node, place_node: Node,
+                   key_node: Node) -> list[Edit] | None:
+    place, key = src.norm(place_node), src.norm(key_node)
+    found = _lookups(then, place, key, src)
+    if not found:
+        return None
+    mutable = any(
+        (n.type == "call_expression" and method_name(n, src) == "get_mut")
+        or (n.type == "index_expression" and n.parent is not None
+            and n.parent.type == "reference_expression" and "mut" in src.text(n.parent).split()[0])
+        for n in found)
+    name = ""
+    edits: list[Edit] = []
+    for node in found:
+        outer = _unwrap_call(node, src) if node.type == "call_expression" else node
+        let = outer.parent
+        if (not name and let is not None and let.type == "let_declaration"
+                and same(let.child_by_field_name("value"), outer)
+                and (pat := let.child_by_field_name("pattern")) is not None
+                and pat.type == "identifier" and let.parent is not None and same(let.parent, then)):
+            name = src.text(pat)
+            edits.append((let.start_byte, let.end_byte, ""))
+            continue
+    name = name or _fresh("found", if_node, src)
+    for node in found:
+        outer = _unwrap_call(node, src) if node.type == "call_expression" else node
+        if any(e[0] == outer.parent.start_byte for e in edits if outer.parent is not None):
+            continue
+        if node.type == "index_expression":
+            parent = node.parent
+            if parent is not None and parent.type == "reference_expression":
+                edits.append((parent.start_byte, parent.end_byte, name))
+            else:
+                edits.append((node.start_byte, node.end_byte, f"(*{name})"))
+        elif outer.id != node.id:
+            edits.append((outer.start_byte, outer.end_byte, name))
+        else:
+            return None  # an Option-valued lookup used as such: no mechanical equivalent
+    getter = "get_mut" if mutable else "get"
+    edits.append((cond.start_byte, cond.end_byte,
+                  f"let Some({name}) = {src.text(place_node)}.{getter}({src.text(key_node)})"))
+    return edits
+
+
+def _insert_variant(src: Source, hit: Hit, if_node: Node, then: Node, place_node: Node,
+                    key_node: Node) -> list[Edit] | None:
+    if if_node.child_by_field_name("alternative") is not None:
+        return None
+    fn = enclosing_fn(if_node)
+    if fn is None:
+        return None
+    place, key = src.norm(place_node), src.norm(key_node)
+    body = fn.child_by_field_name("body")
+    later = [n for n in _lookups(body, place, key, src) if n.start_byte >= if_node.end_byte
+             and flows_to_return(n, fn, src)] if body is not None else []
+    if not later:
+        return None
+    last = later[-1]
+    mutable = (last.type == "call_expression" and method_name(last, src) == "get_mut") or (
+        last.parent is not None and last.parent.type == "reference_expression"
+        and "mut" in src.text(last.parent).split()[0])
+    name = _fresh("found", if_node, src)
+    getter = "get_mut" if mutable else "get"
+    head = (f"if let Some({name}) = {src.text(place_node)}.{getter}({src.text(key_node)}) "
+            f"{{ return {name}; }} ")
+    return [(if_node.start_byte, then.start_byte, head)]
+
+
+def _recall(src: Source, if_node: Node, cond: Node, then: Node) -> list[Edit] | None:
+    fn = enclosing_fn(if_node)
+    stmt = if_node.parent
+    if fn is None or stmt is None or stmt.type != "expression_statement":
+        return None
+    returned = {src.norm(c) for c in descendants(then, frozenset({"call_expression"}))
+                if flows_to_return(c, fn, src)}
+    target = next((c for c in descendants(cond, frozenset({"call_expression"}))
+                   if src.norm(c) in returned and receiver(c) is not None), None)
+    if target is None:
+        return None
+    text = src.norm(target)
+    name = _fresh("found", if_node, src)
+    edits: list[Edit] = [(stmt.start_byte, stmt.start_byte, f"let {name} = {src.text(target)}; ")]
+    seen: list[Node] = []
+    for scope in (cond, then):
+        for call in descendants(scope, frozenset({"call_expression"})):
+            if src.norm(call) == text and not any(contains(s, call) for s in seen):
+                seen.append(call)
+                edits.append((call.start_byte, call.end_byte, name))
+    return edits
+
+
+# ---------------------------------------------------------------------------- entry-owned-key
+
+@rewriter("entry-owned-key")
+def _entry_owned_key(src: Source, hit: Hit) -> list[Edit] | None:
+    chain = _find(src, hit.start, {"call_expression"}, hit.end)
+    fn = enclosing_fn(chain) if chain is not None else None
+    if chain is None or fn is None:
+        return None
+    entry = receiver(chain)
+    if entry is None or entry.type != "call_expression":
+        return None
+    coll = receiver(entry)
+    key = call_args(entry)[0] if len(call_args(entry)) == 1 else None
+    if coll is None or key is None or coll.type not in ("identifier", "field_expression", "self"):
+        return None
+    if method_name(key, src) in ("to_owned", "to_string", "clone", "into", "to_vec"):
+        borrowed = receiver(key)
+    elif function_path(key, src).endswith("::from"):
+        borrowed = call_args(key)[0]
+    else:
+        return None
+    if borrowed is None:
+        return None
+    args = call_args(chain)
+    method = method_name(chain, src)
+    if method == "or_insert" and len(args) == 1:
+        value = src.text(args[0])
+    elif method == "or_insert_with" and len(args) == 1:
+        value = f"({src.text(args[0])})()" if args[0].type != "identifier" else (
+            f"{src.text(args[0])}()")
+    elif method == "or_default" and not args:
+        value = "Default::default()"
+    else:
+        return None
+    m, k = src.text(coll), src.text(borrowed)
+    name = _fresh("found", fn, src)
+    steps = (f"if let Some({name}) = {m}.get_mut({k}) {{ return {name}; }} "
+             f"{m}.insert({src.text(key)}, {value}); ")
+    parent = chain.parent
+    body = fn.child_by_field_name("body")
+    if parent is not None and parent.type == "return_expression":
+        return [(parent.start_byte, parent.end_byte,
+                 f"{{ {steps}return {m}.get_mut({k}).unwrap() }}")]
+    holder = parent if parent is not None and parent.type == "expression_statement" else chain
+    if body is not None and same(holder.parent, body) and is_tail(holder, body):
+        return [(chain.start_byte, chain.end_byte, f"{steps}{m}.get_mut({k}).unwrap()")]
+    return None
+
+
+# ------------------------------------------------------------------ index-instead-of-reference
+
+@rewriter("index-instead-of-reference")
+def _index_instead_of_reference(src: Source, hit: Hit) -> list[Edit] | None:
+    stmt = _find(src, hit.start, {"expression_statement", "let_declaration", "if_expression"})
+    if stmt is None:
+        return None
+    if_node = stmt.named_children[0] if stmt.type == "expression_statement" else stmt
+    if if_node.type != "if_expression" or if_node.child_by_field_name("alternative"):
+        return None
+    cond = if_node.child_by_field_name("condition")
+    then = if_node.child_by_field_name("consequence")
+    if cond is None or then is None or cond.type != "let_condition":
+        return None
+    pattern = cond.child_by_field_name("pattern")
+    search = cond.child_by_field_name("value")
+    if (pattern is None or search is None or search.type != "call_expression"
+            or method_name(search, src) not in ("position", "rposition")):
+        return None
+    names = [n for n in descendants(pattern, frozenset({"identifier"})) if src.text(n) != "Some"]
+    if src.norm(pattern) != f"Some({src.text(names[0])})" if names else True:
+        return None
+    index = src.text(names[0])
+    iter_call = receiver(search)
+    if iter_call is None or iter_call.type != "call_expression" or method_name(
+            iter_call, src) not in ("iter", "iter_mut"):
+        return None
+    coll = receiver(iter_call)
+    closure = call_args(search)[0] if len(call_args(search)) == 1 else None
+    if coll is None or closure is None or closure.type != "closure_expression":
+        return None
+    if then.named_children and is_tail(then.named_children[-1], then):
+        return None  # the branch yields a value instead of returning: not a loop body
+    place = src.norm(coll)
+    params = closure.child_by_field_name("parameters")
+    body = closure.child_by_field_name("body")
+    if params is None or body is None:
+        return None
+    plain = len(params.named_children) == 1 and params.named_children[0].type == "identifier"
+    elem = src.text(params.named_children[0]) if plain else _fresh("elem", if_node, src)
+    if plain:
+        pred = src.text(body) if body.type != "block" else f"({src.text(body)})"
+    else:
+        pred = f"({src.text(closure)})(&*{elem})"
+    edits: list[Edit] = []
+    mutable = method_name(iter_call, src) == "iter_mut"
+    uses = [n for n in descendants(then, frozenset({"identifier"})) if src.text(n) == index]
+    for ident in uses:
+        idx = ident.parent
+        if idx is None or idx.type != "index_expression" or src.norm(
+                idx.named_children[0]) != place or not same(idx.named_children[1], ident):
+            return None
+        ref = idx.parent
+        if ref is not None and ref.type == "reference_expression":
+            mutable = mutable or "mut" in src.text(ref).split()[0]
+            edits.append((ref.start_byte - then.start_byte, ref.end_byte - then.start_byte, elem))
+        else:
+            mutable = True
+            edits.append((idx.start_byte - then.start_byte, idx.end_byte - then.start_byte,
+                          f"(*{elem})"))
+    new_then = _apply(src.data[then.start_byte:then.end_byte], edits)
+    if new_then is None:
+        return None
+    iterator = f"{src.text(coll)}.{'iter_mut' if mutable else 'iter'}()"
+    if method_name(search, src) == "rposition":
+        iterator += ".rev()"
+    text = f"for {elem} in {iterator} {{ if {pred} {new_then.decode('utf-8', 'replace')} }}"
+    return [(if_node.start_byte, if_node.end_byte, text)]
+
+
+# -------------------------------------------------------------------------- clone-to-end-borrow
+
+def _borrowed_type(ty: Node, src: Source) -> str:
+    text = src.text(ty)
+    if text == "String":
+        return "&str"
+    if text == "PathBuf":
+        return "&Path"
+    if ty.type == "generic_type" and src.text(ty.child_by_field_name("type")) == "Vec":
+        args = ty.child_by_field_name("type_arguments")
+        if args is not None and len(args.named_children) == 1:
+            return f"&[{src.text(args.named_children[0])}]"
+    return f"&{text}"
+
+
+@rewriter("clone-to-end-borrow")
+def _clone_to_end_borrow(src: Source, hit: Hit) -> list[Edit] | None:
+    fn = enclosing_fn(src.tree.root_node.descendant_for_byte_range(hit.start, hit.start)
+                      or src.tree.root_node)
+    ret = fn.child_by_field_name("return_type") if fn is not None else None
+    if fn is None or ret is None:
+        return None
+    if hit.variant == "map_err":
+        return _map_err_variant(src, hit, fn, ret)
+    body = fn.child_by_field_name("body")
+    if body is None:
+        return None
+    clones = [c for c in descendants(body, frozenset({"call_expression"}))
+              if method_name(c, src) in CLONES and not call_args(c)
+              and flows_to_return(c, fn, src)]
+    if not clones:
+        return None
+    edits: list[Edit] = []
+    all_cloned = all(method_name(c, src) == "cloned" for c in clones)
+    for call in clones:
+        rec = receiver(call)
+        if rec is None:
+            return None
+        if method_name(call, src) == "cloned" or rec.type not in ("index_expression",
+                                                                  "field_expression"):
+            edits.append((call.start_byte, call.end_byte, src.text(rec)))
+        else:
+            edits.append((call.start_byte, call.end_byte, f"&{src.text(rec)}"))
+    if all_cloned and ret.type == "generic_type" and src.text(
+            ret.child_by_field_name("type")) == "Option":
+        args = ret.child_by_field_name("type_arguments")
+        if args is None or len(args.named_children) != 1:
+            return None
+        inner = args.named_children[0]
+        edits.append((inner.start_byte, inner.end_byte, f"&{src.text(inner)}"))
+    else:
+        edits.append((ret.start_byte, ret.end_byte, _borrowed_type(ret, src)))
+    return edits
+
+
+def _map_err_variant(src: Source, hit: Hit, fn: Node, ret: Node) -> list[Edit] | None:
+    try_node = _find(src, hit.start, {"try_expression"}, hit.end)
+    if try_node is None or ret.type != "generic_type":
+        return None
+    call = try_node.named_children[0]
+    inner = receiver(call)
+    if inner is None:
+        return None
+    args = ret.child_by_field_name("type_arguments")
+    if args is None or len(args.named_children) != 2:
+        return None
+    from checkers.patterns.detectors import Context
+
+    ctx = Context(src, "2021")
+    error_type = None
+    for definition in ctx.functions_named(method_name(inner, src)):
+        def_ret = definition.child_by_field_name("return_type")
+        def_args = def_ret.child_by_field_name("type_arguments") if def_ret is not None else None
+        if def_args is not None and len(def_args.named_children) == 2:
+            error_type = src.text(def_args.named_children[1])
+            break
+    if error_type is None:
+        return None
+    err = args.named_children[1]
+    return [(call.start_byte, call.end_byte, src.text(inner)),
+            (err.start_byte, err.end_byte, error_type)]
+
+
+# ------------------------------------------------- unsafe-lifetime-extension / lending iterator
+
+def _detach(src: Source, fn: Node, blocks: list[Node]) -> list[Edit] | None:
+    """Undo a raw-pointer / transmute detachment inside `blocks` (unsafe blocks of `fn`)."""
+    body = fn.child_by_field_name("body")
+    if body is None:
+        return None
+    inner_edits: dict[int, list[Edit]] = {}
+    outer_edits: list[Edit] = []
+    pointer_lets: dict[int, Node] = {}
+    derefs: list[tuple[Node, Node]] = []
+    for block in blocks:
+        for node in descendants(block, frozenset({"unary_expression"})):
+            kids = node.named_children
+            if kids and kids[0].type == "identifier" and src.text(node).startswith("*"):
+                let = pointer_binding(kids[0], src)
+                if let is not None and pointer_origin(let.child_by_field_name("value"), src):
+                    pointer_lets[let.id] = let
+    # every use of a removed pointer anywhere in the function must be a deref we rewrite
+    for let in pointer_lets.values():
+        name = src.text(let.child_by_field_name("pattern"))
+        for ident in descendants(body, frozenset({"identifier"})):
+            if src.text(ident) != name or ident.start_byte < let.end_byte:
+                continue
+            deref = ident.parent
+            if deref is None or deref.type != "unary_expression" or not src.text(
+                    deref).startswith("*"):
+                return None
+            derefs.append((deref, let))
+    handled = {b.id for b in blocks}
+    for deref, _ in derefs:
+        outer = enclosing(deref, frozenset({"unsafe_block"}), stop=frozenset({"function_item"}))
+        if outer is not None and outer.id not in handled:
+            handled.add(outer.id)
+            blocks = [*blocks, outer]
+    for deref, let in derefs:
+        value = let.child_by_field_name("value")
+        origin = pointer_origin(value, src)
+        if value is None or origin is None:
+            return None
+        stripped = value
+        while stripped.type == "type_cast_expression":
+            stripped = stripped.child_by_field_name("value") or stripped
+        place_like = stripped.type == "reference_expression"
+        target = deref
+        parent = deref.parent
+        if parent is not None and parent.type == "parenthesized_expression":
+            target = parent
+        grand = target.parent
+        as_receiver = grand is not None and grand.type == "field_expression" and same(
+            grand.child_by_field_name("value"), target)
+        text = src.text(origin) if place_like or as_receiver else f"(*{src.text(origin)})"
+        holder = enclosing(target, frozenset({"unsafe_block"}), stop=frozenset({"function_item"}))
+        if holder is None:
+            return None
+        inner_edits.setdefault(holder.id, []).append((target.start_byte, target.end_byte, text))
+    for block in blocks:
+        for call in descendants(block, frozenset({"call_expression"})):
+            path = function_path(call, src)
+            if path.split("::")[-1] == "transmute" and len(call_args(call)) == 1:
+                arg = call_args(call)[0]
+                inner_edits.setdefault(block.id, []).append(
+                    (call.start_byte, call.end_byte, src.text(arg)))
+        for ref in descendants(block, frozenset({"reference_expression"})):
+            casts = [c for c in descendants(ref, frozenset({"type_cast_expression"}))
+                     if c.parent is not None and c.parent.type == "parenthesized_expression"]
+            if not casts or not src.text(ref).replace(" ", "").startswith(("&mut*(", "&*(")):
+                continue
+            origin = pointer_origin(casts[0], src)
+            value = casts[0].child_by_field_name("value")
+            while value is not None and value.type == "type_cast_expression":
+                value = value.child_by_field_name("value")
+            if origin is None or value is None:
+                return None
+            mut = "mut " if "mut" in src.text(ref).split("*")[0] else ""
+            text = src.text(value) if value.type == "reference_expression" else (
+                f"&{mut}*{src.text(value)}")
+            inner_edits.setdefault(block.id, []).append((ref.start_byte, ref.end_byte, text))
+    for block in blocks:
+        edits = inner_edits.get(block.id)
+        if not edits:
+            continue
+        inner = block.named_children[0] if block.named_children else None
+        if inner is None:
+            return None
+        rel = [(s - inner.start_byte, e - inner.start_byte, t) for s, e, t in edits]
+        new_inner = _apply(src.data[inner.start_byte:inner.end_byte], rel)
+        if new_inner is None:
+            return None
+        text = new_inner.decode("utf-8", "surrogatepass")
+        stmts = [k for k in inner.named_children if k.type not in ("line_comment",
+                                                                   "block_comment")]
+        if len(stmts) == 1 and is_tail(stmts[0], inner):
+            # a single-expression block: the expression itself, without `unsafe { }`
+            text = text.strip()[1:-1].strip()
+        outer_edits.append((block.start_byte, block.end_byte, text))
+    for let in pointer_lets.values():
+        outer_edits.append((let.start_byte, let.end_byte, ""))
+    return outer_edits or None
+
+
+@rewriter("unsafe-lifetime-extension")
+def _unsafe_lifetime_extension(src: Source, hit: Hit) -> list[Edit] | None:
+    block = _find(src, hit.start, {"unsafe_block"}, hit.end)
+    fn = enclosing_fn(block) if block is not None else None
+    if block is None or fn is None:
+        return None
+    return _detach(src, fn, [block])
+
+
+@rewriter("lending-iterator-raw-pointer")
+def _lending_iterator(src: Source, hit: Hit) -> list[Edit] | None:
+    start = src.tree.root_node.descendant_for_byte_range(hit.start, hit.start)
+    fn = enclosing_fn(start) if start is not None else None
+    if fn is None:
+        return None
+    blocks = [b for b in descendants(fn, frozenset({"unsafe_block"}))
+              if hit.start <= b.start_byte and b.end_byte <= hit.end]
+    return _detach(src, fn, blocks) if blocks else None
+
+
+# ------------------------------------------------------------------------------------ epochs
+
+_SIMPLE_OPERAND = re.compile(r"[\w.:<>\[\]]*(\([^()]*\))?([\w.:<>\[\]]*(\([^()]*\))?)*")
+
+
+@rewriter("epoch-try-macro")
+def _try_macro(src: Source, hit: Hit) -> list[Edit] | None:
+    text = src.data[hit.start:hit.end].decode("utf-8", "surrogatepass")
+    open_at = text.find("(")
+    if open_at < 0 or not text.endswith(")"):
+        return None
+    inner = text[open_at + 1:-1].strip()
+    operand = inner if _SIMPLE_OPERAND.fullmatch(inner) else f"({inner})"
+    return [(hit.start, hit.end, f"{operand}?")]
+
+
+@rewriter("epoch-ellipsis-range-pattern")
+def _ellipsis(src: Source, hit: Hit) -> list[Edit] | None:
+    node = _find(src, hit.start, {"range_pattern"}, hit.end)
+    if node is None:
+        return None
+    dots = next((c for c in node.children if c.type == "..."), None)
+    return [(dots.start_byte, dots.end_byte, "..=")] if dots is not None else None
+
+
+@rewriter("epoch-bare-trait-object")
+def _bare_trait(src: Source, hit: Hit) -> list[Edit] | None:
+    return [(hit.start, hit.start, "dyn ")]
+
+
+@rewriter("epoch-extern-crate")
+def _extern_crate(src: Source, hit: Hit) -> list[Edit] | None:
+    decl = _find(src, hit.start, {"extern_crate_declaration"}, hit.end)
+    if decl is None:
+        return None  # attributes (`#[macro_use]`) in front: macros would need `use` lines
+    name = decl.child_by_field_name("name")
+    alias = decl.child_by_field_name("alias")
+    if alias is not None:
+        vis = next((c for c in decl.named_children if c.type == "visibility_modifier"), None)
+        prefix = f"{src.text(vis)} " if vis is not None else ""
+        return [(decl.start_byte, decl.end_byte,
+                 f"{prefix}use {src.text(name)} as {src.text(alias)};")]
+    return [(decl.start_byte, decl.end_byte, "")]
+
