@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -11,7 +13,7 @@ from typing import Any
 from checkers.errors import InputError, ToolchainError
 from checkers.model import ROLES, CheckResult, Finding, Triage, case_id
 from checkers.rustc import run_rustc, to_check_result
-from checkers.snippet import Snippet, function_spans, host_file_access, prepare
+from checkers.snippet import Snippet, detect_edition, function_spans, host_file_access, prepare
 from checkers.toolchains import REQUIRED_ROLES, RoleInfo, Toolchains, load_toolchains
 from checkers.verdict import drift_of, function_verdicts, triage_verdict
 
@@ -34,9 +36,31 @@ def refused_result(info: RoleInfo, reason: str) -> CheckResult:
                        flags=info.flags, error=reason, bootstrap=info.bootstrap)
 
 
+_FEATURE_GATE = re.compile(r"#!\s*\[\s*feature\s*\(")
+
+
+def uses_feature_gates(source: str) -> bool:
+    return bool(_FEATURE_GATE.search(source))
+
+
+def effective_role(info: RoleInfo, source: str) -> RoleInfo:
+    """The role as it must run for this source.
+
+    A stable compiler refuses `#![feature(...)]` outright (E0554), which would hide every
+    borrow-check answer; such code runs on stable with RUSTC_BOOTSTRAP=1 (same borrow checker),
+    and the result says so through ``bootstrap``.
+    """
+    if info.bootstrap or "nightly" in info.release or "dev" in info.release:
+        return info
+    if not uses_feature_gates(source):
+        return info
+    return dataclasses.replace(info, env=(*info.env, ("RUSTC_BOOTSTRAP", "1")), bootstrap=True)
+
+
 def run_role(info: RoleInfo, snippet: Snippet, toolchains: Toolchains,
              cancel: threading.Event | None = None) -> CheckResult:
     """One role on one prepared snippet (also the unit of work for batch executors)."""
+    info = effective_role(info, snippet.source)
     raw = run_rustc(info, snippet.source, edition=snippet.edition, limits=toolchains.limits,
                     cancel=cancel)
     return to_check_result(info, raw, map_line=snippet.map_line)
@@ -80,6 +104,8 @@ def build_triage(
     notes = list(toolchains.notes)
     refused = next((c.error for c in checks.values() if c.status == "refused"), "")
     reason = refused or decision.reason
+    if any(c.bootstrap for c in checks.values()) and uses_feature_gates(snippet.source) and not notes:
+        notes.append("the code uses #![feature(...)]: stable ran with RUSTC_BOOTSTRAP=1")
     if drift_of(checks):
         notes.append("stable and the nightly control disagree: part of the difference comes from "
                      "the compiler version, not from Polonius")
@@ -111,7 +137,7 @@ def _detect(source: str, edition: str) -> tuple[tuple[Finding, ...], tuple[Findi
 def check_source(
     source: str,
     *,
-    edition: str = "2021",
+    edition: str | None = "2021",
     toolchains: Toolchains | None = None,
     origin: dict[str, Any] | None = None,
     patterns: bool = True,
@@ -122,7 +148,8 @@ def check_source(
     """Check one case under every role and say what Polonius changes.
 
     Raises InputError for input that cannot be checked, ToolchainError when the baseline or the
-    candidate cannot run at all. Role failures at run time (ICE, timeout, limits) become
+    candidate cannot run at all. ``edition=None`` honours a compiletest header
+    (`//@ edition:2018`) and defaults to 2021. Role failures at run time (ICE, timeout, limits) become
     ``toolchain-error`` results, never exceptions.
     """
     tc = toolchains if toolchains is not None else load_toolchains()
@@ -141,7 +168,7 @@ def check_source(
             + (f"; fix: {info.fix}" if info.fix else "")
             + " (see `ptriage toolchains`)"
         )
-    snippet = prepare(source, edition=edition)
+    snippet = prepare(source, edition=detect_edition(source) if edition is None else edition)
     checks = check_roles(snippet, toolchains=tc, cancel=cancel, progress=progress)
     found_patterns: tuple[Finding, ...] = ()
     found_epochs: tuple[Finding, ...] = ()
@@ -160,7 +187,7 @@ def check_source(
                         epochs=found_epochs)
 
 
-def check_file(path: str | Path, *, edition: str = "2021", toolchains: Toolchains | None = None,
+def check_file(path: str | Path, *, edition: str | None = "2021", toolchains: Toolchains | None = None,
                **options: Any) -> Triage:
     """Read a file (or ``-``) and check it; origin records the path."""
     from checkers.snippet import read_source_file

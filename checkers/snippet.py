@@ -53,6 +53,17 @@ def validate_edition(edition: str | int) -> str:
     return text
 
 
+_EDITION_HEADER = re.compile(r"^\s*//@?\s*(?:\[\w+\]\s*)?edition\s*:\s*(\d{4})\s*$", re.M)
+
+
+def detect_edition(source: str, default: str = "2021") -> str:
+    """The edition a compiletest-style header asks for (`//@ edition:2018`), else ``default``."""
+    match = _EDITION_HEADER.search(source[:4096])
+    if match and match.group(1) in EDITIONS:
+        return match.group(1)
+    return default
+
+
 def decode_source(data: bytes, *, name: str, max_bytes: int = DEFAULT_MAX_INPUT) -> str:
     """Bytes → text, refusing what rustc cannot take, with one clear sentence each."""
     if len(data) > max_bytes:

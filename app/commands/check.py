@@ -31,7 +31,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="a .rs file, or - for stdin")
     parser.add_argument("--json", action="store_true", help="one JSON record per input")
-    parser.add_argument("--edition", default=DEFAULT_EDITION, choices=EDITIONS)
+    parser.add_argument("--edition", default=None, choices=EDITIONS,
+                        help=f"Rust edition (default: a `//@ edition:` header, else {DEFAULT_EDITION})")
     parser.add_argument("--toolchains", type=Path, metavar="FILE",
                         help="toolchains.toml to use instead of the user's or the default")
     parser.add_argument("--no-patterns", action="store_true",

@@ -298,3 +298,20 @@ def test_checkers_import_pulls_no_qt() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env={**os.environ}, check=False)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_feature_gated_code_runs_stable_with_bootstrap() -> None:
+    source = "#![feature(never_type)]\npub fn f() -> Option<!> { None }\n"
+    triage = check_source(source, patterns=False)
+    assert triage.verdict == "clean", triage.reason
+    assert triage.checks["stable"].bootstrap is True
+    assert any("RUSTC_BOOTSTRAP=1" in note for note in triage.notes)
+    plain = check_source("pub fn f() {}\n", patterns=False)
+    assert plain.checks["stable"].bootstrap is False
+
+
+def test_compiletest_edition_header_is_honoured_when_edition_is_auto() -> None:
+    source = "//@ edition:2015\npub fn f(x: &Fn()) { x() }\n"
+    assert check_source(source, edition=None, patterns=False).edition == "2015"
+    assert check_source(source, edition=None, patterns=False).verdict == "clean"
+    assert check_source(source, edition="2021", patterns=False).verdict == "other-error"
