@@ -200,9 +200,14 @@ def _classify_exit(
     if rc == 101 or ice_files or ice_text:
         first = next((str(m.get("message")) for m in messages
                       if "internal compiler error" in str(m.get("message", ""))), "")
-        lines = [ln for ln in other.strip().splitlines() if "internal compiler error" in ln]
-        detail = first or (lines or other.strip().splitlines() or ["rustc panicked"])[0]
+        all_lines = other.strip().splitlines()
+        lines = [ln for ln in all_lines if "internal compiler error" in ln]
+        detail = first or (lines or all_lines or ["rustc panicked"])[0]
         detail = detail.split("internal compiler error:", 1)[-1].strip()
+        if detail.endswith(":") and detail in all_lines:
+            # "thread 'rustc' panicked at FILE:LINE:COL:" — the message is on the next line
+            following = all_lines[all_lines.index(detail) + 1 : all_lines.index(detail) + 2]
+            detail = f"{detail} {following[0].strip()}" if following else detail
         return "ice", f"internal compiler error: {detail[:300]}"
     if any("more memory than available to compiler" in str(m.get("message", ""))
            for m in messages):

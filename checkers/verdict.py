@@ -83,8 +83,17 @@ def decide(stable: Outcome, next_: Outcome, legacy: Outcome | None) -> Decision:
     removed, _kept, added = diff_counts(stable.errors, next_.errors)
     corroborated = legacy_ran and legacy is not None and not legacy.accepted
     if removed and len(next_.errors) < len(stable.errors):
-        return Decision("partial-fix", corroborated,
-                        f"Polonius removes {removed} of {len(stable.errors)} borrow-check errors")
+        reason = f"Polonius removes {removed} of {len(stable.errors)} borrow-check errors"
+        if legacy_ran and legacy is not None:
+            gone = [d.diagnostic for d in diagnostic_diff(stable.errors, next_.errors)
+                    if d.change == "removed"]
+            legacy_keys = Counter(d.key() for d in legacy.errors)
+            disputed = sum(1 for d in gone if legacy_keys[d.key()] > 0)
+            corroborated = disputed == 0
+            if disputed:
+                reason += (f"; legacy Polonius still reports {disputed} of the removed errors "
+                           "(suspect: alpha may accept unsound code)")
+        return Decision("partial-fix", corroborated, reason)
     suffix = f"; Polonius adds {added}" if added else ""
     return Decision("both-reject", corroborated,
                     f"every checker rejects ({_codes(next_.errors)}){suffix}")

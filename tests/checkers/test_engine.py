@@ -315,3 +315,43 @@ def test_compiletest_edition_header_is_honoured_when_edition_is_auto() -> None:
     assert check_source(source, edition=None, patterns=False).edition == "2015"
     assert check_source(source, edition=None, patterns=False).verdict == "clean"
     assert check_source(source, edition="2021", patterns=False).verdict == "other-error"
+
+
+UNSOUND_ALPHA = """\
+use std::fmt::Display;
+
+pub fn pick<'a>(fallback: &'a String, fresh: bool) -> impl Display + use<'a> {
+    if fresh {
+        let made = format!("made-{}", fallback.len());
+        return &made;
+    }
+    fallback
+}
+"""
+
+REAL_CONFLICT = """
+pub fn always<'a>(fallback: &'a String) -> impl Display + use<'a> {
+    let _ = fallback;
+    let made = String::from("made");
+    &made
+}
+"""
+
+
+def test_alpha_only_acceptance_is_flagged() -> None:
+    # Polonius alpha on this nightly accepts returning a local through an opaque type with
+    # several defining uses (rust-lang/rust#160669); legacy and NLL reject it.
+    triage = check_source(UNSOUND_ALPHA, patterns=False)
+    assert triage.verdict == "alpha-only-accepts"
+    assert not triage.corroborated
+
+
+def test_partial_fix_disputed_by_legacy_is_not_corroborated() -> None:
+    triage = check_source(UNSOUND_ALPHA + REAL_CONFLICT, patterns=False)
+    assert triage.verdict == "partial-fix"
+    assert triage.corroborated is False
+    assert "legacy Polonius still reports 1" in triage.reason
+    assert {f.name: f.verdict for f in triage.functions} == {
+        "pick": "alpha-only-accepts", "always": "both-reject"}
+    changes = sorted((d.change, d.diagnostic.line) for d in triage.diff)
+    assert changes == [("kept", 14), ("removed", 6)]
