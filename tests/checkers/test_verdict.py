@@ -1,0 +1,124 @@
+"""The verdict table as pure logic: every row, the diff matching, drift and per-function attribution."""
+
+from __future__ import annotations
+
+import pytest
+
+from checkers.diagnostics import is_borrowck
+from checkers.model import CheckResult, Diagnostic
+from checkers.snippet import FunctionSpan
+from checkers.verdict import Outcome, decide, diagnostic_diff, drift_of, function_verdicts, triage_verdict
+
+
+def bc(line: int, code: str = "E0499") -> Diagnostic:
+    return Diagnostic(code=code, level="error", message="cannot borrow", borrowck=True, line=line,
+                      column=5)
+
+
+def other(line: int) -> Diagnostic:
+    return Diagnostic(code="E0308", level="error", message="mismatched types", borrowck=False,
+                      line=line, column=1)
+
+
+OK = Outcome(True, ())
+DOWN = Outcome(False, ())
+
+
+def rej(*diags: Diagnostic) -> Outcome:
+    return Outcome(True, diags)
+
+
+@pytest.mark.parametrize(
+    ("stable", "next_", "legacy", "verdict", "corroborated"),
+    [
+        (OK, OK, OK, "clean", True),
+        (OK, OK, None, "clean", False),
+        (rej(bc(3)), OK, OK, "polonius-accepts", True),
+        (rej(bc(3)), OK, None, "polonius-accepts", False),
+        (rej(bc(3)), OK, DOWN, "polonius-accepts", False),
+        (rej(bc(3)), rej(bc(3)), OK, "needs-full-polonius", True),
+        (rej(bc(3)), OK, rej(bc(3)), "alpha-only-accepts", False),
+        (rej(bc(3), bc(9)), rej(bc(9)), rej(bc(9)), "partial-fix", True),
+        (rej(bc(3), bc(9)), rej(bc(9)), rej(bc(3), bc(9)), "partial-fix", False),
+        (rej(bc(3)), rej(bc(3)), rej(bc(3)), "both-reject", True),
+        (rej(bc(3)), rej(bc(4)), rej(bc(3)), "both-reject", True),
+        (OK, rej(bc(3)), rej(bc(3)), "regression", True),
+        (rej(other(2)), rej(other(2)), rej(other(2)), "other-error", False),
+        (rej(bc(3), other(2)), OK, OK, "other-error", False),
+        (DOWN, OK, OK, "toolchain-error", False),
+        (OK, DOWN, OK, "toolchain-error", False),
+    ],
+)
+def test_verdict_table(stable: Outcome, next_: Outcome, legacy: Outcome | None, verdict: str,
+                       corroborated: bool) -> None:
+    decision = decide(stable, next_, legacy)
+    assert (decision.verdict, decision.corroborated) == (verdict, corroborated)
+    assert decision.reason
+
+
+def test_diff_is_multiset_aware_and_sorted() -> None:
+    base = [bc(3), bc(3), bc(7, "E0502")]
+    cand = [bc(3), bc(8)]
+    changes = [(d.change, d.diagnostic.line) for d in diagnostic_diff(base, cand)]
+    assert changes == [("kept", 3), ("removed", 3), ("removed", 7), ("added", 8)]
+
+
+def _result(role: str, *diags: Diagnostic, status: str = "ok") -> CheckResult:
+    return CheckResult(role=role, status=status, accepted=None if status != "ok" else not diags,
+                       diagnostics=diags)
+
+
+def test_drift_when_stable_and_control_disagree() -> None:
+    checks = {"stable": _result("stable", bc(3)), "nightly": _result("nightly")}
+    assert drift_of(checks)
+    checks = {"stable": _result("stable", bc(3)), "nightly": _result("nightly", bc(3))}
+    assert not drift_of(checks)
+    checks = {"stable": _result("stable", bc(3)), "nightly": _result("nightly", status="ice")}
+    assert not drift_of(checks)
+
+
+def test_triage_verdict_names_the_failed_role() -> None:
+    checks = {"stable": _result("stable", status="timeout"), "polonius": _result("polonius")}
+    decision, diff = triage_verdict(checks)
+    assert decision.verdict == "toolchain-error" and "stable: timeout" in decision.reason
+    assert diff == []
+
+
+def test_function_verdicts_attribute_to_innermost_fn() -> None:
+    functions = [FunctionSpan("outer", 1, 20, 0), FunctionSpan("outer::inner", 5, 8, 1),
+                 FunctionSpan("free", 22, 30, 0)]
+    checks = {
+        "stable": _result("stable", bc(6), bc(25)),
+        "polonius": _result("polonius", bc(25)),
+        "polonius-legacy": _result("polonius-legacy"),
+    }
+    verdicts = {f.name: f.verdict for f in function_verdicts(checks, functions)}
+    assert verdicts == {"outer": "clean", "outer::inner": "polonius-accepts",
+                        "free": "needs-full-polonius"}
+
+
+def test_unattributed_type_error_makes_clean_functions_unknown() -> None:
+    functions = [FunctionSpan("f", 3, 5, 0)]
+    checks = {"stable": _result("stable", other(1)), "polonius": _result("polonius", other(1))}
+    assert [f.verdict for f in function_verdicts(checks, functions)] == ["other-error"]
+
+
+@pytest.mark.parametrize(
+    ("code", "message", "expected"),
+    [
+        ("E0499", "cannot borrow `x` as mutable more than once at a time", True),
+        ("E0716", "temporary value dropped while borrowed", True),
+        ("E0308", "mismatched types", False),
+        ("E0425", "cannot find value `x` in this scope", False),
+        (None, "lifetime may not live long enough", True),
+        (None, "borrowed data escapes outside of method", True),
+        (None, "implementation of `FnOnce` is not general enough", True),
+        (None, "higher-ranked lifetime error", True),
+        (None, "captured variable cannot escape `FnMut` closure body", True),
+        (None, "cannot find macro `foo` in this scope", False),
+        (None, "use of deprecated `try` macro", False),
+        ("dangerous_implicit_autorefs", "implicit autoref creates a reference", False),
+    ],
+)
+def test_borrowck_classification(code: str | None, message: str, expected: bool) -> None:
+    assert is_borrowck(code, message) is expected
