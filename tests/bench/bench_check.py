@@ -81,7 +81,8 @@ def main() -> int:
     print(f"(b) engine check_source, 4 roles in parallel    : {_median_ms(engine):7.1f} ms median")
     if naive:
         print(f"(c) rustup proxy, 4 roles sequential            : {_median_ms(naive):7.1f} ms median")
-        print(f"ratio c/b (speed-up of the engine over naive)   : {statistics.median(naive) / statistics.median(engine):5.2f}x")
+        ratio = statistics.median(naive) / statistics.median(engine)
+        print(f"ratio c/b (speed-up of the engine over naive)   : {ratio:5.2f}x")
     return 0
 
 
