@@ -128,6 +128,9 @@ def _use_regex(place: str) -> re.Pattern[str]:
 def _regions_after(node: Node, fn: Node) -> Iterable[tuple[int, int]]:
     """Byte ranges that run after `node` on the fall-through path: the rest of each enclosing
     block up to the function body, an `else`, and the whole body of an enclosing loop."""
+    own_else = node.child_by_field_name("alternative") if node.type == "if_expression" else None
+    if own_else is not None:
+        yield own_else.start_byte, own_else.end_byte
     stmt = node
     for anc in ancestors(node):
         if anc.type == "if_expression" and contains(anc.child_by_field_name("condition") or anc,
@@ -277,7 +280,7 @@ def _ctr_guard(ctx: Context, guard: Node, src: Source) -> None:
         rec = receiver(guard)
         base = text if mode == "collection" else (
             root_path(rec, src) if rec is not None else "")
-        if found and base and _used_after(if_node, if_node, base, fn, src):
+        if found and base and _used_after(if_node, then, base, fn, src):
             ctx.add("check-then-relookup", if_node, variant="guard")
         return
     # Variant B: `if !R.contains_key(k) { R.insert(..) }` then an unconditional returned lookup.
@@ -351,7 +354,7 @@ def _ctr_recall(ctx: Context, if_node: Node, src: Source) -> None:
             continue
         rec = receiver(call)
         base = root_path(rec, src) if rec is not None else ""
-        if base and _used_after(if_node, if_node, base, fn, src):
+        if base and _used_after(if_node, then, base, fn, src):
             ctx.add("check-then-relookup", if_node, variant="recall")
             return
 
@@ -862,7 +865,12 @@ def _cursor_reindex(ctx: Context, matches: list[Captures]) -> None:
         binding = find_binding(src.text(index), assign, src)
         if binding is None or binding.value is None:
             continue
-        if not _INDEX_SOURCE.search(src.text(binding.value)):
+        value = binding.value
+        if value.type == "identifier":
+            # `let found = v.iter().position(..); match found { Some(i) => .. }`
+            outer = find_binding(src.text(value), value, src)
+            value = outer.value if outer is not None and outer.value is not None else value
+        if not _INDEX_SOURCE.search(src.text(value)):
             continue
         start = _statement_of(binding.node) if binding.kind != "for" else binding.node
         if start.start_byte > assign.start_byte:

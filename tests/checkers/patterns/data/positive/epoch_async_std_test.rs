@@ -1,0 +1,5 @@
+// expect: epoch-async-std
+#[async_std::test]
+async fn works() {
+    async_std::task::sleep(std::time::Duration::from_millis(1)).await;
+}

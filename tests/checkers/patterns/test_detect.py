@@ -1,0 +1,176 @@
+"""Detection: the design examples, labeled positives and near misses, and the API's guarantees."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from checkers.errors import InputError
+from checkers.patterns import CATALOG, EPOCH_IDS, PATTERN_IDS, detect
+from tests.checkers.patterns.pattern_fixtures import (
+    ALLOWED_OVERLAPS,
+    example_ids,
+    expected_ids,
+    fixture_edition,
+    fixture_files,
+)
+
+WORKAROUND_IDS = [i for i in example_ids() if not i.startswith("epoch-")]
+EPOCH_EXAMPLES = [i for i in example_ids() if i.startswith("epoch-")]
+
+
+def _ids(source: str, edition: str = "2021") -> set[str]:
+    found = detect(source, edition=edition)
+    return {f.id for f in found.patterns + found.epochs}
+
+
+@pytest.mark.parametrize("id_", WORKAROUND_IDS)
+def test_workaround_example_reports_its_own_id(examples: Path, id_: str) -> None:
+    ids = _ids((examples / id_ / "workaround.rs").read_text())
+    assert id_ in ids
+    assert ids - {id_} <= ALLOWED_OVERLAPS.get(id_, set())
+
+
+@pytest.mark.parametrize("id_", example_ids())
+def test_direct_example_reports_nothing(examples: Path, id_: str) -> None:
+    assert _ids((examples / id_ / "direct.rs").read_text()) == set()
+
+
+@pytest.mark.parametrize("id_", EPOCH_EXAMPLES)
+def test_epoch_example_marks_the_outdated_form_only(examples: Path, id_: str) -> None:
+    found = detect((examples / id_ / "workaround.rs").read_text())
+    assert id_ in {f.id for f in found.epochs}
+    assert not found.patterns
+    assert {f.id for f in found.epochs} - {id_} <= ALLOWED_OVERLAPS.get(id_, set())
+
+
+@pytest.mark.parametrize("path", fixture_files(), ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_labeled_fixture(path: Path) -> None:
+    text = path.read_text()
+    assert _ids(text, fixture_edition(path)) == expected_ids(text)
+
+
+def test_every_detector_has_a_positive_fixture_or_example() -> None:
+    covered: set[str] = set(example_ids())
+    for path in fixture_files():
+        covered |= expected_ids(path.read_text())
+    assert set(PATTERN_IDS) | set(EPOCH_IDS) <= covered
+
+
+def test_findings_carry_catalog_class_and_kind(examples: Path) -> None:
+    for id_ in example_ids():
+        found = detect((examples / id_ / "workaround.rs").read_text())
+        for f in found.patterns + found.epochs:
+            assert f.cls == CATALOG[f.id].cls
+            assert f.kind == CATALOG[f.id].kind
+            assert f.confirmed is None and f.rewrite is None
+
+
+def test_coordinates_are_one_based_characters_in_the_given_text() -> None:
+    source = (
+        "// ünïcödé ✓ comment\n"
+        "fn f(m: &mut std::collections::HashMap<String, u8>, k: &str) -> &mut u8 {\n"
+        "    /* é */ m.entry(k.to_owned()).or_insert(0)\n"
+        "}\n"
+    )
+    [finding] = detect(source).patterns
+    assert finding.id == "entry-owned-key"
+    assert (finding.line, finding.column) == (3, 13)
+    assert finding.end_line == 3
+    assert finding.end_column == len("    /* é */ m.entry(k.to_owned()).or_insert(0)") + 1
+
+
+def test_crlf_source_keeps_line_numbers() -> None:
+    source = "match x {\r\n    1...3 => {}\r\n    _ => {}\r\n}\r\n"
+    [finding] = detect(source).epochs
+    assert (finding.id, finding.line, finding.column) == ("epoch-ellipsis-range-pattern", 2, 5)
+
+
+def test_loose_statements_at_top_level() -> None:
+    source = "let mut v = vec![1]; let r = &mut v; r.push(2);\nlet t = try!(parse(v));\n"
+    found = detect(source)
+    assert [(f.id, f.line, f.column) for f in found.epochs] == [("epoch-try-macro", 2, 9)]
+    assert found.patterns == ()
+
+
+def test_try_macro_in_many_positions() -> None:
+    source = (
+        "fn f() -> Result<(), E> {\n"
+        "    let a = try!(one());\n"
+        "    try!(two());\n"
+        "    Ok(try!(three(try!(four()))))\n"
+        "}\n"
+    )
+    lines = sorted((f.line, f.column) for f in detect(source, edition="2015").epochs)
+    assert lines == [(2, 13), (3, 5), (4, 8), (4, 19)]
+
+
+def test_order_is_deterministic_and_deduplicated(examples: Path) -> None:
+    text = (examples / "epoch-tokio-0x-runtime" / "workaround.rs").read_text()
+    first = detect(text)
+    assert first == detect(text)
+    keys = [(f.line, f.column, f.id) for f in first.epochs]
+    assert keys == sorted(keys)
+    spans = [(f.id, f.line, f.column, f.end_line, f.end_column) for f in first.epochs]
+    assert len(spans) == len(set(spans))
+
+
+@pytest.mark.parametrize("junk", [
+    "", "\x00\x01\x02\xff", "}}}}{{{{", "fn (", "\ud800 lone surrogate", "💥" * 1000,
+    "impl<T> for &&&& where where", "unsafe { (*p).x } }" * 50,
+    "fn f() -> &u8 { if m.contains_key(&k) { return m.get(&k).unwrap(); ",
+])
+def test_garbage_never_raises(junk: str) -> None:
+    found = detect(junk)
+    assert isinstance(found.patterns, tuple) and isinstance(found.epochs, tuple)
+
+
+def test_unknown_edition_is_an_input_error() -> None:
+    with pytest.raises(InputError):
+        detect("fn f() {}", edition="2017")
+
+
+def test_extern_crate_is_low_confidence_in_edition_2015() -> None:
+    [finding] = detect("extern crate rand;\n", edition="2015").epochs
+    assert finding.confidence == "low"
+    [finding] = detect("extern crate rand;\n", edition="2018").epochs
+    assert finding.confidence == "high"
+
+
+def test_scope_block_with_non_reference_binding_is_low_confidence() -> None:
+    source = (
+        "fn f(v: &mut Vec<u8>) {\n"
+        "    { let r = &mut v[0]; let g = Guard::new(r); g.poke(); }\n"
+        "    v.push(1);\n"
+        "}\n"
+    )
+    [finding] = detect(source).epochs
+    assert (finding.id, finding.confidence) == ("epoch-pre-nll-scope-block", "low")
+
+
+def test_failure_macros_need_a_failure_import() -> None:
+    with_import = "use failure::Error;\nfn f() -> Result<(), Error> { bail!(\"x\") }\n"
+    without = "fn f() -> anyhow::Result<()> { bail!(\"x\") }\n"
+    assert {f.line for f in detect(with_import).epochs} == {1, 2}
+    assert detect(without).epochs == ()
+
+
+def test_catalog_covers_every_id_with_the_documented_classes() -> None:
+    expected = {
+        "P3": {"check-then-relookup", "entry-owned-key", "unsafe-lifetime-extension",
+               "polonius-the-crab-call", "index-instead-of-reference", "clone-to-end-borrow",
+               "cps-callback-instead-of-return", "lending-iterator-raw-pointer"},
+        "FULL": {"split-helper-for-cursor", "peek-then-advance-cursor", "cursor-reindex-in-loop"},
+        "NONE": {"option-take-put-back", "clone-collection-to-iterate",
+                 "split-borrow-free-function"},
+    }
+    for cls, ids in expected.items():
+        assert {e.id for e in CATALOG.values() if e.cls == cls} == ids
+    assert len(EPOCH_IDS) == 11
+    for entry in CATALOG.values():
+        assert entry.title and entry.limitation and entry.reference.startswith("http")
+        if entry.cls == "FULL":
+            assert "Still needed with Polonius alpha" in entry.explanation
+        if entry.cls == "NONE":
+            assert "Never removable" in entry.explanation
