@@ -1,4 +1,4 @@
-"""`ptriage patterns PATH... | --list`: find borrow-check workarounds and outdated idioms, optionally prove them."""
+"""`ptriage patterns PATH... | --list`: find NLL workarounds and outdated idioms, optionally prove them."""
 
 from __future__ import annotations
 

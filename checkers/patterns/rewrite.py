@@ -287,8 +287,8 @@ def _entry_owned_key(src: Source, hit: Hit) -> list[Edit] | None:
     if method == "or_insert" and len(args) == 1:
         value = src.text(args[0])
     elif method == "or_insert_with" and len(args) == 1:
-        value = f"({src.text(args[0])})()" if args[0].type != "identifier" else (
-            f"{src.text(args[0])}()")
+        value = f"({src.text(args[0])})()" if args[0].type not in (
+            "identifier", "scoped_identifier") else f"{src.text(args[0])}()"
     elif method == "or_default" and not args:
         value = "Default::default()"
     else:

@@ -1,0 +1,155 @@
+"""confirm(): reasons from hand-built triages, and proofs by rewrite with the real toolchains."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from checkers.model import CheckResult, Diagnostic, Triage
+from checkers.patterns import CATALOG, confirm, detect
+from tests.checkers.patterns.pattern_fixtures import DATA, example_ids
+
+E0499 = Diagnostic(code="E0499", level="error", message="cannot borrow twice", borrowck=True,
+                   line=6, column=9)
+E0308 = Diagnostic(code="E0308", level="error", message="mismatched types", borrowck=False,
+                   line=12, column=5)
+
+
+def _triage(verdict: str, *, corroborated: bool = True, **accepted: bool | None) -> Triage:
+    checks = {}
+    for role in ("stable", "polonius", "polonius-legacy", "nightly"):
+        key = role.replace("-", "_")
+        ok = accepted.get(key, True)
+        diags: tuple[Diagnostic, ...] = () if ok else (
+            (E0308,) if verdict == "other-error" else (E0499,))
+        checks[role] = CheckResult(role=role, status="ok", accepted=ok, diagnostics=diags)
+    return Triage(id="x", source="", edition="2021", checks=checks, verdict=verdict,
+                  corroborated=corroborated, drift=False)
+
+
+ENTRY = "use std::collections::HashMap;\n" \
+        "pub fn t<'m>(c: &'m mut HashMap<String, u8>, w: &str) -> &'m mut u8 {\n" \
+        "    c.entry(w.to_owned()).or_insert(0)\n}\n"
+
+
+@pytest.mark.parametrize(("triage", "confirmed", "phrase"), [
+    (_triage("polonius-accepts", stable=False), True, "accepted by Polonius alpha and legacy"),
+    (_triage("polonius-accepts", stable=False, corroborated=False), False, "not corroborated"),
+    (_triage("needs-full-polonius", stable=False, polonius=False), False,
+     "direct form also rejected by Polonius alpha (E0499): still needed"),
+    (_triage("both-reject", stable=False, polonius=False, polonius_legacy=False), False,
+     "a real conflict"),
+    (_triage("clean"), False, "superfluous today"),
+    (_triage("other-error", stable=False, polonius=False), False,
+     "unrelated reason: E0308 mismatched types at line 12"),
+    (Triage(id="x", source="", edition="2021", verdict="toolchain-error", corroborated=False,
+            drift=False, reason="polonius timed out",
+            checks={"stable": CheckResult(role="stable", status="timeout", accepted=None)}),
+     False, "toolchain error: polonius timed out"),
+])
+def test_reasons(triage: Triage, confirmed: bool, phrase: str) -> None:
+    [finding] = detect(ENTRY).patterns
+    [out] = confirm(ENTRY, [finding], check=lambda _src: triage)
+    assert out.confirmed is confirmed
+    assert phrase in out.reason
+    assert out.rewrite is not None and "get_mut(w)" in out.rewrite
+
+
+def test_identical_rewrites_are_checked_once() -> None:
+    calls: list[str] = []
+
+    def check(src: str) -> Triage:
+        calls.append(src)
+        return _triage("polonius-accepts", stable=False)
+
+    [finding] = detect(ENTRY).patterns
+    out = confirm(ENTRY, [finding, finding], check=check)
+    assert len(calls) == 1 and [f.confirmed for f in out] == [True, True]
+
+
+def test_findings_without_rewrite_keep_confirmed_none(examples: Path) -> None:
+    source = (examples / "option-take-put-back" / "workaround.rs").read_text()
+    found = detect(source).patterns
+
+    def never(_src: str) -> Triage:
+        raise AssertionError("no rewrite, no check")
+
+    assert confirm(source, found, check=never) == found
+
+
+# ------------------------------------------------------------------ with the real toolchains
+
+def _engine_check(source: str) -> Triage:
+    from checkers.engine import check_source
+
+    return check_source(source, patterns=False)
+
+
+P3_EXAMPLES = [i for i in example_ids() if i in CATALOG and CATALOG[i].cls == "P3"]
+NOT_P3 = [i for i in example_ids() if i in CATALOG and CATALOG[i].cls in ("FULL", "NONE")]
+
+
+@pytest.mark.toolchains
+@pytest.mark.parametrize("id_", P3_EXAMPLES)
+def test_p3_examples_are_confirmed(examples: Path, id_: str) -> None:
+    source = (examples / id_ / "workaround.rs").read_text()
+    found = [f for f in detect(source).patterns if f.id == id_]
+    out = confirm(source, found, check=_engine_check)
+    rewritable = [f for f in out if f.confirmed is not None]
+    if id_ in ("polonius-the-crab-call", "cps-callback-instead-of-return"):
+        assert not rewritable  # API-shaped workarounds: no mechanical direct form
+        return
+    assert rewritable, f"{id_}: no rewrite"
+    for finding in rewritable:
+        assert finding.confirmed is True, finding.reason
+
+
+@pytest.mark.toolchains
+@pytest.mark.parametrize("id_", NOT_P3)
+def test_full_and_none_examples_are_never_confirmed(examples: Path, id_: str) -> None:
+    source = (examples / id_ / "workaround.rs").read_text()
+    out = confirm(source, detect(source).patterns, check=_engine_check)
+    assert all(f.confirmed is not True for f in out if f.id == id_)
+
+
+@pytest.mark.toolchains
+@pytest.mark.parametrize("name", ["ctr_btree_contains", "ctr_is_some_tail", "ctr_should_insert",
+                                  "entry_string_from", "entry_clone_key", "unsafe_ptr_param",
+                                  "index_position_rename", "clone_vec_early", "unsafe_cast_self"])
+def test_own_p3_variants_are_confirmed(name: str) -> None:
+    source = (DATA / "positive" / f"{name}.rs").read_text()
+    out = confirm(source, detect(source).patterns, check=_engine_check)
+    assert out and all(f.confirmed is True for f in out), [(f.id, f.reason) for f in out]
+
+
+@pytest.mark.toolchains
+def test_superfluous_workaround_is_reported_honestly() -> None:
+    # The pointer dance only reads a Copy length: NLL already accepts the direct form.
+    source = (
+        "pub struct S { v: Vec<u32> }\n"
+        "impl S {\n"
+        "    pub fn last(&mut self) -> &mut u32 {\n"
+        "        let this: *mut S = self;\n"
+        "        let n = unsafe { (*this).v.len() };\n"
+        "        &mut self.v[n - 1]\n"
+        "    }\n"
+        "}\n"
+    )
+    [finding] = detect(source).patterns
+    [out] = confirm(source, [finding], check=_engine_check)
+    assert out.confirmed is False
+    assert out.reason == ("direct form already compiles under NLL: the workaround is "
+                          "superfluous today")
+    assert out.rewrite is not None and "let n = self.v.len();" in out.rewrite
+
+
+@pytest.mark.toolchains
+def test_unrelated_error_in_the_direct_form_is_named() -> None:
+    # Returning a borrow changes the method's type; the caller that wants a String breaks.
+    source = (DATA / "positive" / "clone_vec_early.rs").read_text() + (
+        "pub fn owned(d: &mut Deps) -> Vec<String> { d.deps_of(\"x\") }\n")
+    [finding] = detect(source).patterns
+    [out] = confirm(source, [finding], check=_engine_check)
+    assert out.confirmed is False
+    assert out.reason.startswith("direct form does not compile for an unrelated reason: E0308")

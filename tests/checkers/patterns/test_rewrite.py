@@ -1,0 +1,148 @@
+"""Rewrites: the mechanical direct form of a workaround, checked textually (no compiler here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from checkers.model import Finding
+from checkers.patterns import detect, rewrite
+from tests.checkers.patterns.pattern_fixtures import DATA
+
+REWRITABLE = ["check-then-relookup", "entry-owned-key", "index-instead-of-reference",
+              "clone-to-end-borrow", "unsafe-lifetime-extension", "lending-iterator-raw-pointer"]
+
+
+def _only(source: str, id_: str) -> list[Finding]:
+    found = detect(source)
+    return [f for f in found.patterns + found.epochs if f.id == id_]
+
+
+@pytest.mark.parametrize("id_", REWRITABLE)
+def test_example_rewrite_keeps_lines_and_removes_the_workaround(examples: Path, id_: str) -> None:
+    source = (examples / id_ / "workaround.rs").read_text()
+    for finding in _only(source, id_):
+        out = rewrite(source, finding)
+        assert out is not None
+        assert out.count("\n") == source.count("\n")
+        assert all((f.line, f.column) != (finding.line, finding.column)
+                   for f in _only(out, id_))
+
+
+def test_check_then_relookup_guard_becomes_if_let(examples: Path) -> None:
+    source = (examples / "check-then-relookup" / "workaround.rs").read_text()
+    guard, recall = _only(source, "check-then-relookup")
+    out = rewrite(source, guard)
+    assert out is not None
+    assert "if let Some(s) = self.sessions.get_mut(&id) {" in out
+    assert "contains_key" not in out
+    out = rewrite(source, recall)
+    assert out is not None
+    assert "let found = self.current(); if !found.trim().is_empty() {" in out
+    assert "return found;" in out
+
+
+def test_check_then_relookup_general_shapes() -> None:
+    source = (
+        "use std::collections::HashMap;\n"
+        "fn get<'a>(cache: &'a mut HashMap<u32, Vec<u8>>, key: u32) -> &'a mut Vec<u8> {\n"
+        "    if cache.contains_key(&key) {\n"
+        "        cache.get_mut(&key).unwrap().push(1);\n"
+        "        return cache.get_mut(&key).expect(\"present\");\n"
+        "    }\n"
+        "    cache.insert(key, Vec::new());\n"
+        "    cache.get_mut(&key).unwrap()\n"
+        "}\n"
+    )
+    [finding] = _only(source, "check-then-relookup")
+    out = rewrite(source, finding)
+    assert out is not None
+    assert "if let Some(found) = cache.get_mut(&key) {" in out
+    assert "found.push(1);" in out and "return found;" in out
+
+
+def test_check_then_relookup_insert_variant(examples: Path) -> None:
+    source = (DATA / "positive" / "ctr_should_insert.rs").read_text()
+    [finding] = _only(source, "check-then-relookup")
+    out = rewrite(source, finding)
+    assert out is not None
+    assert "if let Some(found) = groups.get_mut(&first) { return found; } {" in out
+
+
+def test_entry_owned_key_return_statement_form() -> None:
+    source = (DATA / "positive" / "entry_clone_key.rs").read_text()
+    [finding] = _only(source, "entry-owned-key")
+    out = rewrite(source, finding)
+    assert out is not None
+    assert ("{ if let Some(found) = map.get_mut(key) { return found; } "
+            "map.insert(key.clone(), String::new()); return map.get_mut(key).unwrap() };") in out
+
+
+def test_index_instead_of_reference_on_a_field() -> None:
+    source = (DATA / "positive" / "index_position_rename.rs").read_text()
+    [finding] = _only(source, "index-instead-of-reference")
+    out = rewrite(source, finding)
+    assert out is not None
+    assert "for p in self.players.iter_mut() { if p.name == name {" in out
+    assert "return p;" in out
+
+
+def test_index_binary_search_has_no_mechanical_rewrite() -> None:
+    source = (DATA / "positive" / "index_binary_search.rs").read_text()
+    [finding] = _only(source, "index-instead-of-reference")
+    assert rewrite(source, finding) is None
+
+
+def test_clone_to_end_borrow_vec_becomes_slice() -> None:
+    source = (DATA / "positive" / "clone_vec_early.rs").read_text()
+    [finding] = _only(source, "clone-to-end-borrow")
+    out = rewrite(source, finding)
+    assert out is not None
+    assert "-> &[String] {" in out and "return list;" in out and "&self.graph[name]" in out
+
+
+def test_unsafe_cast_of_self_becomes_a_reborrow() -> None:
+    source = (DATA / "positive" / "unsafe_cast_self.rs").read_text()
+    [finding] = _only(source, "unsafe-lifetime-extension")
+    out = rewrite(source, finding)
+    assert out is not None
+    assert "let me = &mut *self;" in out and "unsafe {" not in out
+
+
+def test_unsafe_pointer_from_parameter() -> None:
+    source = (DATA / "positive" / "unsafe_ptr_param.rs").read_text()
+    [finding] = _only(source, "unsafe-lifetime-extension")
+    out = rewrite(source, finding)
+    assert out is not None
+    assert "if let Some(v) = m.get_mut(&k) {" in out
+    assert "*mut" not in out
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ("fn f() -> R { let x = try!(g(1)); Ok(x) }\n", "let x = g(1)?;"),
+    ("fn f() -> R { try!(a + b); Ok(()) }\n", "(a + b)?;"),
+    ("fn c(b: u8) -> u8 { match b { 0...9 => 1, _ => 0 } }\n", "0..=9 =>"),
+    ("fn d(x: &Fn(u8) -> u8) {}\n", "x: &dyn Fn(u8) -> u8"),
+    ("extern crate rand as random;\n", "use rand as random;"),
+])
+def test_epoch_rewrites(source: str, expected: str) -> None:
+    found = detect(source, edition="2015")
+    [finding] = found.epochs
+    out = rewrite(source, finding)
+    assert out is not None and expected in out
+
+
+def test_no_rewrite_for_full_and_none_classes(examples: Path) -> None:
+    for id_ in ("split-helper-for-cursor", "peek-then-advance-cursor", "cursor-reindex-in-loop",
+                "option-take-put-back", "clone-collection-to-iterate",
+                "split-borrow-free-function", "cps-callback-instead-of-return"):
+        source = (examples / id_ / "workaround.rs").read_text()
+        for finding in _only(source, id_):
+            assert rewrite(source, finding) is None
+
+
+def test_rewrite_of_a_finding_not_in_the_source_is_none() -> None:
+    stray = Finding(id="entry-owned-key", kind="pattern", cls="P3", line=1, column=1,
+                    end_line=1, end_column=2)
+    assert rewrite("fn main() {}\n", stray) is None
