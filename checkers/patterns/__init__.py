@@ -58,6 +58,7 @@ def run_detectors(source: str, *, edition: str = "2021") -> tuple[Source, list[H
     for index, caps in QueryCursor(query).matches(src.tree.root_node):
         grouped.setdefault(owners[index], []).append(caps)
     ctx = Context(src, edition)
+    ctx.index_functions(grouped.pop("_functions", []))
     for id_, matches in sorted(grouped.items()):
         func = DETECTORS.get(id_)
         if func is not None:

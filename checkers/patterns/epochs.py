@@ -18,6 +18,7 @@ from checkers.patterns._tree import (
     receiver,
     returns_borrow,
     root_path,
+    same,
 )
 from checkers.patterns.detectors import MUTATORS, Captures, Context, _one, detector
 
@@ -61,23 +62,17 @@ def _in_code(src: Source, byte: int) -> bool:
 def _try_macro(ctx: Context, matches: list[Captures]) -> None:
     src = ctx.src
     starts: set[int] = set()
+    errors = False
     for caps in matches:
         macro = _one(caps, "macro_call")
         if macro is not None:
             ctx.add("epoch-try-macro", macro)
-            continue
-        error = _one(caps, "error")
-        if error is None:
-            continue
-        for m in _TRY.finditer(src.data, error.start_byte, error.end_byte + 64):
-            if m.start() > error.end_byte:
-                break
-            starts.add(m.start())
-    # tree-sitter's error recovery does not always leave `try!` inside an ERROR node; a
-    # textual scan of a tree with errors catches the rest (comments and strings excluded).
-    if src.tree.root_node.has_error:
-        for m in _TRY.finditer(src.data):
-            starts.add(m.start())
+        errors = errors or "error" in caps
+    # `try!(..)` leaves an ERROR node, but error recovery does not always put `try!` inside
+    # it; one textual scan of a tree with errors finds every occurrence (comments and strings
+    # are excluded below), and is cheaper than scanning each ERROR node.
+    if errors or src.tree.root_node.has_error:
+        starts.update(m.start() for m in _TRY.finditer(src.data))
     for start in sorted(starts):
         if not _in_code(src, start):
             continue
@@ -114,6 +109,15 @@ def _failure_crate(ctx: Context, matches: list[Captures]) -> None:
             ctx.add("epoch-failure-crate", macro, confidence="medium")
 
 
+def _outermost_path(path: Node) -> Node:
+    """`a::b::c` for the `a::b` node inside it (a path is judged as a whole)."""
+    while path.parent is not None and path.parent.type in (
+            "scoped_identifier", "scoped_type_identifier") and same(
+            path.parent.child_by_field_name("path"), path):
+        path = path.parent
+    return path
+
+
 _TOKIO_EXACT = frozenset({"tokio::run", "tokio::spawn_async", "tokio_core", "tokio_io"})
 _TOKIO_PREFIXES = ("tokio_core::", "tokio_io::", "tokio::executor::", "tokio::reactor::",
                    "tokio::runtime::current_thread", "tokio_timer::", "tokio_executor::")
@@ -146,9 +150,7 @@ def _tokio_0x(ctx: Context, matches: list[Captures]) -> None:
         path = _one(caps, "path")
         if path is None or enclosing(path, frozenset({"use_declaration"})) is not None:
             continue
-        if path.parent is not None and path.parent.type in ("scoped_identifier",
-                                                             "scoped_type_identifier"):
-            continue  # only the outermost path of a chain is judged
+        path = _outermost_path(path)
         text = src.norm(path).removeprefix("::")
         if text in _TOKIO_EXACT or text.startswith(_TOKIO_PREFIXES):
             marked = True
@@ -184,10 +186,7 @@ def _async_std(ctx: Context, matches: list[Captures]) -> None:
         path = _one(caps, "path")
         if path is None or enclosing(path, frozenset({"use_declaration", "attribute_item"})):
             continue
-        if path.parent is not None and path.parent.type in ("scoped_identifier",
-                                                             "scoped_type_identifier"):
-            continue
-        ctx.add("epoch-async-std", path)
+        ctx.add("epoch-async-std", _outermost_path(path))
 
 
 def _reference_let(let: Node) -> bool:

@@ -3,11 +3,12 @@
 
 ((attribute_item) @site (#match? @site "^#\\[\\s*async_std::"))
 
+; the innermost path segment pair; Python reports the outermost path around it
 (
   [
-    (scoped_identifier)
-    (scoped_type_identifier)
+    (scoped_identifier path: (identifier) @root)
+    (scoped_type_identifier path: (identifier) @root)
   ] @path
-  (#match? @path "^(::)?async_std::"))
+  (#any-of? @root "async_std"))
 
 (extern_crate_declaration name: (identifier) @crate (#eq? @crate "async_std")) @site

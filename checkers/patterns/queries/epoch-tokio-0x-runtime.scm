@@ -1,10 +1,11 @@
 ; epoch-tokio-0x-runtime: tokio 0.1/0.2, tokio-core and futures 0.1 APIs.
+; the innermost path segment pair; Python reports the outermost path around it
 (
   [
-    (scoped_identifier)
-    (scoped_type_identifier)
+    (scoped_identifier path: (identifier) @root)
+    (scoped_type_identifier path: (identifier) @root)
   ] @path
-  (#match? @path "^(::)?tokio"))
+  (#any-of? @root "tokio" "tokio_core" "tokio_io" "tokio_timer" "tokio_executor"))
 
 ((use_declaration) @use (#match? @use "(tokio_core|tokio_io|tokio::executor|tokio::reactor|tokio::runtime::current_thread)"))
 
