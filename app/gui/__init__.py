@@ -1,0 +1,1 @@
+"""The Qt GUI: the only package of the project that imports PySide6."""

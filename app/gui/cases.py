@@ -1,0 +1,432 @@
+"""The case list: a lazy table model over corpus summaries, its filter proxy, and the panel."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.corpus import CaseSummary
+from app.gui.results import verdict_colour
+from checkers.model import VERDICTS
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+COLUMNS: tuple[str, ...] = ("verdict", "patterns", "labels", "origin", "updated")
+HEADERS: tuple[str, ...] = ("Verdict", "Patterns", "Labels", "Origin", "Updated")
+SUMMARY_ROLE = Qt.ItemDataRole.UserRole + 1
+ANY = ""
+
+_VERDICT_ORDER = {v: i for i, v in enumerate(VERDICTS)}
+_SORT_KEYS: tuple[Callable[[CaseSummary], Any], ...] = (
+    lambda s: (_VERDICT_ORDER.get(s.verdict, len(VERDICTS)), s.verdict),
+    lambda s: s.patterns,
+    lambda s: s.labels,
+    lambda s: s.origin,
+    lambda s: s.updated,
+)
+
+
+def _dot(colour: str) -> QIcon:
+    pixmap = QPixmap(12, 12)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setBrush(QColor(colour))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.drawEllipse(1, 1, 10, 10)
+    painter.end()
+    return QIcon(pixmap)
+
+
+class CaseTableModel(QAbstractTableModel):
+    """Rows of ``CaseSummary`` tuples, exposed to views a chunk at a time (canFetchMore)."""
+
+    CHUNK = 500
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[CaseSummary] = []
+        self._index: dict[str, int] = {}
+        self._pending: list[CaseSummary] = []
+        self._pending_start = 0
+        self._pending_index: dict[str, int] = {}
+        self._sort: tuple[int, Qt.SortOrder] | None = None
+        self._icons: dict[str, QIcon] = {}
+
+    # -- loading
+
+    def set_summaries(self, summaries: Sequence[CaseSummary]) -> None:
+        """Replace every row (a model reset); rows beyond the first chunk are fetched lazily."""
+        items = list(summaries)
+        if self._sort is not None:
+            column, order = self._sort
+            items.sort(key=_SORT_KEYS[column], reverse=order == Qt.SortOrder.DescendingOrder)
+        self._load(items, self.CHUNK)
+
+    def _load(self, items: list[CaseSummary], shown: int) -> None:
+        self.beginResetModel()
+        self._rows = items[:shown]
+        self._index = {s.id: i for i, s in enumerate(self._rows)}
+        self._pending = items[shown:]
+        self._pending_start = 0
+        self._pending_index = {s.id: i for i, s in enumerate(self._pending)}
+        self.endResetModel()
+
+    def total(self) -> int:
+        """Every case the model holds, fetched into the view or not."""
+        return len(self._rows) + len(self._pending) - self._pending_start
+
+    def upsert(self, summary: CaseSummary) -> None:
+        """Add a new case at the end, or refresh the row of a known one."""
+        row = self._index.get(summary.id)
+        if row is not None:
+            self._rows[row] = summary
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+            return
+        pending = self._pending_index.get(summary.id)
+        if pending is not None:
+            self._pending[pending] = summary
+            return
+        if self._pending_start < len(self._pending):
+            # Not every row is in the view yet: queue it behind the others, in order.
+            self._pending_index[summary.id] = len(self._pending)
+            self._pending.append(summary)
+            return
+        row = len(self._rows)
+        self.beginInsertRows(QModelIndex(), row, row)
+        self._rows.append(summary)
+        self._index[summary.id] = row
+        self.endInsertRows()
+
+    def row_of(self, case_id: str) -> int | None:
+        return self._index.get(case_id)
+
+    def summary(self, row: int) -> CaseSummary:
+        return self._rows[row]
+
+    def ensure_fetched(self, case_id: str) -> int | None:
+        """Fetch chunks until ``case_id`` is in the view; its row, or None when absent."""
+        if case_id in self._index:
+            return self._index[case_id]
+        if case_id not in self._pending_index:
+            return None
+        while case_id not in self._index and self.canFetchMore(QModelIndex()):
+            self.fetchMore(QModelIndex())
+        return self._index.get(case_id)
+
+    # -- Qt model interface
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def canFetchMore(self, parent: ModelIndex) -> bool:
+        return not parent.isValid() and self._pending_start < len(self._pending)
+
+    def fetchMore(self, parent: ModelIndex) -> None:
+        if parent.isValid():
+            return
+        chunk = self._pending[self._pending_start:self._pending_start + self.CHUNK]
+        if not chunk:
+            return
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(chunk) - 1)
+        for offset, summary in enumerate(chunk):
+            self._rows.append(summary)
+            self._index[summary.id] = first + offset
+            del self._pending_index[summary.id]
+        self._pending_start += len(chunk)
+        if self._pending_start >= len(self._pending):
+            self._pending = []
+            self._pending_start = 0
+        self.endInsertRows()
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._rows):
+            return None
+        summary = self._rows[index.row()]
+        column = COLUMNS[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == "verdict":
+                return summary.verdict
+            if column == "patterns":
+                return ", ".join(summary.patterns)
+            if column == "labels":
+                return ", ".join(summary.labels)
+            if column == "origin":
+                return summary.origin or "(typed)"
+            if column == "updated":
+                return summary.updated[:16].replace("T", " ")
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return (f"case {summary.id[:12]}…\nverdict: {summary.verdict}\n"
+                    f"patterns: {', '.join(summary.patterns) or '-'}\n"
+                    f"labels: {', '.join(summary.labels) or '-'}\n"
+                    f"reviewer: {summary.reviewer or '-'}\norigin: {summary.origin or '-'}")
+        if role == Qt.ItemDataRole.DecorationRole and column == "verdict":
+            icon = self._icons.get(summary.verdict)
+            if icon is None:
+                icon = self._icons[summary.verdict] = _dot(verdict_colour(summary.verdict))
+            return icon
+        if role == SUMMARY_ROLE:
+            return summary
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if (role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal
+                and 0 <= section < len(HEADERS)):
+            return HEADERS[section]
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort every case (not only the fetched ones) by one column; a model reset."""
+        if not 0 <= column < len(COLUMNS):
+            return
+        self._sort = (column, order)
+        items = self._rows + self._pending[self._pending_start:]
+        items.sort(key=_SORT_KEYS[column], reverse=order == Qt.SortOrder.DescendingOrder)
+        self._load(items, max(self.CHUNK, len(self._rows)))
+
+
+class CaseFilterProxy(QSortFilterProxyModel):
+    """Filters by verdict, label and pattern; sorting is delegated to the source (all rows)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._verdict = ANY
+        self._label = ANY
+        self._pattern = ANY
+
+    def set_filters(self, *, verdict: str = ANY, label: str = ANY, pattern: str = ANY) -> None:
+        if (verdict, label, pattern) == (self._verdict, self._label, self._pattern):
+            return
+        self.beginFilterChange()
+        self._verdict, self._label, self._pattern = verdict, label, pattern
+        self.endFilterChange()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: ModelIndex) -> bool:
+        model = self.sourceModel()
+        if not isinstance(model, CaseTableModel) or source_parent.isValid():
+            return True
+        summary = model.summary(source_row)
+        return ((not self._verdict or summary.verdict == self._verdict)
+                and (not self._label or self._label in summary.labels)
+                and (not self._pattern or self._pattern in summary.patterns))
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        model = self.sourceModel()
+        if isinstance(model, CaseTableModel):
+            model.sort(column, order)
+
+
+class LabelChipDelegate(QStyledItemDelegate):
+    """Paints the labels column as coloured chips."""
+
+    def __init__(self, colours: dict[str, str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.colours = colours
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
+        summary = index.data(SUMMARY_ROLE)
+        if not isinstance(summary, CaseSummary) or not summary.labels:
+            super().paint(painter, option, index)
+            return
+        text_option = QStyleOptionViewItem(option)
+        self.initStyleOption(text_option, index)
+        text_option.text = ""
+        style = option.widget.style() if option.widget is not None else None
+        if style is not None:
+            style.drawControl(style.ControlElement.CE_ItemViewItem, text_option, painter,
+                              option.widget)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        metrics = option.fontMetrics
+        x = option.rect.x() + 3
+        height = metrics.height() + 2
+        y = option.rect.y() + (option.rect.height() - height) // 2
+        for name in summary.labels:
+            width = metrics.horizontalAdvance(name) + 10
+            if x + width > option.rect.right():
+                painter.setPen(option.palette.text().color())
+                painter.drawText(QRect(x, y, 20, height), Qt.AlignmentFlag.AlignVCenter, "…")
+                break
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(self.colours.get(name, "#7d8791")))
+            painter.drawRoundedRect(QRect(x, y, width, height), 4, 4)
+            painter.setPen(QColor("white"))
+            painter.drawText(QRect(x, y, width, height), Qt.AlignmentFlag.AlignCenter, name)
+            x += width + 3
+        painter.restore()
+
+
+class CaseListPanel(QWidget):
+    """Filter bar + case table; emits the id of the case the reviewer selects."""
+
+    case_selected = Signal(str)
+    text_filter_changed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = CaseTableModel(self)
+        self.proxy = CaseFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText("Search source and notes…")
+        self.search.setClearButtonEnabled(True)
+        layout.addWidget(self.search)
+        row = QHBoxLayout()
+        self.verdict_filter = QComboBox(self)
+        self.verdict_filter.addItem("any verdict", ANY)
+        for verdict in VERDICTS:
+            self.verdict_filter.addItem(_dot(verdict_colour(verdict)), verdict, verdict)
+        self.label_filter = QComboBox(self)
+        self.pattern_filter = QComboBox(self)
+        self.set_label_names([])
+        self.set_pattern_names([])
+        for combo in (self.verdict_filter, self.label_filter, self.pattern_filter):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)
+            combo.currentIndexChanged.connect(self._on_filter_changed)
+            row.addWidget(combo, 1)
+        layout.addLayout(row)
+        self.table = QTableView(self)
+        self.table.setModel(self.proxy)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(COLUMNS.index("updated"), Qt.SortOrder.DescendingOrder)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for column, width in zip(COLUMNS, (150, 130, 150, 150, 120), strict=True):
+            self.table.setColumnWidth(COLUMNS.index(column), width)
+        self.chips = LabelChipDelegate({}, self.table)
+        self.table.setItemDelegateForColumn(COLUMNS.index("labels"), self.chips)
+        layout.addWidget(self.table, 1)
+        self.count_label = QLabel(self)
+        layout.addWidget(self.count_label)
+        self._text_timer = QTimer(self)
+        self._text_timer.setSingleShot(True)
+        self._text_timer.setInterval(300)
+        self._text_timer.timeout.connect(self._on_text_timer_timeout)
+        self.search.textChanged.connect(self._on_search_text_changed)
+        self.table.selectionModel().currentRowChanged.connect(self._on_table_current_row_changed)
+        for signal in (self.model.modelReset, self.model.rowsInserted, self.proxy.modelReset,
+                       self.proxy.rowsInserted, self.proxy.rowsRemoved):
+            signal.connect(self._update_count)
+        self._update_count()
+
+    def set_label_names(self, names: Sequence[str], colours: dict[str, str] | None = None) -> None:
+        self._refill(self.label_filter, "any label", names)
+        if colours is not None:
+            self.chips.colours = dict(colours)
+            self.table.viewport().update()
+
+    def set_pattern_names(self, names: Sequence[str]) -> None:
+        self._refill(self.pattern_filter, "any pattern", names)
+
+    @staticmethod
+    def _refill(combo: QComboBox, any_text: str, names: Sequence[str]) -> None:
+        current = combo.currentData() or ANY
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItem(any_text, ANY)
+        for name in names:
+            combo.addItem(name, name)
+        position = combo.findData(current)
+        combo.setCurrentIndex(max(0, position))
+        combo.blockSignals(False)
+
+    def _on_filter_changed(self, _index: int) -> None:
+        self.proxy.set_filters(verdict=self.verdict_filter.currentData() or ANY,
+                               label=self.label_filter.currentData() or ANY,
+                               pattern=self.pattern_filter.currentData() or ANY)
+        self._update_count()
+
+    def _on_search_text_changed(self, _text: str) -> None:
+        self._text_timer.start()
+
+    def _on_text_timer_timeout(self) -> None:
+        self.text_filter_changed.emit(self.search.text().strip())
+
+    def _on_table_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid():
+            return
+        summary = current.data(SUMMARY_ROLE)
+        if isinstance(summary, CaseSummary):
+            self.case_selected.emit(summary.id)
+
+    def _update_count(self) -> None:
+        total = self.model.total()
+        shown = self.proxy.rowCount()
+        if self.proxy.canFetchMore(QModelIndex()):
+            text = f"{shown}+ of {total} cases shown (scroll for more)"
+        else:
+            text = f"{shown} of {total} cases" if shown != total else f"{total} cases"
+        self.count_label.setText(text)
+
+    def current_id(self) -> str | None:
+        summary = self.table.currentIndex().data(SUMMARY_ROLE)
+        return summary.id if isinstance(summary, CaseSummary) else None
+
+    def select_id(self, case_id: str) -> bool:
+        """Make ``case_id`` the current row (fetching it if needed); False if not listed."""
+        row = self.model.ensure_fetched(case_id)
+        if row is None:
+            return False
+        proxy_index = self.proxy.mapFromSource(self.model.index(row, 0))
+        if not proxy_index.isValid():
+            return False
+        if self.table.currentIndex().row() != proxy_index.row():
+            self.table.setCurrentIndex(proxy_index)
+        self.table.scrollTo(proxy_index)
+        return True
+
+    def step(self, delta: int) -> bool:
+        """Select the next (+1) or previous (-1) row of the filtered table."""
+        rows = self.proxy.rowCount()
+        if delta > 0 and self.table.currentIndex().row() + delta >= rows \
+                and self.proxy.canFetchMore(QModelIndex()):
+            self.proxy.fetchMore(QModelIndex())
+            rows = self.proxy.rowCount()
+        if rows == 0:
+            return False
+        current = self.table.currentIndex().row()
+        target = 0 if current < 0 else current + delta
+        if not 0 <= target < rows:
+            return False
+        self.table.setCurrentIndex(self.proxy.index(target, 0))
+        return True

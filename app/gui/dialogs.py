@@ -1,0 +1,177 @@
+"""Dialogs: JSONL export with the CLI's filters, the toolchain doctor, and About."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.corpus import CorpusError, parse_since
+from checkers.model import VERDICTS
+
+
+def _checklist(names: Sequence[str]) -> QListWidget:
+    widget = QListWidget()
+    for name in names:
+        item = QListWidgetItem(name)
+        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+        item.setCheckState(Qt.CheckState.Unchecked)
+        widget.addItem(item)
+    widget.setMaximumHeight(120)
+    return widget
+
+
+def _checked(widget: QListWidget) -> list[str]:
+    return [widget.item(i).text() for i in range(widget.count())
+            if widget.item(i).checkState() == Qt.CheckState.Checked]
+
+
+def _words(text: str) -> list[str]:
+    return [w.strip() for w in text.replace(",", " ").split() if w.strip()]
+
+
+class ExportDialog(QDialog):
+    """Choose a file and the same filters as `ptriage export`: label, verdict, pattern,
+    reviewer, since (several values of one filter are alternatives; filters combine)."""
+
+    def __init__(self, *, labels: Sequence[str], patterns: Sequence[str],
+                 default_path: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export JSONL label set")
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        path_row = QHBoxLayout()
+        self.path_edit = QLineEdit(str(default_path))
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._on_browse_clicked)
+        path_row.addWidget(self.path_edit, 1)
+        path_row.addWidget(browse)
+        form.addRow("Write to", path_row)
+        self.label_list = _checklist(labels)
+        self.verdict_list = _checklist(VERDICTS)
+        self.pattern_list = _checklist(patterns)
+        self.reviewer_edit = QLineEdit()
+        self.reviewer_edit.setPlaceholderText("any reviewer (names separated by commas)")
+        self.since_edit = QLineEdit()
+        self.since_edit.setPlaceholderText("any time (e.g. 2026-11-24 or 2026-11-24T10:00:00Z)")
+        form.addRow("Labels", self.label_list)
+        form.addRow("Verdicts", self.verdict_list)
+        form.addRow("Patterns", self.pattern_list)
+        form.addRow("Reviewers", self.reviewer_edit)
+        form.addRow("Updated since", self.since_edit)
+        layout.addLayout(form)
+        hint = QLabel("Nothing ticked in a list means no filter on it. The export has the "
+                      "same shape as `ptriage export`.")
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
+        self.problem = QLabel()
+        self.problem.setStyleSheet("color: #d9453d;")
+        self.problem.setWordWrap(True)
+        layout.addWidget(self.problem)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.export_button = buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.resize(560, 640)
+
+    def _on_browse_clicked(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export to", self.path_edit.text(),
+                                              "JSON Lines (*.jsonl);;All files (*)")
+        if path:
+            self.path_edit.setText(path)
+
+    def output_path(self) -> Path:
+        return Path(self.path_edit.text().strip()).expanduser()
+
+    def filters(self) -> dict[str, Any]:
+        """Keyword filters for ``Corpus.export_jsonl`` (None where not filtering)."""
+        since = self.since_edit.text().strip()
+        return {
+            "label": _checked(self.label_list) or None,
+            "verdict": _checked(self.verdict_list) or None,
+            "pattern": _checked(self.pattern_list) or None,
+            "reviewer": _words(self.reviewer_edit.text()) or None,
+            "since": since or None,
+        }
+
+    def problem_text(self) -> str:
+        """Why the choices cannot be exported ('' when they can)."""
+        text = self.path_edit.text().strip()
+        if not text:
+            return "Choose a file to write to."
+        path = self.output_path()
+        if path.is_dir():
+            return f"{path} is a folder; add a file name such as labels.jsonl."
+        if not path.parent.is_dir():
+            return f"The folder {path.parent} does not exist; create it or choose another."
+        since = self.since_edit.text().strip()
+        if since:
+            try:
+                parse_since(since)
+            except CorpusError as exc:
+                return str(exc)
+        return ""
+
+    def accept(self) -> None:
+        problem = self.problem_text()
+        self.problem.setText(problem)
+        if not problem:
+            super().accept()
+
+
+class ToolchainsDialog(QDialog):
+    """The doctor's report and where toolchains.toml lives."""
+
+    def __init__(self, report: str, *, source_path: str, user_path: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Toolchains")
+        layout = QVBoxLayout(self)
+        where = QLabel(f"Toolchain matrix in use: <b>{source_path}</b><br>"
+                       f"Your own copy (overrides it when present): <b>{user_path}</b><br>"
+                       "Edit that file, then restart to use other toolchains.")
+        where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        where.setWordWrap(True)
+        layout.addWidget(where)
+        self.report = QPlainTextEdit(report)
+        self.report.setReadOnly(True)
+        self.report.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        layout.addWidget(self.report, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.resize(760, 520)
+
+
+ABOUT_HTML = """<h3>Polonius Triage {version}</h3>
+<p>Checks Rust code under the stable borrow checker (NLL) and nightly Polonius
+(<code>-Zpolonius=next</code> and <code>=legacy</code>), gives a verdict per case and per
+function, highlights code written around borrow-checker limits, and lets reviewers label cases
+into a local SQLite corpus that exports to JSONL.</p>
+<p>Corpus: <code>{corpus}</code><br>Settings: <code>{settings}</code></p>
+<p>Licensed MIT OR Apache-2.0.</p>"""
+
+
+def show_about(parent: QWidget, *, version: str, corpus: str, settings: str) -> None:
+    QMessageBox.about(parent, "About Polonius Triage",
+                      ABOUT_HTML.format(version=version, corpus=corpus, settings=settings))

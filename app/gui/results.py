@@ -1,0 +1,434 @@
+"""The result views: verdict banner, per-function verdicts, one column per role, pattern rewrites."""
+
+from __future__ import annotations
+
+import difflib
+import html
+
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QColor, QFontDatabase, QMouseEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QScrollArea,
+    QSizePolicy,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.gui.highlight import DiffHighlighter, is_dark
+from app.gui.records import (
+    ROLE_TITLES,
+    VERDICT_TEXT,
+    catalog_info,
+    confirmation_text,
+    diff_changes,
+)
+from checkers.model import ROLES, CheckResult, Diagnostic, Finding, Triage
+
+#: Verdict → banner colour (white text keeps 4.5:1 on each).
+VERDICT_COLOURS: dict[str, str] = {
+    "clean": "#4d6b57",
+    "polonius-accepts": "#1f7a45",
+    "needs-full-polonius": "#1d6a8a",
+    "alpha-only-accepts": "#7a3fb0",
+    "partial-fix": "#9a5a00",
+    "both-reject": "#b3261e",
+    "regression": "#8c1d5a",
+    "other-error": "#5f6770",
+    "toolchain-error": "#444b55",
+}
+PENDING_COLOUR = "#5f6770"
+
+#: Per-column change → (tint light, tint dark, words).
+CHANGE_STYLE: dict[str, tuple[str, str, str]] = {
+    "removed": ("#fff0d9", "#4a3510", "Polonius removed it"),
+    "kept": ("#fde4e2", "#4d1f1d", "Polonius keeps it"),
+    "added": ("#efe3fb", "#3a2552", "new under Polonius"),
+    "same": ("#fde4e2", "#4d1f1d", "stable reports it too"),
+    "drift": ("#e3edf7", "#1f3347", "compiler drift: stable does not report it"),
+    "": ("", "", ""),
+}
+
+
+def verdict_colour(verdict: str) -> str:
+    return VERDICT_COLOURS.get(verdict, PENDING_COLOUR)
+
+
+class VerdictBanner(QFrame):
+    """The verdict in large type on its colour, with corroboration, drift and rustc versions."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("verdictBanner")
+        self.setAutoFillBackground(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 8, 14, 8)
+        layout.setSpacing(2)
+        top = QHBoxLayout()
+        self.verdict_label = QLabel()
+        self.verdict_label.setObjectName("verdictText")
+        self.flags_label = QLabel()
+        self.flags_label.setTextFormat(Qt.TextFormat.RichText)
+        self.state_label = QLabel()
+        top.addWidget(self.verdict_label)
+        top.addSpacing(12)
+        top.addWidget(self.flags_label)
+        top.addStretch(1)
+        top.addWidget(self.state_label)
+        layout.addLayout(top)
+        self.detail_label = QLabel()
+        self.detail_label.setWordWrap(True)
+        self.versions_label = QLabel()
+        self.versions_label.setWordWrap(True)
+        self.versions_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.detail_label)
+        layout.addWidget(self.versions_label)
+        self.verdict = ""
+        self.show_empty()
+
+    def _paint(self, colour: str) -> None:
+        self.setStyleSheet(
+            f"#verdictBanner {{ background: {colour}; border-radius: 6px; }}"
+            "#verdictBanner QLabel { color: white; background: transparent; }"
+            "#verdictBanner QLabel#verdictText { font-size: 20px; font-weight: bold; }"
+        )
+
+    def show_empty(self) -> None:
+        self.verdict = ""
+        self._paint(PENDING_COLOUR)
+        self.verdict_label.setText("no verdict yet")
+        self.flags_label.setText("")
+        self.detail_label.setText("Type Rust code in the editor, open a file, or pick a case.")
+        self.versions_label.setText("")
+        self.state_label.setText("")
+
+    def show_checking(self, checking: bool) -> None:
+        self.state_label.setText("checking…" if checking else "")
+
+    def show_error(self, message: str) -> None:
+        self.verdict = ""
+        self._paint(VERDICT_COLOURS["toolchain-error"])
+        self.verdict_label.setText("check failed")
+        self.flags_label.setText("")
+        self.detail_label.setText(message)
+        self.versions_label.setText("")
+        self.state_label.setText("")
+
+    def show_triage(self, triage: Triage) -> None:
+        self.verdict = triage.verdict
+        self._paint(verdict_colour(triage.verdict))
+        self.verdict_label.setText(triage.verdict)
+        chips: list[str] = []
+        if triage.verdict in ("polonius-accepts", "needs-full-polonius", "alpha-only-accepts"):
+            chips.append("✔ corroborated by legacy Polonius" if triage.corroborated
+                         else "⚠ not corroborated")
+        if triage.drift:
+            chips.append("⚠ compiler drift (stable ≠ nightly)")
+        self.flags_label.setText("&nbsp;&nbsp;·&nbsp;&nbsp;".join(html.escape(c) for c in chips))
+        detail = VERDICT_TEXT.get(triage.verdict, "")
+        if triage.reason and triage.reason != detail:
+            detail = f"{detail} — {triage.reason}" if detail else triage.reason
+        self.detail_label.setText(detail)
+        versions: dict[str, list[str]] = {}
+        for role in ROLES:
+            result = triage.checks.get(role)
+            if result is not None and result.rustc:
+                versions.setdefault(result.rustc, []).append(role)
+        self.versions_label.setText("   ".join(
+            f"{'/'.join(roles)}: rustc {version}" for version, roles in versions.items()))
+        self.state_label.setText("")
+
+
+class FunctionStrip(QWidget):
+    """The per-function verdicts as small buttons; clicking one jumps to the function."""
+
+    function_activated = Signal(int)  # line
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._layout = QHBoxLayout(self)
+        self._layout.setContentsMargins(2, 0, 2, 0)
+        self._layout.setSpacing(6)
+        self._title = QLabel("Functions:")
+        self._layout.addWidget(self._title)
+        self._layout.addStretch(1)
+        self.buttons: list[QToolButton] = []
+
+    def show_triage(self, triage: Triage | None) -> None:
+        for button in self.buttons:
+            self._layout.removeWidget(button)
+            button.deleteLater()
+        self.buttons = []
+        functions = triage.functions if triage is not None else ()
+        self._title.setText("Functions:" if functions else "Functions: none found")
+        for index, function in enumerate(functions):
+            button = QToolButton(self)
+            button.setAutoRaise(True)
+            colour = verdict_colour(function.verdict)
+            button.setText(f"● fn {function.name}  {function.verdict}")
+            button.setStyleSheet(f"QToolButton {{ color: {colour}; font-weight: bold; }}")
+            button.setToolTip(f"lines {function.line}–{function.end_line}: "
+                              f"{VERDICT_TEXT.get(function.verdict, function.verdict)}")
+            button.clicked.connect(lambda _=False, line=function.line:
+                                   self.function_activated.emit(line))
+            self._layout.insertWidget(1 + index, button)
+            self.buttons.append(button)
+
+
+class DiagnosticCard(QFrame):
+    """One diagnostic in a role column; click to jump to its line."""
+
+    activated = Signal(int, int)
+
+    def __init__(self, diagnostic: Diagnostic, change: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.diagnostic = diagnostic
+        self.change = change
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setObjectName("diagnosticCard")
+        light, dark, words = CHANGE_STYLE.get(change, CHANGE_STYLE[""])
+        self._tints = (light, dark)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 4)
+        layout.setSpacing(1)
+        where = f"{diagnostic.line}:{diagnostic.column}" if diagnostic.line else "no location"
+        head = f"<b>{html.escape(diagnostic.code or diagnostic.level)}</b>&nbsp; line {where}"
+        if words:
+            head += f" &nbsp;<i>{html.escape(words)}</i>"
+        self.head = QLabel(head)
+        self.message = QLabel(html.escape(diagnostic.message))
+        self.message.setWordWrap(True)
+        layout.addWidget(self.head)
+        layout.addWidget(self.message)
+        self.setToolTip(diagnostic.rendered or diagnostic.message)
+        self._apply_tint()
+
+    def _apply_tint(self) -> None:
+        light, dark = self._tints
+        tint = dark if is_dark(self.palette()) else light
+        border = "#d9453d" if self.change in ("kept", "same") else \
+            {"removed": "#e08a00", "added": "#9a5bd6", "drift": "#3a7fd5"}.get(self.change, "#8a8f98")
+        background = f"background: {tint};" if tint else ""
+        self.setStyleSheet(f"#diagnosticCard {{ {background} border-left: 3px solid {border};"
+                           " border-radius: 3px; }")
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.ApplicationPaletteChange:
+            self._apply_tint()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.diagnostic.line:
+            self.activated.emit(self.diagnostic.line, self.diagnostic.column or 1)
+        super().mouseReleaseEvent(event)
+
+
+def _status_text(result: CheckResult | None) -> str:
+    if result is None:
+        return "not run"
+    if not result.ok:
+        return f"{result.status}" + (f": {result.error}" if result.error else "")
+    errors = len(result.errors)
+    verdict = "accepted" if result.accepted else f"rejected · {errors} error{'s' * (errors != 1)}"
+    return f"{verdict} · {result.elapsed_ms} ms"
+
+
+class RoleColumn(QFrame):
+    """One role's diagnostics, coloured by what Polonius did with them."""
+
+    diagnostic_activated = Signal(int, int)
+
+    def __init__(self, role: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.role = role
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.setSpacing(4)
+        self.title = QLabel(f"<b>{html.escape(ROLE_TITLES.get(role, role))}</b>")
+        self.status = QLabel("not run")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.title)
+        layout.addWidget(self.status)
+        self._scroll = QScrollArea(self)
+        self._scroll.setWidgetResizable(True)
+        self._scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self._scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._body = QWidget()
+        self._cards = QVBoxLayout(self._body)
+        self._cards.setContentsMargins(0, 0, 0, 0)
+        self._cards.setSpacing(4)
+        self._cards.addStretch(1)
+        self._scroll.setWidget(self._body)
+        layout.addWidget(self._scroll, 1)
+        self.cards: list[DiagnosticCard] = []
+
+    def show_result(self, result: CheckResult | None, changes: dict[tuple[str, int | None,
+                    int | None], str], baseline_keys: set[tuple[str, int | None, int | None]]) -> None:
+        for card in self.cards:
+            self._cards.removeWidget(card)
+            card.deleteLater()
+        self.cards = []
+        self.status.setText(_status_text(result))
+        self.setToolTip(" ".join(result.flags) if result is not None and result.flags else "")
+        if result is None:
+            return
+        for diag in result.diagnostics:
+            if diag.level not in ("error", "warning"):
+                continue
+            key = diag.key()
+            if self.role == "stable":
+                change = changes.get(key, "")
+            elif self.role == "nightly":
+                change = "same" if key in baseline_keys else "drift"
+            elif self.role == "polonius" and key in changes:
+                change = changes[key]
+            else:
+                change = "kept" if key in baseline_keys else "added"
+            if diag.level == "warning":
+                change = ""
+            card = DiagnosticCard(diag, change, self._body)
+            card.activated.connect(self.diagnostic_activated)
+            self._cards.insertWidget(len(self.cards), card)
+            self.cards.append(card)
+
+
+class RoleColumns(QWidget):
+    """Stable NLL | Polonius | Polonius legacy | Nightly control, side by side."""
+
+    diagnostic_activated = Signal(int, int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        self.columns: dict[str, RoleColumn] = {}
+        for role in ROLES:
+            column = RoleColumn(role, self)
+            column.diagnostic_activated.connect(self.diagnostic_activated)
+            layout.addWidget(column, 1)
+            self.columns[role] = column
+
+    def show_triage(self, triage: Triage | None) -> None:
+        if triage is None:
+            for column in self.columns.values():
+                column.show_result(None, {}, set())
+            return
+        changes = diff_changes(triage)
+        stable = triage.checks.get("stable")
+        baseline = {d.key() for d in stable.errors} if stable is not None else set()
+        for role, column in self.columns.items():
+            column.show_result(triage.checks.get(role), changes, baseline)
+
+
+class DiffView(QPlainTextEdit):
+    """A read-only unified diff with added/removed lines highlighted."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setReadOnly(True)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self._highlighter = DiffHighlighter(self.document())
+
+    def show_diff(self, original: str, rewrite: str, *, name: str = "snippet.rs") -> None:
+        lines = difflib.unified_diff(original.splitlines(keepends=True),
+                                     rewrite.splitlines(keepends=True),
+                                     fromfile=f"a/{name} (workaround)",
+                                     tofile=f"b/{name} (direct form)", n=3)
+        self.setPlainText("".join(line if line.endswith("\n") else line + "\n" for line in lines))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._highlighter.follow_palette(self.palette())
+
+
+class FindingsPanel(QSplitter):
+    """Workaround patterns and epoch markers; a confirmed pattern's rewrite as a diff."""
+
+    finding_activated = Signal(int, int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self.list = QListWidget(self)
+        self.list.setWordWrap(True)
+        self.list.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        right = QWidget(self)
+        layout = QVBoxLayout(right)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.explanation = QLabel()
+        self.explanation.setWordWrap(True)
+        self.explanation.setOpenExternalLinks(True)
+        self.explanation.setTextFormat(Qt.TextFormat.RichText)
+        self.diff = DiffView(right)
+        layout.addWidget(self.explanation)
+        layout.addWidget(self.diff, 1)
+        self.addWidget(self.list)
+        self.addWidget(right)
+        self.setStretchFactor(0, 1)
+        self.setStretchFactor(1, 3)
+        self.setSizes([260, 700])
+        self._triage: Triage | None = None
+        self._findings: list[Finding] = []
+        self.list.currentRowChanged.connect(self._on_list_current_row_changed)
+        self.list.itemActivated.connect(self._on_list_item_activated)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return list(self._findings)
+
+    def show_triage(self, triage: Triage | None) -> None:
+        self._triage = triage
+        self._findings = list(triage.patterns) + list(triage.epochs) if triage else []
+        self.list.blockSignals(True)
+        self.list.clear()
+        for finding in self._findings:
+            info = catalog_info(finding.id)
+            mark = {True: "✔", False: "✘", None: "?"}[finding.confirmed]
+            item = QListWidgetItem(f"{mark} {info.title}\n{finding.cls} · lines "
+                                   f"{finding.line}–{finding.end_line}")
+            item.setToolTip(f"{finding.id}: {confirmation_text(finding)}")
+            if finding.confirmed:
+                item.setForeground(QColor("#1f7a45"))
+            self.list.addItem(item)
+        self.list.blockSignals(False)
+        if not self._findings:
+            self.explanation.setText("No workaround patterns or outdated idioms found.")
+            self.diff.clear()
+            return
+        best = next((i for i, f in enumerate(self._findings) if f.confirmed and f.rewrite), 0)
+        self.list.setCurrentRow(best)
+        self._on_list_current_row_changed(best)
+
+    def _on_list_current_row_changed(self, row: int) -> None:
+        if self._triage is None or not 0 <= row < len(self._findings):
+            return
+        finding = self._findings[row]
+        info = catalog_info(finding.id)
+        text = f"<b>{html.escape(info.title)}</b> ({html.escape(finding.cls)}, "
+        text += f"{html.escape(confirmation_text(finding))})"
+        if info.explanation:
+            text += f"<br>{html.escape(info.explanation)}"
+        if info.link:
+            text += f' <a href="{html.escape(info.link)}">more</a>'
+        self.explanation.setText(text)
+        if finding.rewrite:
+            self.diff.show_diff(self._triage.source, finding.rewrite)
+        else:
+            self.diff.setPlainText("No rewrite to show: the direct form of this finding "
+                                   "was not produced or not checked.")
+
+    def _on_list_item_activated(self, item: QListWidgetItem) -> None:
+        row = self.list.row(item)
+        if 0 <= row < len(self._findings):
+            finding = self._findings[row]
+            self.finding_activated.emit(finding.line, finding.column)

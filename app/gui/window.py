@@ -1,0 +1,954 @@
+"""The main window: wires the editor, result views, case list and labeling to the workers."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, Qt, QUrl, Signal
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QKeySequence,
+    QShortcut,
+)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.corpus import CaseSummary, Corpus, Label, default_corpus_path, default_reviewer
+from app.gui import settings
+from app.gui.cases import CaseListPanel
+from app.gui.dialogs import ExportDialog, ToolchainsDialog, show_about
+from app.gui.editor import CodeEditor
+from app.gui.labels import LabelPanel
+from app.gui.records import merged_diagnostics, summary_fields, triage_from_record
+from app.gui.results import FindingsPanel, FunctionStrip, RoleColumns, VerdictBanner
+from app.gui.tasks import (
+    BatchThread,
+    CheckFn,
+    DropPlan,
+    EngineCheck,
+    LiveChecker,
+    SerialRunner,
+    plan_paths,
+)
+from app.gui.widgets import BatchBar, NoticeBar
+from checkers.model import DEFAULT_EDITION, EDITIONS, Triage, normalise_source
+
+log = logging.getLogger(__name__)
+
+RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+SAMPLES = RESOURCES / "samples"
+APP_VERSION = "0.1.0"
+
+
+def load_samples() -> list[dict[str, Any]]:
+    """The first-launch snippets: ``index.json`` entries with their source."""
+    index = SAMPLES / "index.json"
+    try:
+        entries = json.loads(index.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        log.warning("cannot read the sample index %s: %s", index, exc)
+        return []
+    samples = []
+    for entry in entries:
+        path = SAMPLES / entry["file"]
+        try:
+            samples.append({**entry, "source": path.read_text(encoding="utf-8"),
+                            "path": path})
+        except OSError as exc:
+            log.warning("cannot read sample %s: %s", path, exc)
+    return samples
+
+
+class MainWindow(QMainWindow):
+    """Polonius Triage's one window."""
+
+    corpus_opened = Signal(str)  # path
+    corpus_failed = Signal(str)  # message
+    cases_reloaded = Signal(int)  # how many
+    case_loaded = Signal(str)  # id
+    triage_shown = Signal(object)  # Triage now on screen
+    labels_saved = Signal(str, list)  # id, labels now in the corpus
+    case_saved = Signal(str)  # id
+    export_finished = Signal(int, str)  # count, path
+    batch_started = Signal(int)  # cases to triage
+    batch_finished = Signal(int, bool)  # cases triaged, cancelled
+    toolchains_loaded = Signal(object)  # Toolchains
+
+    def __init__(self, *, corpus_path: Path | None = None, check: CheckFn | None = None,
+                 batch_check: CheckFn | None = None, probe_toolchains: bool = True,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Polonius Triage")
+        self.setAcceptDrops(True)
+        self.resize(1440, 900)
+        self._engine = EngineCheck(confirm=True) if check is None else None
+        self._batch_engine = EngineCheck(confirm=False) if batch_check is None and check is None \
+            else None
+        self._check: CheckFn = check if check is not None else self._engine  # type: ignore[assignment]
+        self._batch_check: CheckFn = batch_check or check or self._batch_engine  # type: ignore[assignment]
+        self.toolchains: Any = None
+        self.corpus_path: Path | None = None
+        self._triage: Triage | None = None
+        self._stored_record: dict[str, Any] | None = None
+        self._loading = False
+        self._save_after_check = False
+        self._batch: BatchThread | None = None
+        self._batch_queue: list[tuple[DropPlan, str]] = []
+        self._batch_count = 0
+        self._origin: dict[str, Any] | None = None
+        self._label_colours: dict[str, str] = {}
+        self._closed = False
+
+        self.db = SerialRunner("db", self)
+        self.probe = SerialRunner("toolchains", self)
+        self.live = LiveChecker(self._check, self)
+        self.live.check_started.connect(self._on_live_check_started)
+        self.live.check_finished.connect(self._on_live_check_finished)
+        self.live.check_failed.connect(self._on_live_check_failed)
+
+        self._build_ui()
+        self._build_actions()
+        self.labels_panel.reviewer.setText(settings.read_str("reviewer") or default_reviewer())
+
+        self.open_corpus(corpus_path or self._remembered_corpus())
+        if probe_toolchains and check is None:
+            self._probe_toolchains()
+
+    # -- construction
+
+    def _build_ui(self) -> None:
+        central = QWidget(self)
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(6, 6, 6, 6)
+        outer.setSpacing(6)
+        self.toolchain_banner = NoticeBar(central, closable=False)
+        self.toolchain_banner.action_clicked.connect(self.show_toolchains)
+        self.notice = NoticeBar(central)
+        outer.addWidget(self.toolchain_banner)
+        outer.addWidget(self.notice)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, central)
+        self.cases = CaseListPanel(self.splitter)
+        self.cases.case_selected.connect(self._on_cases_case_selected)
+        self.cases.text_filter_changed.connect(self._on_cases_text_filter_changed)
+
+        middle = QWidget(self.splitter)
+        mid = QVBoxLayout(middle)
+        mid.setContentsMargins(0, 0, 0, 0)
+        mid.setSpacing(4)
+        self.banner = VerdictBanner(middle)
+        mid.addWidget(self.banner)
+        strip = QHBoxLayout()
+        self.functions = FunctionStrip(middle)
+        self.functions.function_activated.connect(self._on_functions_function_activated)
+        self.edition = QComboBox(middle)
+        for edition in EDITIONS:
+            self.edition.addItem(f"edition {edition}", edition)
+        self.edition.setCurrentIndex(EDITIONS.index(DEFAULT_EDITION))
+        self.edition.setToolTip("The Rust edition the snippet is checked with")
+        self.edition.currentIndexChanged.connect(self._on_edition_current_index_changed)
+        strip.addWidget(self.functions, 1)
+        strip.addWidget(self.edition)
+        mid.addLayout(strip)
+        self.vsplit = QSplitter(Qt.Orientation.Vertical, middle)
+        self.editor = CodeEditor(self.vsplit)
+        self.editor.textChanged.connect(self._on_editor_text_changed)
+        self.tabs = QTabWidget(self.vsplit)
+        self.roles = RoleColumns(self.tabs)
+        self.roles.diagnostic_activated.connect(self._on_roles_diagnostic_activated)
+        self.findings = FindingsPanel(self.tabs)
+        self.findings.finding_activated.connect(self._on_roles_diagnostic_activated)
+        self.tabs.addTab(self.roles, "Diagnostics by role")
+        self.tabs.addTab(self.findings, "Patterns && rewrite")
+        self.vsplit.addWidget(self.editor)
+        self.vsplit.addWidget(self.tabs)
+        self.vsplit.setStretchFactor(0, 3)
+        self.vsplit.setStretchFactor(1, 2)
+        self.vsplit.setSizes([470, 300])
+        mid.addWidget(self.vsplit, 1)
+
+        self.labels_panel = LabelPanel()
+        self.labels_panel.label_clicked.connect(self._on_labels_label_clicked)
+        self.labels_panel.save_clicked.connect(self.save_case)
+        self.labels_panel.next_clicked.connect(self.next_case)
+        self.labels_panel.previous_clicked.connect(self.previous_case)
+        self.labels_panel.reviewer_edited.connect(self._on_labels_reviewer_edited)
+        right = QScrollArea(self.splitter)
+        right.setWidgetResizable(True)
+        right.setWidget(self.labels_panel)
+        right.setMinimumWidth(250)
+
+        self.splitter.addWidget(self.cases)
+        self.splitter.addWidget(middle)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 5)
+        self.splitter.setStretchFactor(2, 1)
+        self.splitter.setSizes([400, 760, 270])
+        outer.addWidget(self.splitter, 1)
+
+        self.batch_bar = BatchBar(central)
+        self.batch_bar.cancel_clicked.connect(self.cancel_batch)
+        outer.addWidget(self.batch_bar)
+        self.setCentralWidget(central)
+        self.corpus_label = QLabel()
+        self.statusBar().addPermanentWidget(self.corpus_label)
+
+    def _action(self, menu: Any, text: str, slot: Callable[[], Any],
+                shortcut: QKeySequence | str | None = None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(lambda _checked=False: slot())
+        menu.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        self._action(file, "&Open File…", self.open_file_dialog, QKeySequence.StandardKey.Open,
+                     "Open Rust files: one goes to the editor, several are triaged into the corpus")
+        self._action(file, "Open &Folder…", self.open_folder_dialog, "Ctrl+Shift+O",
+                     "Triage every .rs file under a folder into the corpus")
+        self._action(file, "Triage JSONL &Sources…", self.triage_jsonl_dialog, None,
+                     "Triage a JSONL file with one {\"source\": …} object per line")
+        file.addSeparator()
+        self._action(file, "&Import JSONL Label Set…", self.import_jsonl_dialog, "Ctrl+I",
+                     "Merge an exported label set into the corpus")
+        self._action(file, "&Export JSONL…", self.export_jsonl_dialog, "Ctrl+E",
+                     "Export cases with their labels, filtered like `ptriage export`")
+        file.addSeparator()
+        self._action(file, "Switch &Corpus…", self.switch_corpus_dialog, None,
+                     "Open or create another corpus file")
+        self.samples_menu = file.addMenu("Sa&mples")
+        for sample in load_samples():
+            self._action(self.samples_menu, sample.get("title", sample["file"]),
+                         lambda s=sample: self.load_sample(s))
+        file.addSeparator()
+        self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        case = bar.addMenu("&Case")
+        self.save_action = self._action(case, "&Save", self.save_case,
+                                        QKeySequence.StandardKey.Save)
+        self._action(case, "&Next Case", self.next_case, "Alt+Down")
+        self._action(case, "&Previous Case", self.previous_case, "Alt+Up")
+        self._action(case, "&Re-check", self.recheck, "F5",
+                     "Check the editor's code again, confirming patterns by rewrite")
+        self._action(case, "Cancel &Batch", self.cancel_batch, None)
+
+        tools = bar.addMenu("&Tools")
+        self._action(tools, "&Toolchains…", self.show_toolchains, None,
+                     "The toolchain doctor's report and where toolchains.toml lives")
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&About Polonius Triage", self.show_about)
+
+        # Plain keys only act outside text fields: editors accept ShortcutOverride for typed text.
+        for key in range(10):
+            shortcut = QShortcut(QKeySequence(str(key)), self)
+            shortcut.activated.connect(lambda k=key: self._on_label_key_activated(k))
+        QShortcut(QKeySequence("J"), self).activated.connect(self.next_case)
+        QShortcut(QKeySequence("K"), self).activated.connect(self.previous_case)
+
+    # -- settings
+
+    @staticmethod
+    def _remembered_corpus() -> Path:
+        remembered = settings.read_str("corpus")
+        return Path(remembered) if remembered else default_corpus_path()
+
+    def reviewer_name(self) -> str:
+        return self.labels_panel.reviewer.text().strip() or default_reviewer()
+
+    def _on_labels_reviewer_edited(self, name: str) -> None:
+        settings.write("reviewer", name)
+
+    # -- corpus
+
+    def open_corpus(self, path: Path, *, remember: bool = False) -> None:
+        """Open (or create) a corpus on the DB thread and list its cases."""
+        target = Path(path)
+        db = self.db
+
+        def op(old: Corpus | None) -> tuple[Path, list[Label], list[CaseSummary]]:
+            corpus = Corpus(target)
+            if old is not None:
+                old.close()
+            db.state = corpus
+            return corpus.path, corpus.labels(), corpus.summaries()
+
+        def done(result: tuple[Path, list[Label], list[CaseSummary]]) -> None:
+            self._on_db_corpus_opened(result, remember)
+
+        self.db.run(op, done, self._on_db_corpus_failed)
+
+    def _on_db_corpus_opened(self, result: tuple[Path, list[Label], list[CaseSummary]],
+                             remember: bool) -> None:
+        path, labels, summaries = result
+        self.corpus_path = path
+        if remember:
+            settings.write("corpus", str(path))
+        self.corpus_label.setText(f"corpus: {path}")
+        self._set_labels(labels)
+        self._set_summaries(summaries)
+        self.corpus_opened.emit(str(path))
+
+    def _on_db_corpus_failed(self, message: str) -> None:
+        self.notice.show_message(
+            f"The corpus cannot be opened: {message}\nChoose another with File ▸ Switch Corpus; "
+            "checking code still works, but labels cannot be stored.", kind="error",
+        )
+        self.corpus_label.setText("no corpus")
+        self.corpus_failed.emit(message)
+
+    def _set_labels(self, labels: Sequence[Label]) -> None:
+        self.labels_panel.set_labels(labels)
+        self._label_colours = {lab.name: lab.colour for lab in labels}
+        self.cases.set_label_names([lab.name for lab in labels], self._label_colours)
+        if self._stored_record is not None:
+            self.labels_panel.set_checked(self._stored_record.get("labels", ()))
+
+    def _set_summaries(self, summaries: Sequence[CaseSummary]) -> None:
+        current = self._triage.id if self._triage is not None else None
+        self.cases.model.set_summaries(summaries)
+        self._refresh_pattern_filter(summaries)
+        if current is not None:
+            self._select_quietly(current)
+        self.cases_reloaded.emit(len(summaries))
+
+    def _refresh_pattern_filter(self, summaries: Sequence[CaseSummary] = ()) -> None:
+        names: set[str] = set()
+        for summary in summaries:
+            names.update(summary.patterns)
+        try:
+            from checkers.patterns import CATALOG
+
+            names.update(CATALOG)
+        except ImportError:
+            log.debug("pattern catalog not available; listing the patterns seen in the corpus")
+        self.cases.set_pattern_names(sorted(names))
+
+    def reload_cases(self) -> None:
+        text = self.cases.search.text().strip() or None
+        self.db.run(lambda c: c.summaries(text=text) if c is not None else [],
+                    self._set_summaries, self._on_db_failed)
+
+    def _on_cases_text_filter_changed(self, _text: str) -> None:
+        self.reload_cases()
+
+    def _on_db_failed(self, message: str) -> None:
+        self.notice.show_message(f"The corpus operation failed: {message}", kind="error")
+
+    def _select_quietly(self, case_id: str) -> None:
+        self.cases.blockSignals(True)
+        self.cases.select_id(case_id)
+        self.cases.blockSignals(False)
+
+    # -- loading cases
+
+    def _on_cases_case_selected(self, case_id: str) -> None:
+        if self._triage is not None and self._triage.id == case_id and not self.live.busy:
+            return
+        self.load_case(case_id)
+
+    def load_case(self, case_id: str) -> None:
+        """Show a stored case: its source, its stored result and its labels (no rustc needed)."""
+        self._flush_note()
+        self.live.invalidate()
+        self.db.run(lambda c: c.get(case_id), self._on_db_case_loaded, self._on_db_failed)
+
+    def _on_db_case_loaded(self, record: dict[str, Any] | None) -> None:
+        if record is None:
+            self.notice.show_message("That case is no longer in the corpus (another program "
+                                     "changed it?); the list was reloaded.", kind="warning")
+            self.reload_cases()
+            return
+        triage = triage_from_record(record)
+        self._origin = triage.origin
+        self._set_editor_text(triage.source, triage.edition)
+        self._stored_record = record
+        self._show_triage(triage)
+        self._show_case_info(record)
+        self._select_quietly(triage.id)
+        self.case_loaded.emit(triage.id)
+
+    def _set_editor_text(self, source: str, edition: str) -> None:
+        self._loading = True
+        try:
+            self.editor.setPlainText(source)
+            self.edition.setCurrentIndex(max(0, EDITIONS.index(edition)
+                                             if edition in EDITIONS else 0))
+        finally:
+            self._loading = False
+
+    def _show_case_info(self, record: dict[str, Any] | None) -> None:
+        triage = self._triage
+        from app.corpus import origin_text
+
+        if record is not None:
+            self.labels_panel.show_case(case_id=record["id"], origin=origin_text(
+                record.get("origin")), stored=True, note=record.get("note", ""),
+                updated=record.get("updated", ""), reviewer=record.get("reviewer", ""))
+            self.labels_panel.set_checked(record.get("labels", ()))
+        elif triage is not None:
+            note = self.labels_panel.note.toPlainText()
+            self.labels_panel.show_case(case_id=triage.id, origin=origin_text(triage.origin),
+                                        stored=False, note=note)
+            self.labels_panel.set_checked(())
+
+    def open_source(self, source: str, *, edition: str = DEFAULT_EDITION,
+                    origin: dict[str, Any] | None = None) -> None:
+        """Put code in the editor and check it right away."""
+        self._flush_note()
+        self._stored_record = None
+        self._triage = None
+        self._origin = origin
+        self._set_editor_text(source, edition)
+        self.editor.clear_annotations()
+        self.labels_panel.show_case(case_id=None, origin="", stored=False, note="")
+        self.labels_panel.set_checked(())
+        self.cases.table.clearSelection()
+        self.live.request(source, edition=edition, origin=origin, immediate=True)
+
+    def load_sample(self, sample: dict[str, Any]) -> None:
+        self.open_source(sample["source"], edition=sample.get("edition", DEFAULT_EDITION),
+                         origin={"path": f"samples/{sample['file']}"})
+
+    def open_samples(self) -> None:
+        """First launch: put the sample snippets in the corpus and the first in the editor."""
+        samples = load_samples()
+        if not samples:
+            return
+        self.load_sample(samples[0])
+        lines = [json.dumps({"source": s["source"], "edition": s.get("edition", DEFAULT_EDITION),
+                             "origin": {"path": f"samples/{s['file']}"}}) for s in samples]
+        scratch = settings.settings_path().parent / "samples.jsonl"
+        try:
+            scratch.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        except OSError as exc:
+            self.notice.show_message(f"Cannot prepare the samples ({exc}).", kind="warning")
+            return
+        self.triage_plan(DropPlan(jsonl_files=[scratch]), "samples")
+
+    # -- checking
+
+    def current_edition(self) -> str:
+        return str(self.edition.currentData() or DEFAULT_EDITION)
+
+    def _on_editor_text_changed(self) -> None:
+        if self._loading:
+            return
+        self.live.request(self.editor.toPlainText(), edition=self.current_edition(),
+                          origin=self._origin)
+
+    def _on_edition_current_index_changed(self, _index: int) -> None:
+        if not self._loading and self.editor.toPlainText().strip():
+            self.live.request(self.editor.toPlainText(), edition=self.current_edition(),
+                              origin=self._origin, immediate=True)
+
+    def recheck(self) -> None:
+        if self.editor.toPlainText().strip():
+            self.live.request(self.editor.toPlainText(), edition=self.current_edition(),
+                              origin=self._origin, immediate=True)
+
+    def _on_live_check_started(self) -> None:
+        self.banner.show_checking(True)
+
+    def _on_live_check_failed(self, message: str) -> None:
+        self.banner.show_error(message)
+        self.statusBar().showMessage("The check failed; see the banner.", 5000)
+
+    def _on_live_check_finished(self, triage: Triage) -> None:
+        previous = self._triage.id if self._triage is not None else None
+        self._show_triage(triage)
+        if triage.id != previous or self._stored_record is None:
+            self._stored_record = None
+            self._show_case_info(None)
+            self.db.run(lambda c: c.get(triage.id) if c is not None else None,
+                        self._on_db_stored_looked_up, self._on_db_failed)
+        if self._save_after_check:
+            self._save_after_check = False
+            self.save_case()
+
+    def _on_db_stored_looked_up(self, record: dict[str, Any] | None) -> None:
+        if record is None or self._triage is None or record["id"] != self._triage.id:
+            return
+        self._stored_record = record
+        dirty = self.labels_panel.note_dirty
+        note = self.labels_panel.note.toPlainText()
+        self._show_case_info(record)
+        if dirty:
+            self.labels_panel.note.setPlainText(note)
+        self._select_quietly(record["id"])
+
+    def _show_triage(self, triage: Triage) -> None:
+        self._triage = triage
+        self.banner.show_triage(triage)
+        self.functions.show_triage(triage)
+        self.roles.show_triage(triage)
+        self.findings.show_triage(triage)
+        count = len(triage.patterns) + len(triage.epochs)
+        self.tabs.setTabText(1, f"Patterns && rewrite ({count})" if count else
+                             "Patterns && rewrite")
+        if normalise_source(self.editor.toPlainText()) == normalise_source(triage.source):
+            self.editor.set_annotations(merged_diagnostics(triage),
+                                        list(triage.patterns) + list(triage.epochs))
+        self.triage_shown.emit(triage)
+
+    def _on_roles_diagnostic_activated(self, line: int, column: int) -> None:
+        self.editor.jump_to(line, column)
+
+    def _on_functions_function_activated(self, line: int) -> None:
+        self.editor.jump_to(line, 1)
+
+    # -- labeling
+
+    def _on_label_key_activated(self, key: int) -> None:
+        label = self.labels_panel.label_for_key(key)
+        if label is not None:
+            self.toggle_label(label.name)
+
+    def _on_labels_label_clicked(self, name: str) -> None:
+        self.toggle_label(name)
+
+    def _current_record(self) -> dict[str, Any] | None:
+        """The record to store for what the editor shows, or None while it is being checked."""
+        if self._triage is None or self.live.busy:
+            return None
+        if normalise_source(self.editor.toPlainText()) != normalise_source(self._triage.source):
+            return None
+        return self._triage.to_record()
+
+    def toggle_label(self, name: str) -> None:
+        """Add or remove a label on the current case, storing the case first if needed."""
+        record = self._current_record()
+        if record is None:
+            self._refuse_labeling()
+            return
+        reviewer = self.reviewer_name()
+        case_id = record["id"]
+
+        def op(corpus: Corpus | None) -> dict[str, Any] | None:
+            if corpus is None:
+                raise_no_corpus()
+            assert corpus is not None
+            if corpus.get(case_id) is None:
+                corpus.upsert_record(record)
+            corpus.toggle_label(case_id, name, reviewer=reviewer)
+            return corpus.get(case_id)
+
+        self.db.run(op, self._on_db_labels_saved, self._on_db_label_failed)
+
+    def _refuse_labeling(self) -> None:
+        if self._stored_record is not None:
+            self.labels_panel.set_checked(self._stored_record.get("labels", ()))
+        else:
+            self.labels_panel.set_checked(())
+        message = ("Nothing to label yet: type or open code first." if self._triage is None
+                   and not self.live.busy else
+                   "Still checking the edited code; label it when the verdict appears.")
+        self.labels_panel.status.setText(message)
+        self.statusBar().showMessage(message, 4000)
+
+    def _on_db_labels_saved(self, record: dict[str, Any] | None) -> None:
+        if record is None:
+            return
+        self.cases.model.upsert(CaseSummary(**summary_fields(record)))
+        if self._triage is not None and record["id"] == self._triage.id:
+            self._stored_record = record
+            if self.labels_panel.note_dirty:
+                self.labels_panel.set_checked(record.get("labels", ()))
+            else:
+                self._show_case_info(record)
+            self._select_quietly(record["id"])
+        self.labels_panel.status.setText("Labels: " + (", ".join(record.get("labels", ()))
+                                                       or "none"))
+        self.labels_saved.emit(record["id"], list(record.get("labels", ())))
+
+    def _on_db_label_failed(self, message: str) -> None:
+        if self._stored_record is not None:
+            self.labels_panel.set_checked(self._stored_record.get("labels", ()))
+        self.notice.show_message(f"The label was not stored: {message}", kind="error")
+
+    def save_case(self) -> None:
+        """Store the current case (checker record), its note and the reviewer (Ctrl+S)."""
+        if self.live.busy and self.editor.toPlainText().strip():
+            self._save_after_check = True
+            self.labels_panel.status.setText("Saving when the check finishes…")
+            return
+        record = self._current_record()
+        if record is None:
+            self._refuse_labeling()
+            return
+        note = self.labels_panel.note.toPlainText()
+        reviewer = self.reviewer_name()
+        settings.write("reviewer", reviewer)
+        case_id = record["id"]
+
+        def op(corpus: Corpus | None) -> dict[str, Any] | None:
+            if corpus is None:
+                raise_no_corpus()
+            assert corpus is not None
+            corpus.upsert_record(record)
+            corpus.set_note(case_id, note, reviewer=reviewer)
+            return corpus.get(case_id)
+
+        self.db.run(op, self._on_db_case_saved, self._on_db_failed)
+
+    def _on_db_case_saved(self, record: dict[str, Any] | None) -> None:
+        if record is None:
+            return
+        self.cases.model.upsert(CaseSummary(**summary_fields(record)))
+        if self._triage is not None and record["id"] == self._triage.id:
+            self._stored_record = record
+            self.labels_panel.mark_note_saved()
+            self._show_case_info(record)
+            self._select_quietly(record["id"])
+        self.labels_panel.status.setText(f"Saved case {record['id'][:12]}.")
+        self.statusBar().showMessage(f"Saved case {record['id'][:12]}.", 3000)
+        self.case_saved.emit(record["id"])
+
+    def _flush_note(self) -> None:
+        """Keep a note typed for a stored case when moving on without Save."""
+        if not self.labels_panel.note_dirty or self._stored_record is None:
+            return
+        case_id = self._stored_record["id"]
+        note = self.labels_panel.note.toPlainText()
+        reviewer = self.reviewer_name()
+        self.labels_panel.mark_note_saved()
+        self.db.run(lambda c: (c.set_note(case_id, note, reviewer=reviewer), c.get(case_id))[1],
+                    self._on_db_note_flushed, self._on_db_failed)
+
+    def _on_db_note_flushed(self, record: dict[str, Any] | None) -> None:
+        if record is not None:
+            self.cases.model.upsert(CaseSummary(**summary_fields(record)))
+
+    def next_case(self) -> None:
+        if not self.cases.step(+1):
+            self.statusBar().showMessage("No next case in the list.", 2000)
+
+    def previous_case(self) -> None:
+        if not self.cases.step(-1):
+            self.statusBar().showMessage("No previous case in the list.", 2000)
+
+    # -- drops and batches
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        urls: list[QUrl] = event.mimeData().urls()
+        if not urls:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.triage_urls(urls)
+
+    def triage_urls(self, urls: Sequence[QUrl]) -> None:
+        remote = [u.toString() for u in urls if not u.isLocalFile()]
+        paths = [Path(u.toLocalFile()) for u in urls if u.isLocalFile()]
+        self.triage_paths(paths, also_refused=remote)
+
+    def triage_paths(self, paths: Sequence[Path], *, also_refused: Sequence[str] = ()) -> None:
+        """Queue Rust files, folders and JSONL files; list anything else in one message."""
+        plan = plan_paths(paths)
+        refused = [str(p) for p in plan.refused] + list(also_refused)
+        if refused:
+            self.notice.show_message(
+                f"{len(refused)} dropped item{'s are' if len(refused) != 1 else ' is'} neither "
+                "Rust (.rs), a folder, nor JSONL (.jsonl), and "
+                f"{'were' if len(refused) != 1 else 'was'} not triaged:",
+                kind="warning", details=refused,
+            )
+        if not plan.empty:
+            count = len(plan.rust_files) + len(plan.folders) + len(plan.jsonl_files)
+            self.triage_plan(plan, f"{count} dropped item{'s' * (count != 1)}")
+
+    def triage_plan(self, plan: DropPlan, what: str) -> None:
+        if self._batch is not None:
+            self._batch_queue.append((plan, what))
+            self.statusBar().showMessage(f"Queued {what} after the running batch.", 3000)
+            return
+        self._batch_count = 0
+        batch = BatchThread(plan, self._batch_check, parent=self)
+        batch.batch_started.connect(self._on_batch_started)
+        batch.batch_progressed.connect(self._on_batch_progressed)
+        batch.case_triaged.connect(self._on_batch_case_triaged)
+        batch.batch_finished.connect(self._on_batch_finished)
+        self._batch = batch
+        self.batch_bar.start(f"Reading {what}…")
+        batch.start()
+
+    def cancel_batch(self) -> None:
+        self._batch_queue.clear()
+        if self._batch is not None:
+            self._batch.cancel()
+            self.batch_bar.cancelling()
+
+    def _on_batch_started(self, total: int) -> None:
+        self.batch_bar.set_total(total, len(self._batch_queue))
+        self.batch_started.emit(total)
+
+    def _on_batch_progressed(self, done: int, total: int, rate: float) -> None:
+        self.batch_bar.set_progress(done, total, rate)
+
+    def _on_batch_case_triaged(self, triage: Triage) -> None:
+        record = triage.to_record()
+        self._batch_count += 1
+
+        def op(corpus: Corpus | None) -> dict[str, Any] | None:
+            if corpus is None:
+                return None
+            corpus.upsert_record(record)
+            return corpus.get(record["id"])
+
+        self.db.run(op, self._on_db_batch_case_stored, self._on_db_failed)
+
+    def _on_db_batch_case_stored(self, record: dict[str, Any] | None) -> None:
+        if record is None:
+            return
+        self.cases.model.upsert(CaseSummary(**summary_fields(record)))
+        if self._triage is None and not self.live.busy and not self.editor.toPlainText().strip():
+            self.load_case(record["id"])
+
+    def _on_batch_finished(self, done: int, total: int, cancelled: bool,
+                           problems: list[str]) -> None:
+        batch = self._batch
+        self._batch = None
+        if batch is not None:
+            batch.wait()
+            batch.deleteLater()
+        triaged = self._batch_count
+        if problems:
+            self.notice.show_message(
+                f"{len(problems)} input{'s' * (len(problems) != 1)} could not be triaged; "
+                "fix or remove them and drop again:", kind="warning", details=problems)
+        summary = (f"Cancelled after {done} of {total}." if cancelled
+                   else f"Triaged {triaged} case{'s' * (triaged != 1)}.")
+        self.statusBar().showMessage(summary, 6000)
+        if self._batch_queue:
+            plan, what = self._batch_queue.pop(0)
+            self.triage_plan(plan, what)
+        else:
+            self.batch_bar.hide()
+        self.batch_finished.emit(triaged, cancelled)
+
+    # -- menus
+
+    def open_file_dialog(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, "Open Rust files", "",
+                                                "Rust (*.rs);;JSON Lines (*.jsonl);;All (*)")
+        if len(files) == 1 and files[0].endswith(".rs"):
+            self.open_file(Path(files[0]))
+        elif files:
+            self.triage_paths([Path(f) for f in files])
+
+    def open_file(self, path: Path) -> bool:
+        """Read one Rust file into the editor and check it; False (and a message) on failure."""
+        from checkers.errors import CheckerError
+
+        try:
+            try:
+                from checkers.snippet import read_source_file
+            except ImportError:
+                source = path.read_text(encoding="utf-8")
+            else:
+                source = read_source_file(path)
+        except (OSError, UnicodeDecodeError, CheckerError) as exc:
+            self.notice.show_message(f"Cannot open {path}: {exc}", kind="error")
+            return False
+        self.open_source(source, origin={"path": str(path)})
+        return True
+
+    def open_folder_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Triage a folder of Rust files")
+        if folder:
+            self.triage_paths([Path(folder)])
+
+    def triage_jsonl_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Triage sources from JSONL", "",
+                                              "JSON Lines (*.jsonl *.ndjson);;All (*)")
+        if path:
+            self.triage_paths([Path(path)])
+
+    def import_jsonl_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import a JSONL label set", "",
+                                              "JSON Lines (*.jsonl);;All (*)")
+        if path:
+            self.import_jsonl(Path(path))
+
+    def import_jsonl(self, path: Path) -> None:
+        reviewer = self.reviewer_name()
+
+        def op(corpus: Corpus | None) -> tuple[Any, list[CaseSummary], list[Label]]:
+            if corpus is None:
+                raise_no_corpus()
+            assert corpus is not None
+            report = corpus.import_jsonl(path, reviewer=reviewer)
+            return report, corpus.summaries(), corpus.labels()
+
+        def done(result: tuple[Any, list[CaseSummary], list[Label]]) -> None:
+            report, summaries, labels = result
+            self._set_labels(labels)
+            self._set_summaries(summaries)
+            self.notice.show_message(
+                f"Imported {path.name}: {report.added} new, {report.merged} merged, "
+                f"{report.unchanged} unchanged.", kind="info")
+
+        def failed(message: str) -> None:
+            self.notice.show_message(
+                f"{path.name} was not imported:\n{message}\nIf the file only holds sources to "
+                "check, use File ▸ Triage JSONL Sources (or drop it on the window).",
+                kind="error")
+
+        self.db.run(op, done, failed)
+
+    def export_jsonl_dialog(self) -> ExportDialog:
+        """Open the export dialog (non-blocking); accepting it writes the file on the DB thread."""
+        default = Path.home() / "polonius-labels.jsonl"
+        patterns = [self.cases.pattern_filter.itemData(i)
+                    for i in range(1, self.cases.pattern_filter.count())]
+        dialog = ExportDialog(labels=[lab.name for lab in self.labels_panel.labels],
+                              patterns=patterns, default_path=default, parent=self)
+        dialog.accepted.connect(lambda: self.export_jsonl(dialog.output_path(), dialog.filters()))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
+
+    def export_jsonl(self, path: Path, filters: dict[str, Any]) -> None:
+        wanted = {k: v for k, v in filters.items() if v}
+
+        def op(corpus: Corpus | None) -> int:
+            if corpus is None:
+                raise_no_corpus()
+            assert corpus is not None
+            return corpus.export_jsonl(path, **wanted)
+
+        def done(count: int) -> None:
+            self.notice.show_message(f"Exported {count} case{'s' * (count != 1)} to {path}.",
+                                     kind="info")
+            self.export_finished.emit(count, str(path))
+
+        self.db.run(op, done, lambda m: self.notice.show_message(
+            f"Export failed: {m}", kind="error"))
+
+    def switch_corpus_dialog(self) -> None:
+        start = str(self.corpus_path or default_corpus_path())
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Open or create a corpus", start, "Corpus (*.sqlite3 *.db);;All (*)",
+            options=QFileDialog.Option.DontConfirmOverwrite)
+        if path:
+            self.open_corpus(Path(path), remember=True)
+
+    def show_about(self) -> None:
+        show_about(self, version=APP_VERSION, corpus=str(self.corpus_path or "-"),
+                   settings=str(settings.settings_path()))
+
+    # -- toolchains
+
+    def _probe_toolchains(self) -> None:
+        def op(_state: Any) -> tuple[Any, str]:
+            from checkers.toolchains import doctor_report, load_toolchains
+
+            toolchains = load_toolchains()
+            return toolchains, doctor_report(toolchains)
+
+        self.probe.run(op, self._on_probe_finished, self._on_probe_failed)
+
+    def _on_probe_finished(self, result: tuple[Any, str]) -> None:
+        toolchains, report = result
+        self.toolchains = toolchains
+        self._doctor_report = report
+        if self._engine is not None:
+            self._engine.toolchains = toolchains
+        if self._batch_engine is not None:
+            self._batch_engine.toolchains = toolchains
+        missing = [info for info in toolchains.roles.values() if not info.available]
+        if missing:
+            details = [f"{info.role}: {info.problem or 'not available'}"
+                       + (f" — fix: {info.fix}" if info.fix else "") for info in missing]
+            required = not toolchains.runnable
+            self.toolchain_banner.show_message(
+                ("Cannot check code: a required toolchain is missing."
+                 if required else "Some toolchain roles are missing; verdicts are less sure.")
+                + " Labeling stored cases still works.",
+                kind="error" if required else "warning", action="Details…", details=details)
+        else:
+            self.toolchain_banner.hide()
+        self.toolchains_loaded.emit(toolchains)
+
+    def _on_probe_failed(self, message: str) -> None:
+        self._doctor_report = message
+        self.toolchain_banner.show_message(
+            f"The toolchains cannot be loaded: {message}\nLabeling stored cases still works.",
+            kind="error", action="Details…")
+
+    def show_toolchains(self) -> None:
+        from checkers.toolchains import toolchains_file, user_toolchains_file
+
+        report = getattr(self, "_doctor_report", "") or "The toolchains are still being probed."
+        source = str(self.toolchains.source_path) if self.toolchains is not None \
+            else str(toolchains_file())
+        dialog = ToolchainsDialog(report, source_path=source,
+                                  user_path=str(user_toolchains_file()), parent=self)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    # -- shutdown
+
+    def shutdown(self) -> None:
+        """Stop every worker and close the corpus; idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        self._flush_note()
+        self._batch_queue.clear()
+        if self._batch is not None:
+            self._batch.cancel()
+            self._batch.wait()
+            self._batch = None
+        self.live.shutdown()
+        self.probe.shutdown()
+        self.db.shutdown(final=lambda corpus: corpus.close() if corpus is not None else None)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+    def fetch_all_rows(self) -> None:
+        while self.cases.model.canFetchMore(QModelIndex()):
+            self.cases.model.fetchMore(QModelIndex())
+
+
+def raise_no_corpus() -> None:
+    from app.corpus import CorpusError
+
+    raise CorpusError("no corpus is open; choose one with File ▸ Switch Corpus")

@@ -1,0 +1,93 @@
+"""The case table model and its filter proxy: qtmodeltester, lazy fetching, sorting, filters."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, Qt
+
+from app.corpus import CaseSummary
+from app.gui.cases import CaseFilterProxy, CaseListPanel, CaseTableModel
+from checkers.model import VERDICTS
+
+
+def summaries(n: int) -> list[CaseSummary]:
+    return [CaseSummary(id=f"{i:064x}", verdict=VERDICTS[i % len(VERDICTS)],
+                        patterns=("check-then-relookup",) if i % 3 == 0 else (),
+                        labels=("skip",) if i % 4 == 0 else (),
+                        origin=f"src/f{i % 17}.rs:{i}", updated=f"2026-11-{1 + i % 28:02d}T10:00:00.000Z",
+                        reviewer="ann")
+            for i in range(n)]
+
+
+def test_model_passes_qtmodeltester(qapp: Any, qtmodeltester: Any) -> None:
+    model = CaseTableModel()
+    model.set_summaries(summaries(1234))
+    qtmodeltester.check(model, force_py=True)
+    qtmodeltester.check(model)
+
+
+def test_proxy_passes_qtmodeltester(qapp: Any, qtmodeltester: Any) -> None:
+    model = CaseTableModel()
+    model.set_summaries(summaries(700))
+    proxy = CaseFilterProxy()
+    proxy.setSourceModel(model)
+    proxy.set_filters(verdict="clean")
+    qtmodeltester.check(proxy, force_py=True)
+
+
+def test_rows_are_fetched_in_chunks() -> None:
+    model = CaseTableModel()
+    model.set_summaries(summaries(100_000))
+    assert model.rowCount() == CaseTableModel.CHUNK
+    assert model.total() == 100_000
+    assert model.canFetchMore(QModelIndex())
+    model.fetchMore(QModelIndex())
+    assert model.rowCount() == 2 * CaseTableModel.CHUNK
+    row = model.ensure_fetched(f"{5000:064x}")
+    assert row is not None and model.summary(row).id == f"{5000:064x}"
+
+
+def test_sorting_covers_rows_not_fetched_yet() -> None:
+    model = CaseTableModel()
+    model.set_summaries(summaries(5000))
+    proxy = CaseFilterProxy()
+    proxy.setSourceModel(model)
+    proxy.sort(4, Qt.SortOrder.DescendingOrder)
+    assert model.summary(0).updated == "2026-11-28T10:00:00.000Z"
+    proxy.sort(0, Qt.SortOrder.AscendingOrder)
+    assert model.summary(0).verdict == VERDICTS[0]
+    assert model.rowCount() == CaseTableModel.CHUNK
+
+
+def test_upsert_appends_new_and_refreshes_known_rows() -> None:
+    model = CaseTableModel()
+    model.set_summaries(summaries(3))
+    changed: list[int] = []
+    model.dataChanged.connect(lambda a, b: changed.append(a.row()))
+    first = summaries(3)[1]
+    model.upsert(replace(first, labels=("real-error",)))
+    assert changed == [1] and model.summary(1).labels == ("real-error",)
+    model.upsert(CaseSummary(id="f" * 64, verdict="clean", patterns=(), labels=(), origin="",
+                             updated="", reviewer=""))
+    assert model.rowCount() == 4
+
+
+def test_panel_filters_by_verdict_label_and_pattern(qtbot: Any) -> None:
+    panel = CaseListPanel()
+    qtbot.addWidget(panel)
+    panel.model.set_summaries(summaries(90))
+    panel.set_label_names(["skip", "real-error"])
+    panel.set_pattern_names(["check-then-relookup"])
+    panel.verdict_filter.setCurrentIndex(panel.verdict_filter.findData("clean"))
+    assert panel.proxy.rowCount() == 10
+    panel.label_filter.setCurrentIndex(panel.label_filter.findData("skip"))
+    # clean is verdict 0 → i % 9 == 0; skip → i % 4 == 0: i % 36 == 0 → 0, 36, 72
+    assert panel.proxy.rowCount() == 3
+    panel.pattern_filter.setCurrentIndex(panel.pattern_filter.findData("check-then-relookup"))
+    assert panel.proxy.rowCount() == 3
+    assert "3 of 90" in panel.count_label.text()
+    with qtbot.waitSignal(panel.text_filter_changed, timeout=5000) as text:
+        panel.search.setText("needle")
+    assert text.args == ["needle"]
