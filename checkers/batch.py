@@ -1,0 +1,993 @@
+"""Many snippets: input walking, cache use, batching snippets per rustc call, local and Dask executors."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from checkers.cache import ResultCache, cache_key, shared_cache
+from checkers.diagnostics import is_borrowck
+from checkers.engine import build_triage, refused_result, run_role
+from checkers.errors import CancelledError, CheckerError, InputError, ToolchainError
+from checkers.model import DEFAULT_EDITION, EDITIONS, ROLES, CheckResult, Finding, Triage, case_id
+from checkers.rustc import SNIPPET_FILE, RawRun, is_noise, iter_spans, run_rustc, to_diagnostic
+from checkers.snippet import (
+    DEFAULT_MAX_INPUT,
+    Snippet,
+    decode_source,
+    host_file_access,
+    parse,
+    prepare,
+    read_source_file,
+)
+from checkers.toolchains import REQUIRED_ROLES, RoleInfo, Toolchains, load_toolchains
+
+Progress = Callable[[float, str], None]
+#: ``on_skip(where, reason)``: an input that was not checked (unreadable file, bad JSONL line, …).
+SkipCallback = Callable[[str, str], None]
+
+DEFAULT_BATCH_SIZE = 64
+#: A batch never grows past this much source; bigger snippets are checked alone.
+MAX_BATCH_CHARS = 256 * 1024
+MODULE_PREFIX = "__ptriage_b"
+
+# ---------------------------------------------------------------------------------------------
+# Cases
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One unit of input: a snippet or a whole file, with where it came from."""
+
+    source: str
+    edition: str = DEFAULT_EDITION
+    origin: dict[str, Any] | None = None
+    id: str | None = None
+
+    @property
+    def record_id(self) -> str:
+        """The id its record will carry (sha256 of normalised source + edition); used by resume."""
+        return case_id(self.source, self.edition)
+
+
+@dataclass(slots=True)
+class ScanStats:
+    """Counters a scan fills in as it runs (for summaries and benchmarks)."""
+
+    cases: int = 0
+    skipped: int = 0
+    cache_hits: int = 0
+    role_checks: int = 0
+    rustc_runs: int = 0
+    batch_runs: int = 0
+    solo_runs: int = 0
+    bisections: int = 0
+    reruns: int = 0
+
+    def add(self, other: dict[str, int]) -> None:
+        for name, value in other.items():
+            setattr(self, name, getattr(self, name) + value)
+
+    def to_dict(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in _STAT_FIELDS}
+
+
+_STAT_FIELDS = ("cases", "skipped", "cache_hits", "role_checks", "rustc_runs", "batch_runs",
+                "solo_runs", "bisections", "reruns")
+
+# ---------------------------------------------------------------------------------------------
+# Walking folders, honouring .gitignore
+
+
+@dataclass(frozen=True, slots=True)
+class _IgnoreRule:
+    base: Path
+    regex: re.Pattern[str]
+    negate: bool
+    dir_only: bool
+
+
+def _glob_to_regex(pattern: str) -> str:
+    """A gitignore glob (``*``, ``?``, ``[...]``, ``**``) as a regex over a /-separated path."""
+    out: list[str] = []
+    i = 0
+    n = len(pattern)
+    while i < n:
+        ch = pattern[i]
+        if pattern.startswith("**/", i) and (i == 0 or pattern[i - 1] == "/"):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("/**", i) and i + 3 == n:
+            out.append("/.*")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif ch == "*":
+            out.append("[^/]*")
+            i += 1
+        elif ch == "?":
+            out.append("[^/]")
+            i += 1
+        elif ch == "[":
+            end = pattern.find("]", i + 2)
+            if end == -1:
+                out.append(re.escape(ch))
+                i += 1
+                continue
+            body = pattern[i + 1:end]
+            if body.startswith("!"):
+                body = "^" + body[1:]
+            out.append("[" + body.replace("\\", "\\\\") + "]")
+            i = end + 1
+        elif ch == "\\" and i + 1 < n:
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+        else:
+            out.append(re.escape(ch))
+            i += 1
+    return "".join(out)
+
+
+def parse_gitignore(text: str, base: Path) -> list[_IgnoreRule]:
+    """The common gitignore subset: globs, ``dir/``, ``!negation``, anchored paths, ``**``."""
+    rules: list[_IgnoreRule] = []
+    for raw in text.splitlines():
+        line = raw.rstrip("\n")
+        if not line.strip() or line.startswith("#"):
+            continue
+        # Trailing spaces are ignored unless escaped.
+        while line.endswith(" ") and not line.endswith("\\ "):
+            line = line[:-1]
+        negate = line.startswith("!")
+        if negate or line.startswith(("\\!", "\\#")):
+            line = line[1:]
+        dir_only = line.endswith("/")
+        line = line.rstrip("/")
+        if not line:
+            continue
+        anchored = "/" in line
+        line = line.lstrip("/")
+        body = _glob_to_regex(line)
+        regex = f"^{body}$" if anchored else f"^(?:.*/)?{body}$"
+        rules.append(_IgnoreRule(base, re.compile(regex), negate, dir_only))
+    return rules
+
+
+class GitIgnore:
+    """Stacked .gitignore rules from the repository root down; the last matching rule wins."""
+
+    def __init__(self, rules: Sequence[_IgnoreRule] = ()) -> None:
+        self.rules = list(rules)
+
+    def with_dir(self, directory: Path) -> GitIgnore:
+        file = directory / ".gitignore"
+        if not file.is_file():
+            return self
+        try:
+            text = file.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise InputError(f"{file}: cannot read: {exc.strerror or exc}") from exc
+        return GitIgnore([*self.rules, *parse_gitignore(text, directory)])
+
+    def ignored(self, path: Path, *, is_dir: bool) -> bool:
+        verdict = False
+        for rule in self.rules:
+            if rule.dir_only and not is_dir:
+                continue
+            try:
+                rel = path.relative_to(rule.base).as_posix()
+            except ValueError:
+                continue
+            if rule.regex.match(rel):
+                verdict = not rule.negate
+        return verdict
+
+    @classmethod
+    def for_root(cls, root: Path) -> GitIgnore:
+        """Rules that apply at ``root``: every .gitignore from the enclosing git work tree down."""
+        root = root.absolute()
+        chain = [root]
+        for parent in root.parents:
+            chain.append(parent)
+            if (parent / ".git").exists():
+                break
+        else:
+            if not (root / ".git").exists():
+                chain = [root]
+        ignore = cls()
+        for directory in reversed(chain):
+            ignore = ignore.with_dir(directory)
+        return ignore
+
+
+def _skip_dir_name(name: str) -> bool:
+    return name.startswith(".") or name == "target"
+
+
+def walk_rust_files(root: Path, *, on_skip: SkipCallback | None = None) -> Iterator[Path]:
+    """`.rs` files under ``root`` in a stable order, skipping target/, hidden dirs and ignored paths."""
+    stack: list[tuple[Path, GitIgnore]] = [(root, GitIgnore.for_root(root))]
+    while stack:
+        directory, ignore = stack.pop()
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError as exc:
+            if on_skip is not None:
+                on_skip(str(directory), f"cannot list directory: {exc.strerror or exc}")
+            continue
+        subdirs: list[Path] = []
+        for entry in entries:
+            path = Path(entry.path)
+            if entry.is_dir(follow_symlinks=False):
+                if _skip_dir_name(entry.name) or ignore.ignored(path.absolute(), is_dir=True):
+                    continue
+                subdirs.append(path)
+            elif (entry.name.endswith(".rs") and entry.is_file()
+                  and not ignore.ignored(path.absolute(), is_dir=False)):
+                yield path
+        for sub in reversed(subdirs):
+            stack.append((sub, ignore.with_dir(sub.absolute())))
+
+
+# ---------------------------------------------------------------------------------------------
+# Turning inputs into cases
+
+
+def split_functions(source: str) -> list[tuple[str, int, int, str]]:
+    """Top-level ``fn`` items as (text, first line, last line, name), outer attributes included."""
+    root = parse(source).root_node
+    lines = source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    out: list[tuple[str, int, int, str]] = []
+    children = list(root.named_children)
+    for index, node in enumerate(children):
+        if node.type != "function_item":
+            continue
+        start = node.start_point[0]
+        back = index - 1
+        while back >= 0 and children[back].type in ("attribute_item", "line_comment",
+                                                      "block_comment"):
+            prev = children[back]
+            if prev.end_point[0] < start - 1:
+                break
+            start = prev.start_point[0]
+            back -= 1
+        end = node.end_point[0]
+        name_node = node.child_by_field_name("name")
+        name = name_node.text.decode("utf-8", "replace") if name_node is not None else "?"
+        out.append(("\n".join(lines[start:end + 1]) + "\n", start + 1, end + 1, name))
+    return out
+
+
+def _cases_from_source(source: str, *, edition: str, origin: dict[str, Any], split: str | None,
+                       case_id_hint: str | None, where: str,
+                       on_skip: SkipCallback | None) -> Iterator[Case]:
+    if split is None:
+        yield Case(source=source, edition=edition, origin=origin, id=case_id_hint)
+        return
+    functions = split_functions(source)
+    if not functions and on_skip is not None:
+        on_skip(where, "no top-level `fn` to split into cases (--split fn)")
+    given_line = origin.get("line")
+    base_line = given_line if isinstance(given_line, int) else 1
+    for text, start, end, name in functions:
+        fn_origin = {**origin, "line": base_line + start - 1, "end_line": base_line + end - 1,
+                     "function": name}
+        yield Case(source=text, edition=edition, origin=fn_origin,
+                   id=f"{case_id_hint}#{name}" if case_id_hint else None)
+
+
+def _cases_from_jsonl(path: Path, *, default_edition: str, split: str | None, max_bytes: int,
+                      on_skip: SkipCallback | None) -> Iterator[Case]:
+    def bad(lineno: int, reason: str) -> None:
+        if on_skip is not None:
+            on_skip(f"{path}:{lineno}", reason)
+
+    try:
+        handle = open(path, encoding="utf-8", errors="surrogateescape")  # noqa: SIM115
+    except OSError as exc:
+        if on_skip is not None:
+            on_skip(str(path), f"cannot read: {exc.strerror or exc}")
+        return
+    with handle:
+        for lineno, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                bad(lineno, f"not valid JSON ({exc.msg} at column {exc.colno})")
+                continue
+            if not isinstance(obj, dict):
+                bad(lineno, "each line must be a JSON object with a \"source\" string")
+                continue
+            source = obj.get("source")
+            if not isinstance(source, str):
+                bad(lineno, "missing \"source\" string")
+                continue
+            try:
+                decode_source(source.encode("utf-8", "surrogatepass"), name="source",
+                              max_bytes=max_bytes)
+            except (InputError, UnicodeEncodeError) as exc:
+                bad(lineno, str(exc))
+                continue
+            edition = obj.get("edition", default_edition)
+            if str(edition) not in EDITIONS:
+                bad(lineno, f"unknown edition {edition!r} (use one of {', '.join(EDITIONS)})")
+                continue
+            given_id = obj.get("id")
+            if given_id is not None and not isinstance(given_id, str | int):
+                bad(lineno, "\"id\" must be a string")
+                continue
+            origin = obj.get("origin")
+            if origin is not None and not isinstance(origin, dict):
+                bad(lineno, "\"origin\" must be an object")
+                continue
+            origin = dict(origin) if origin else {"path": str(path), "line": lineno}
+            hint = str(given_id) if given_id is not None else None
+            if hint is not None:
+                origin.setdefault("id", hint)
+            yield from _cases_from_source(source, edition=str(edition), origin=origin,
+                                          split=split, case_id_hint=hint,
+                                          where=f"{path}:{lineno}", on_skip=on_skip)
+
+
+def iter_cases_from_paths(
+    paths: Iterable[str | Path],
+    *,
+    split: str | None = None,
+    edition: str = DEFAULT_EDITION,
+    on_skip: SkipCallback | None = None,
+    max_bytes: int = DEFAULT_MAX_INPUT,
+) -> Iterator[Case]:
+    """Cases from files, folders (walked for ``.rs``) and ``.jsonl`` corpora, lazily.
+
+    A folder skips ``target/``, hidden directories and what ``.gitignore`` files ignore; a path
+    named explicitly is always read. ``split="fn"`` makes one case per top-level function. Inputs
+    that cannot be read are reported through ``on_skip(where, reason)`` and skipped.
+    """
+    if split not in (None, "fn"):
+        raise InputError(f"unknown split mode {split!r}: use 'fn'")
+    if edition not in EDITIONS:
+        raise InputError(f"unknown edition {edition!r}: use one of {', '.join(EDITIONS)}")
+    for item in paths:
+        path = Path(item)
+        if path.is_dir():
+            files: Iterable[Path] = walk_rust_files(path, on_skip=on_skip)
+        elif path.exists():
+            files = [path]
+        else:
+            if on_skip is not None:
+                on_skip(str(path), "no such file or directory")
+            continue
+        for file in files:
+            if file.suffix == ".jsonl":
+                yield from _cases_from_jsonl(file, default_edition=edition, split=split,
+                                             max_bytes=max_bytes, on_skip=on_skip)
+                continue
+            try:
+                source = read_source_file(file, max_bytes=max_bytes)
+            except InputError as exc:
+                if on_skip is not None:
+                    on_skip(str(file), str(exc).removeprefix(f"{file}: "))
+                continue
+            yield from _cases_from_source(source, edition=edition,
+                                          origin={"path": str(file), "line": 1}, split=split,
+                                          case_id_hint=None, where=str(file), on_skip=on_skip)
+
+
+# ---------------------------------------------------------------------------------------------
+# Batching: several snippets, each in its own module of one crate
+
+_COMMENTS = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
+#: Code whose meaning changes when it is not the crate root, or that collides across modules.
+_NOT_BATCHABLE = re.compile(
+    r"\bsuper\b|no_mangle|export_name|link_section|global_allocator|panic_handler"
+    r"|alloc_error_handler|#\s*\[\s*lang\b|\b(?:line|column|file|module_path)\s*!"
+    r"|\b__ptriage_b\d"
+)
+_MODULE_NAME = re.compile(rf"\b{MODULE_PREFIX}\d+::")
+_E_CODE = re.compile(r"^E\d{4}$")
+#: Coded errors that stop rustc outright (crate loading) and so can hide other modules' errors.
+_FATAL_CODES = frozenset({"E0460", "E0461", "E0462", "E0463", "E0464", "E0514", "E0519", "E0523"})
+
+
+def batch_refusal(snippet: Snippet) -> str | None:
+    """Why this snippet must be checked alone (its own crate), or None when it can share one."""
+    if snippet.edition == "2015":
+        return "edition 2015 resolves `use` paths from the crate root"
+    if snippet.crate_root_needed:
+        return "needs the crate root (inner attributes, crate::, extern crate, macro_export)"
+    if len(snippet.source) > MAX_BATCH_CHARS // 4:
+        return "large input"
+    code = _COMMENTS.sub(" ", snippet.source)
+    match = _NOT_BATCHABLE.search(code)
+    if match:
+        return f"uses `{match.group(0)}`"
+    if parse(snippet.source).root_node.has_error:
+        return "does not parse"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Member:
+    snippet: Snippet
+    first: int  # first line of the snippet inside the batch file
+    last: int
+
+    def mapper(self) -> Callable[[int], int | None]:
+        def map_line(line: int) -> int | None:
+            if self.first <= line <= self.last:
+                return self.snippet.map_line(line - self.first + 1)
+            return None
+
+        return map_line
+
+
+def compose_batch(snippets: Sequence[Snippet]) -> tuple[str, list[_Member]]:
+    """One crate with each snippet in its own unindented ``mod``; columns stay unchanged."""
+    parts: list[str] = []
+    members: list[_Member] = []
+    line = 1
+    for index, snippet in enumerate(snippets):
+        body = snippet.source if snippet.source.endswith("\n") else snippet.source + "\n"
+        count = body.count("\n")
+        parts.append(f"mod {MODULE_PREFIX}{index} {{\n")
+        parts.append(body)
+        parts.append("}\n")
+        members.append(_Member(snippet, line + 1, line + count))
+        line += count + 2
+    return "".join(parts), members
+
+
+def _owner(message: dict[str, Any], members: Sequence[_Member]) -> int | None:
+    """The one member every in-file span of ``message`` lies in, or None."""
+    owner: int | None = None
+    for span, _primary in iter_spans(message, SNIPPET_FILE):
+        start, end = int(span["line_start"]), int(span["line_end"])
+        found = next((i for i, m in enumerate(members) if m.first <= start and end <= m.last),
+                     None)
+        if found is None or (owner is not None and found != owner):
+            return None
+        owner = found
+    return owner
+
+
+def _is_error(message: dict[str, Any]) -> bool:
+    return message.get("level") == "error"
+
+
+def _code(message: dict[str, Any]) -> str | None:
+    code = message.get("code")
+    return code.get("code") if isinstance(code, dict) else None
+
+
+@dataclass(slots=True)
+class _RoleRun:
+    """Counters of one role's runs over one unit."""
+
+    counters: dict[str, int] = field(default_factory=lambda: {
+        "rustc_runs": 0, "batch_runs": 0, "solo_runs": 0, "bisections": 0, "reruns": 0})
+
+    def bump(self, name: str, by: int = 1) -> None:
+        self.counters[name] += by
+
+
+def _solo(info: RoleInfo, snippet: Snippet, toolchains: Toolchains,
+          cancel: threading.Event | None, run: _RoleRun) -> CheckResult:
+    run.bump("rustc_runs")
+    run.bump("solo_runs")
+    return run_role(info, snippet, toolchains, cancel)
+
+
+def _member_result(info: RoleInfo, raw: RawRun, member: _Member, messages: list[dict[str, Any]],
+                   elapsed_ms: int) -> CheckResult:
+    map_line = member.mapper()
+    diagnostics = []
+    for message in messages:
+        diag = to_diagnostic(message, map_line=map_line)
+        labels = tuple({**label, "label": _MODULE_NAME.sub("", str(label["label"]))}
+                       for label in diag.labels)
+        diagnostics.append(type(diag)(
+            code=diag.code, level=diag.level, message=_MODULE_NAME.sub("", diag.message),
+            borrowck=diag.borrowck, line=diag.line, column=diag.column, end_line=diag.end_line,
+            end_column=diag.end_column, labels=labels, rendered=""))
+    accepted = not any(d.level == "error" for d in diagnostics)
+    return CheckResult(role=info.role, status="ok", accepted=accepted,
+                       diagnostics=tuple(diagnostics), rustc=info.version, flags=info.flags,
+                       elapsed_ms=elapsed_ms, error="", bootstrap=info.bootstrap)
+
+
+def check_batch(info: RoleInfo, snippets: Sequence[Snippet], *, toolchains: Toolchains,
+                cancel: threading.Event | None = None,
+                counters: dict[str, int] | None = None) -> list[CheckResult]:
+    """One role over several snippets, giving each exactly what a check of it alone gives.
+
+    A batch result is trusted only where it provably equals the single run (see ``_trust``);
+    everything else is re-run in a smaller batch or alone.
+    """
+    run = _RoleRun()
+    out = _check_batch(info, list(snippets), toolchains, cancel, run)
+    if counters is not None:
+        for name, value in run.counters.items():
+            counters[name] = counters.get(name, 0) + value
+    return out
+
+
+def _check_batch(info: RoleInfo, snippets: list[Snippet], toolchains: Toolchains,
+                 cancel: threading.Event | None, run: _RoleRun) -> list[CheckResult]:
+    if len(snippets) == 1:
+        return [_solo(info, snippets[0], toolchains, cancel, run)]
+    source, members = compose_batch(snippets)
+    raw = run_rustc(info, source, edition=snippets[0].edition, limits=toolchains.limits,
+                    cancel=cancel)
+    run.bump("rustc_runs")
+    run.bump("batch_runs")
+    per_member: list[list[dict[str, Any]]] = [[] for _ in members]
+    trusted_raw = raw.status == "ok"
+    if trusted_raw:
+        for message in raw.messages:
+            if is_noise(message):
+                continue
+            owner = _owner(message, members)
+            if owner is None:
+                trusted_raw = False
+                break
+            per_member[owner].append(message)
+    if not trusted_raw:
+        # A crash, limit, or a diagnostic that belongs to no single snippet: split and retry.
+        run.bump("bisections")
+        middle = len(snippets) // 2
+        return (_check_batch(info, snippets[:middle], toolchains, cancel, run)
+                + _check_batch(info, snippets[middle:], toolchains, cancel, run))
+
+    results: list[CheckResult | None] = [None] * len(snippets)
+    share = raw.elapsed_ms // max(1, len(snippets))
+    decisions = _trust(per_member)
+    rerun: list[int] = []
+    for index, decision in enumerate(decisions):
+        if decision == "trust":
+            results[index] = _member_result(info, raw, members[index], per_member[index], share)
+        elif decision == "solo":
+            results[index] = _solo(info, snippets[index], toolchains, cancel, run)
+        else:
+            rerun.append(index)
+    if rerun:
+        run.bump("reruns")
+        again = _check_batch(info, [snippets[i] for i in rerun], toolchains, cancel, run)
+        for index, result in zip(rerun, again, strict=True):
+            results[index] = result
+    assert all(r is not None for r in results)
+    return [r for r in results if r is not None]
+
+
+def _trust(per_member: list[list[dict[str, Any]]]) -> list[str]:
+    """Which members' batch diagnostics equal their single-run diagnostics: trust, rerun or solo.
+
+    rustc runs its passes over the whole crate and stops after a pass that produced errors. A
+    snippet whose own errors include a hard (non-lint) error stopped the compilation at the same
+    pass alone as in the batch, so its diagnostics are exactly those of a single run. A snippet
+    without errors in a batch that has errors may have lost errors of later passes: it is re-run
+    with the others that had none. Lint-only errors do not stop every pass; codeless
+    non-borrowck errors (parse and macro errors) and crate-loading errors can abort rustc
+    mid-pass: such snippets are checked alone and no one else trusts this batch.
+    """
+    if not any(_is_error(m) for messages in per_member for m in messages):
+        return ["trust"] * len(per_member)
+    decisions: list[str] = []
+    poisoned = False
+    for messages in per_member:
+        errors = [m for m in messages if _is_error(m)]
+        if not errors:
+            decisions.append("rerun")
+            continue
+        unsafe = False
+        hard = False
+        for message in errors:
+            code = _code(message)
+            if code is None:
+                if is_borrowck(None, str(message.get("message", ""))):
+                    hard = True
+                else:
+                    unsafe = True
+            elif code in _FATAL_CODES:
+                unsafe = True
+            elif _E_CODE.match(code):
+                hard = True
+        if unsafe:
+            poisoned = True
+            decisions.append("solo")
+        elif hard:
+            decisions.append("trust")
+        else:
+            decisions.append("solo")  # lint-only errors: later passes may add more
+    if poisoned:
+        decisions = ["rerun" if d == "trust" else d for d in decisions]
+    return decisions
+
+
+# ---------------------------------------------------------------------------------------------
+# Work units: a picklable batch of cases → triages (the same function runs locally and on Dask)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkUnit:
+    """A picklable batch of cases and how to check them; ``process_unit`` turns it into results."""
+
+    cases: tuple[Case, ...]
+    toolchains_file: str | None
+    fingerprint: str
+    cache: bool = True
+    patterns: bool = True
+    confirm: bool = False
+    batch_size: int = DEFAULT_BATCH_SIZE
+
+
+@dataclass(frozen=True, slots=True)
+class UnitResult:
+    """The triages of one unit, the cases it could not check, and counters."""
+
+    triages: tuple[Triage, ...]
+    skipped: tuple[tuple[str, str], ...]
+    counters: dict[str, int]
+
+
+def _where(case: Case) -> str:
+    origin = case.origin or {}
+    path = origin.get("path")
+    if path is None:
+        return case.id or case.record_id[:12]
+    line = origin.get("line")
+    return f"{path}:{line}" if line is not None else str(path)
+
+
+def _findings(source: str, edition: str) -> tuple[tuple[Finding, ...], tuple[Finding, ...]]:
+    from checkers import patterns as pattern_mod
+
+    detect = getattr(pattern_mod, "detect", None)
+    if detect is None:
+        # The detector package predates `detect`: no findings rather than no scan.
+        return (), ()
+    found = detect(source, edition=edition)
+    return tuple(found.patterns), tuple(found.epochs)
+
+
+def _confirm(snippet: Snippet, found: tuple[Finding, ...], toolchains: Toolchains,
+             cancel: threading.Event | None) -> tuple[Finding, ...]:
+    from checkers import patterns as pattern_mod
+    from checkers.engine import check_source
+
+    confirm = getattr(pattern_mod, "confirm", None)
+    if confirm is None or not found:
+        return found
+
+    def check_rewrite(rewritten: str) -> Triage:
+        return check_source(rewritten, edition=snippet.edition, toolchains=toolchains,
+                            patterns=False, cancel=cancel)
+
+    return tuple(confirm(snippet.user_source, found, check=check_rewrite))
+
+
+def process_unit(unit: WorkUnit, *, toolchains: Toolchains | None = None,
+                 cancel: threading.Event | None = None,
+                 cache: ResultCache | None = None) -> UnitResult:
+    """Check every case of ``unit`` under every role: cache first, then batches, then singles."""
+    tc = toolchains if toolchains is not None else load_toolchains(unit.toolchains_file)
+    if tc.fingerprint() != unit.fingerprint:
+        raise ToolchainError(
+            "this worker's toolchains differ from the client's (fingerprint "
+            f"{tc.fingerprint()} vs {unit.fingerprint}): install the same rustc versions on "
+            "every worker (`ptriage toolchains` shows them)")
+    store = cache if cache is not None else (shared_cache() if unit.cache else None)
+    counters: dict[str, int] = {"cache_hits": 0, "role_checks": 0}
+    skipped: list[tuple[str, str]] = []
+    limit = tc.limits.max_input_kb * 1024
+    prepared: list[tuple[Case, Snippet, str | None]] = []
+    for case in unit.cases:
+        try:
+            size = len(case.source.encode("utf-8", "surrogatepass"))
+            if size > limit:
+                raise InputError(f"input is {size:,} bytes, over the {limit:,}-byte limit "
+                                 "(raise limits.max_input_kb in toolchains.toml)")
+            if "\x00" in case.source:
+                raise InputError("input contains NUL bytes: not Rust source")
+            snippet = prepare(case.source, edition=case.edition)
+        except InputError as exc:
+            skipped.append((_where(case), str(exc)))
+            continue
+        refusal = None if tc.limits.allow_include else host_file_access(snippet.user_source)
+        prepared.append((case, snippet, refusal))
+
+    roles = [r for r in ROLES if r in tc.roles]
+    checks: list[dict[str, CheckResult]] = [{} for _ in prepared]
+    keys: dict[tuple[int, str], str] = {}
+    for index, (_case, snippet, refusal) in enumerate(prepared):
+        for role in roles:
+            info = tc.roles[role]
+            if refusal is not None:
+                checks[index][role] = refused_result(info, refusal)
+            elif info.available:
+                keys[(index, role)] = cache_key(info, snippet)
+    cached = store.get_many(keys.values()) if store is not None and keys else {}
+    for (index, role), key in keys.items():
+        hit = cached.get(key)
+        if hit is not None:
+            checks[index][role] = hit
+            counters["cache_hits"] += 1
+
+    fresh: dict[str, CheckResult] = {}
+    for role in roles:
+        info = tc.roles[role]
+        todo = [i for i, (_c, _s, refusal) in enumerate(prepared)
+                if refusal is None and role not in checks[i]]
+        if not todo:
+            continue
+        counters["role_checks"] += len(todo)
+        if not info.available:
+            for i in todo:
+                checks[i][role] = run_role(info, prepared[i][1], tc, cancel)
+            continue
+        results = _run_role_many(info, [prepared[i][1] for i in todo], tc, cancel, counters,
+                                 unit.batch_size)
+        for i, result in zip(todo, results, strict=True):
+            checks[i][role] = result
+            fresh[keys[(i, role)]] = result
+    if store is not None and fresh:
+        store.put_many(fresh)
+
+    triages: list[Triage] = []
+    for index, (case, snippet, _refusal) in enumerate(prepared):
+        found_patterns: tuple[Finding, ...] = ()
+        found_epochs: tuple[Finding, ...] = ()
+        if unit.patterns:
+            found_patterns, found_epochs = _findings(snippet.user_source, snippet.edition)
+            if unit.confirm:
+                found_patterns = _confirm(snippet, found_patterns, tc, cancel)
+        ordered = {r: checks[index][r] for r in roles if r in checks[index]}
+        triages.append(build_triage(snippet, ordered, toolchains=tc, origin=case.origin,
+                                    patterns=found_patterns, epochs=found_epochs))
+    return UnitResult(tuple(triages), tuple(skipped), counters)
+
+
+def _run_role_many(info: RoleInfo, snippets: list[Snippet], toolchains: Toolchains,
+                   cancel: threading.Event | None, counters: dict[str, int],
+                   batch_size: int) -> list[CheckResult]:
+    """Batch what can share a crate (per edition, bounded size); check the rest alone."""
+    results: list[CheckResult | None] = [None] * len(snippets)
+    groups: dict[str, list[int]] = {}
+    for index, snippet in enumerate(snippets):
+        if batch_size > 1 and batch_refusal(snippet) is None:
+            groups.setdefault(snippet.edition, []).append(index)
+        else:
+            counters["rustc_runs"] = counters.get("rustc_runs", 0) + 1
+            counters["solo_runs"] = counters.get("solo_runs", 0) + 1
+            results[index] = run_role(info, snippet, toolchains, cancel)
+    for indices in groups.values():
+        chunk: list[int] = []
+        size = 0
+        for index in [*indices, -1]:
+            if index >= 0 and len(chunk) < batch_size and size + len(snippets[index].source) <= \
+                    MAX_BATCH_CHARS:
+                chunk.append(index)
+                size += len(snippets[index].source)
+                continue
+            if chunk:
+                done = check_batch(info, [snippets[i] for i in chunk], toolchains=toolchains,
+                                   cancel=cancel, counters=counters)
+                for i, result in zip(chunk, done, strict=True):
+                    results[i] = result
+            chunk = [index] if index >= 0 else []
+            size = len(snippets[index].source) if index >= 0 else 0
+    assert all(r is not None for r in results)
+    return [r for r in results if r is not None]
+
+
+# ---------------------------------------------------------------------------------------------
+# Executors
+
+
+class ExecutorError(CheckerError):
+    """The requested executor cannot be used; ``exit_code`` is what the CLI returns."""
+
+    def __init__(self, message: str, *, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class _Future(Protocol):
+    def result(self, timeout: float | None = ...) -> Any: ...
+    def add_done_callback(self, fn: Callable[[Any], object]) -> None: ...
+    def cancel(self) -> Any: ...
+
+
+class _Backend(Protocol):
+    slots: int
+
+    def submit(self, unit: WorkUnit) -> _Future: ...
+    def close(self) -> None: ...
+
+
+class _LocalBackend:
+    """A thread pool over work units: rustc runs are subprocesses, so threads overlap them well."""
+
+    def __init__(self, jobs: int, toolchains: Toolchains, cancel: threading.Event) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.slots = jobs
+        self._pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="ptriage-scan")
+        self._toolchains = toolchains
+        self._cancel = cancel
+
+    def submit(self, unit: WorkUnit) -> _Future:
+        return self._pool.submit(process_unit, unit, toolchains=self._toolchains,
+                                 cancel=self._cancel)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _process_unit_remote(unit: WorkUnit) -> UnitResult:
+    """Entry point on a Dask worker: it loads its own toolchains (and uses its own cache)."""
+    return process_unit(unit)
+
+
+class _DaskBackend:
+    """Units as tasks on a Dask cluster through ``distributed.Client``."""
+
+    def __init__(self, address: str, jobs: int | None, connect_timeout: float = 10.0) -> None:
+        try:
+            import distributed
+        except ImportError as exc:
+            raise ExecutorError(
+                "--executor dask:// needs the `distributed` package: install it with "
+                "`pip install 'polonius-triage[cluster]'`", exit_code=2) from exc
+        target = address.removeprefix("dask://")
+        if not target:
+            raise ExecutorError("--executor dask://HOST:PORT needs a scheduler address")
+        try:
+            client_cls: Any = distributed.Client
+            self._client: Any = client_cls(f"tcp://{target}", timeout=connect_timeout,
+                                           set_as_default=False)
+        except (OSError, TimeoutError) as exc:
+            raise ExecutorError(
+                f"cannot reach the Dask scheduler at {target}: {exc} (start one with "
+                "`dask scheduler` and workers with `dask worker tcp://HOST:PORT`, or drop "
+                "--executor to scan locally)", exit_code=3) from exc
+        threads = sum(self._client.nthreads().values()) or 1
+        self.slots = max(2, jobs or threads * 2)
+
+    def submit(self, unit: WorkUnit) -> _Future:
+        future: _Future = self._client.submit(_process_unit_remote, unit, pure=False)
+        return future
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def _units(cases: Iterable[Case], batch_size: int, toolchains_file: str | None, fingerprint: str,
+           *, cache: bool, patterns: bool, confirm: bool) -> Iterator[WorkUnit]:
+    chunk: list[Case] = []
+    for case in cases:
+        chunk.append(case)
+        if len(chunk) >= batch_size:
+            yield WorkUnit(tuple(chunk), toolchains_file, fingerprint, cache, patterns, confirm,
+                           batch_size)
+            chunk = []
+    if chunk:
+        yield WorkUnit(tuple(chunk), toolchains_file, fingerprint, cache, patterns, confirm,
+                       batch_size)
+
+
+def require_runnable(toolchains: Toolchains) -> None:
+    missing = [r for r in REQUIRED_ROLES if not toolchains.roles[r].available]
+    if missing:
+        info = toolchains.roles[missing[0]]
+        raise ToolchainError(
+            f"toolchain role {info.role!r} cannot run: {info.problem}"
+            + (f"; fix: {info.fix}" if info.fix else "")
+            + " (see `ptriage toolchains`)")
+
+
+def scan_iter(
+    cases: Iterable[Case],
+    *,
+    toolchains: Toolchains | None = None,
+    jobs: int | None = None,
+    cache: bool = True,
+    cancel: threading.Event | None = None,
+    progress: Progress | None = None,
+    executor: str | None = None,
+    patterns: bool = True,
+    confirm: bool = False,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    total: int | None = None,
+    on_skip: SkipCallback | None = None,
+    stats: ScanStats | None = None,
+) -> Iterator[Triage]:
+    """Check many cases, yielding each Triage as soon as its batch completes (order may differ).
+
+    Cases are pulled lazily and at most a few units per worker are in flight, so memory stays
+    bounded however long ``cases`` is. ``executor`` is None (a local thread pool of ``jobs``
+    workers, default: CPU count) or ``"dask://HOST:PORT"``. Setting ``cancel`` stops the scan:
+    running rustc processes are killed and the iterator ends. ``progress(fraction, message)``
+    is called after each result (fraction is 0 when the total is unknown). Verdicts equal those
+    of ``check_source(..., patterns=...)`` on each case alone.
+    """
+    tc = toolchains if toolchains is not None else load_toolchains()
+    require_runnable(tc)
+    workers = max(1, jobs if jobs is not None else (os.cpu_count() or 1))
+    batch_size = max(1, batch_size)
+    if total is None and isinstance(cases, Sized):
+        total = len(cases)
+    stop = threading.Event()
+    backend: _Backend
+    if executor is None or executor in ("local", ""):
+        backend = _LocalBackend(workers, tc, stop)
+    elif executor.startswith("dask://"):
+        backend = _DaskBackend(executor, jobs)
+    else:
+        raise ExecutorError(f"unknown executor {executor!r}: use dask://HOST:PORT or omit it")
+    units = _units(cases, batch_size, str(tc.source_path), tc.fingerprint(), cache=cache,
+                   patterns=patterns, confirm=confirm)
+    done: queue.Queue[_Future] = queue.Queue()
+    in_flight: list[_Future] = []
+    exhausted = False
+    finished = 0
+    started = time.monotonic()
+    try:
+        while True:
+            while not exhausted and len(in_flight) < backend.slots * 2 and not stop.is_set():
+                unit = next(units, None)
+                if unit is None:
+                    exhausted = True
+                    break
+                future = backend.submit(unit)
+                future.add_done_callback(done.put)
+                in_flight.append(future)
+            if not in_flight:
+                return
+            try:
+                future = done.get(timeout=0.1)
+            except queue.Empty:
+                if cancel is not None and cancel.is_set():
+                    stop.set()
+                    return
+                continue
+            in_flight.remove(future)
+            if cancel is not None and cancel.is_set():
+                stop.set()
+                return
+            try:
+                result: UnitResult = future.result()
+            except CancelledError:
+                if stop.is_set() or (cancel is not None and cancel.is_set()):
+                    return
+                raise
+            if stats is not None:
+                stats.add(result.counters)
+                stats.skipped += len(result.skipped)
+            for where, reason in result.skipped:
+                if on_skip is not None:
+                    on_skip(where, reason)
+            for triage in result.triages:
+                finished += 1
+                if stats is not None:
+                    stats.cases += 1
+                yield triage
+                if progress is not None:
+                    elapsed = max(time.monotonic() - started, 1e-9)
+                    fraction = finished / total if total else 0.0
+                    progress(min(fraction, 1.0), f"{finished} checked, {finished / elapsed:.1f}/s")
+    finally:
+        stop.set()
+        for future in in_flight:
+            future.cancel()
+        backend.close()
