@@ -93,6 +93,9 @@ def _screenshot(app: object, window: object, out: Path, file: Path | None, size:
     QTimer.singleShot(int(SCREENSHOT_TIMEOUT_S * 1000), loop.quit)
     if waiting:
         loop.exec()
+    # Let the corpus thread finish what the check queued (the stored-case lookup), then paint.
+    window.db.run(lambda _corpus: None, lambda _none: loop.quit(), lambda _m: loop.quit())
+    loop.exec()
     QApplication.processEvents()
     ok = window.grab().save(str(out))
     window.close()

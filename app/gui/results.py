@@ -5,8 +5,8 @@ from __future__ import annotations
 import difflib
 import html
 
-from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QColor, QFontDatabase, QMouseEvent
+from PySide6.QtCore import QEvent, Qt, QUrl, Signal
+from PySide6.QtGui import QColor, QFontDatabase
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -14,9 +14,9 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
-    QScrollArea,
     QSizePolicy,
     QSplitter,
+    QTextBrowser,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -131,6 +131,13 @@ class VerdictBanner(QFrame):
                          else "⚠ not corroborated")
         if triage.drift:
             chips.append("⚠ compiler drift (stable ≠ nightly)")
+        confirmed = [p for p in triage.patterns if p.confirmed]
+        if confirmed:
+            chips.append(f"⚑ {len(confirmed)} workaround{'s' * (len(confirmed) != 1)} "
+                         "confirmed by rewrite")
+        elif triage.patterns:
+            chips.append(f"⚑ {len(triage.patterns)} possible workaround"
+                         f"{'s' * (len(triage.patterns) != 1)}")
         self.flags_label.setText("&nbsp;&nbsp;·&nbsp;&nbsp;".join(html.escape(c) for c in chips))
         detail = VERDICT_TEXT.get(triage.verdict, "")
         if triage.reason and triage.reason != detail:
@@ -182,54 +189,6 @@ class FunctionStrip(QWidget):
             self.buttons.append(button)
 
 
-class DiagnosticCard(QFrame):
-    """One diagnostic in a role column; click to jump to its line."""
-
-    activated = Signal(int, int)
-
-    def __init__(self, diagnostic: Diagnostic, change: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.diagnostic = diagnostic
-        self.change = change
-        self.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.setObjectName("diagnosticCard")
-        light, dark, words = CHANGE_STYLE.get(change, CHANGE_STYLE[""])
-        self._tints = (light, dark)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 4, 6, 4)
-        layout.setSpacing(1)
-        where = f"{diagnostic.line}:{diagnostic.column}" if diagnostic.line else "no location"
-        head = f"<b>{html.escape(diagnostic.code or diagnostic.level)}</b>&nbsp; line {where}"
-        if words:
-            head += f" &nbsp;<i>{html.escape(words)}</i>"
-        self.head = QLabel(head)
-        self.message = QLabel(html.escape(diagnostic.message))
-        self.message.setWordWrap(True)
-        layout.addWidget(self.head)
-        layout.addWidget(self.message)
-        self.setToolTip(diagnostic.rendered or diagnostic.message)
-        self._apply_tint()
-
-    def _apply_tint(self) -> None:
-        light, dark = self._tints
-        tint = dark if is_dark(self.palette()) else light
-        border = "#d9453d" if self.change in ("kept", "same") else \
-            {"removed": "#e08a00", "added": "#9a5bd6", "drift": "#3a7fd5"}.get(self.change, "#8a8f98")
-        background = f"background: {tint};" if tint else ""
-        self.setStyleSheet(f"#diagnosticCard {{ {background} border-left: 3px solid {border};"
-                           " border-radius: 3px; }")
-
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.ApplicationPaletteChange:
-            self._apply_tint()
-
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        if event.button() == Qt.MouseButton.LeftButton and self.diagnostic.line:
-            self.activated.emit(self.diagnostic.line, self.diagnostic.column or 1)
-        super().mouseReleaseEvent(event)
-
-
 def _status_text(result: CheckResult | None) -> str:
     if result is None:
         return "not run"
@@ -240,8 +199,12 @@ def _status_text(result: CheckResult | None) -> str:
     return f"{verdict} · {result.elapsed_ms} ms"
 
 
+BORDERS = {"removed": "#e08a00", "kept": "#d9453d", "same": "#d9453d", "added": "#9a5bd6",
+           "drift": "#3a7fd5", "": "#8a8f98"}
+
+
 class RoleColumn(QFrame):
-    """One role's diagnostics, coloured by what Polonius did with them."""
+    """One role's diagnostics, coloured by what Polonius did with them; click one to jump."""
 
     diagnostic_activated = Signal(int, int)
 
@@ -251,53 +214,98 @@ class RoleColumn(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.setSpacing(4)
+        layout.setSpacing(2)
         self.title = QLabel(f"<b>{html.escape(ROLE_TITLES.get(role, role))}</b>")
         self.status = QLabel("not run")
         self.status.setWordWrap(True)
         layout.addWidget(self.title)
         layout.addWidget(self.status)
-        self._scroll = QScrollArea(self)
-        self._scroll.setWidgetResizable(True)
-        self._scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self._scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self._body = QWidget()
-        self._cards = QVBoxLayout(self._body)
-        self._cards.setContentsMargins(0, 0, 0, 0)
-        self._cards.setSpacing(4)
-        self._cards.addStretch(1)
-        self._scroll.setWidget(self._body)
-        layout.addWidget(self._scroll, 1)
-        self.cards: list[DiagnosticCard] = []
+        self.browser = QTextBrowser(self)
+        self.browser.setOpenLinks(False)
+        self.browser.setFrameShape(QFrame.Shape.NoFrame)
+        self.browser.anchorClicked.connect(self._on_browser_anchor_clicked)
+        layout.addWidget(self.browser, 1)
+        #: (diagnostic, change) in display order: change is removed/kept/added/same/drift/"".
+        self.items: list[tuple[Diagnostic, str]] = []
+        self._result: CheckResult | None = None
 
     def show_result(self, result: CheckResult | None, changes: dict[tuple[str, int | None,
                     int | None], str], baseline_keys: set[tuple[str, int | None, int | None]]) -> None:
-        for card in self.cards:
-            self._cards.removeWidget(card)
-            card.deleteLater()
-        self.cards = []
+        self._result = result
+        self.items = []
         self.status.setText(_status_text(result))
         self.setToolTip(" ".join(result.flags) if result is not None and result.flags else "")
-        if result is None:
+        if result is not None:
+            for diag in result.diagnostics:
+                if diag.level not in ("error", "warning"):
+                    continue
+                key = diag.key()
+                if diag.level == "warning":
+                    change = ""
+                elif self.role == "stable":
+                    change = changes.get(key, "")
+                elif self.role == "nightly":
+                    change = "same" if key in baseline_keys else "drift"
+                elif self.role == "polonius" and key in changes:
+                    change = changes[key]
+                else:
+                    change = "kept" if key in baseline_keys else "added"
+                self.items.append((diag, change))
+        self._render()
+
+    def _render(self) -> None:
+        dark = is_dark(self.palette())
+        rows: list[str] = []
+        for index, (diag, change) in enumerate(self.items):
+            light_tint, dark_tint, words = CHANGE_STYLE.get(change, CHANGE_STYLE[""])
+            tint = (dark_tint if dark else light_tint) or ("#2b2f36" if dark else "#f1f3f5")
+            where = f"line {diag.line}:{diag.column}" if diag.line else "no location"
+            head = f"<b>{html.escape(diag.code or diag.level)}</b>&nbsp; {where}"
+            extra = f"<br><i>{html.escape(words)}</i>" if words else ""
+            rows.append(
+                f'<tr><td width="4" bgcolor="{BORDERS.get(change, BORDERS[""])}"></td>'
+                f'<td bgcolor="{tint}"><a href="diag:{index}" style="text-decoration: none; '
+                f'color: {"#e6e6e6" if dark else "#1d1d1f"};">{head}<br>'
+                f"{html.escape(diag.message)}{extra}</a></td></tr>"
+                '<tr><td colspan="2" height="3"></td></tr>'
+            )
+        if not rows:
+            empty = "nothing reported" if self._result is not None and self._result.ok else ""
+            self.browser.setHtml(f"<i>{empty}</i>" if empty else "")
             return
-        for diag in result.diagnostics:
-            if diag.level not in ("error", "warning"):
-                continue
-            key = diag.key()
-            if self.role == "stable":
-                change = changes.get(key, "")
-            elif self.role == "nightly":
-                change = "same" if key in baseline_keys else "drift"
-            elif self.role == "polonius" and key in changes:
-                change = changes[key]
-            else:
-                change = "kept" if key in baseline_keys else "added"
-            if diag.level == "warning":
-                change = ""
-            card = DiagnosticCard(diag, change, self._body)
-            card.activated.connect(self.diagnostic_activated)
-            self._cards.insertWidget(len(self.cards), card)
-            self.cards.append(card)
+        self.browser.setHtml('<table width="100%" cellspacing="0" cellpadding="4">'
+                             + "".join(rows) + "</table>")
+
+    def activate(self, index: int) -> None:
+        """Jump to the ``index``-th diagnostic (what a click on it does)."""
+        if 0 <= index < len(self.items):
+            diag = self.items[index][0]
+            if diag.line:
+                self.diagnostic_activated.emit(diag.line, diag.column or 1)
+
+    def anchor_position(self, index: int) -> int:
+        """Document position inside the ``index``-th diagnostic (for tests and keyboard)."""
+        document = self.browser.document()
+        block = document.begin()
+        while block.isValid():
+            iterator = block.begin()
+            while not iterator.atEnd():
+                fragment = iterator.fragment()
+                if fragment.charFormat().anchorHref() == f"diag:{index}":
+                    return fragment.position()
+                iterator += 1
+            block = block.next()
+        return -1
+
+    def _on_browser_anchor_clicked(self, url: QUrl) -> None:
+        text = url.toString()
+        if text.startswith("diag:"):
+            self.activate(int(text.removeprefix("diag:")))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._render()
 
 
 class RoleColumns(QWidget):
@@ -359,24 +367,22 @@ class FindingsPanel(QSplitter):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(Qt.Orientation.Horizontal, parent)
-        self.list = QListWidget(self)
+        left = QSplitter(Qt.Orientation.Vertical, self)
+        self.list = QListWidget(left)
         self.list.setWordWrap(True)
         self.list.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
-        right = QWidget(self)
-        layout = QVBoxLayout(right)
-        layout.setContentsMargins(0, 0, 0, 0)
-        self.explanation = QLabel()
-        self.explanation.setWordWrap(True)
+        self.explanation = QTextBrowser(left)
         self.explanation.setOpenExternalLinks(True)
-        self.explanation.setTextFormat(Qt.TextFormat.RichText)
-        self.diff = DiffView(right)
-        layout.addWidget(self.explanation)
-        layout.addWidget(self.diff, 1)
-        self.addWidget(self.list)
-        self.addWidget(right)
-        self.setStretchFactor(0, 1)
+        self.explanation.setFrameShape(QFrame.Shape.NoFrame)
+        left.addWidget(self.list)
+        left.addWidget(self.explanation)
+        left.setSizes([90, 200])
+        self.diff = DiffView(self)
+        self.addWidget(left)
+        self.addWidget(self.diff)
+        self.setStretchFactor(0, 2)
         self.setStretchFactor(1, 3)
-        self.setSizes([260, 700])
+        self.setSizes([330, 500])
         self._triage: Triage | None = None
         self._findings: list[Finding] = []
         self.list.currentRowChanged.connect(self._on_list_current_row_changed)
@@ -402,7 +408,7 @@ class FindingsPanel(QSplitter):
             self.list.addItem(item)
         self.list.blockSignals(False)
         if not self._findings:
-            self.explanation.setText("No workaround patterns or outdated idioms found.")
+            self.explanation.setHtml("<i>No workaround patterns or outdated idioms found.</i>")
             self.diff.clear()
             return
         best = next((i for i, f in enumerate(self._findings) if f.confirmed and f.rewrite), 0)
@@ -414,18 +420,22 @@ class FindingsPanel(QSplitter):
             return
         finding = self._findings[row]
         info = catalog_info(finding.id)
-        text = f"<b>{html.escape(info.title)}</b> ({html.escape(finding.cls)}, "
-        text += f"{html.escape(confirmation_text(finding))})"
+        text = f"<b>{html.escape(info.title)}</b><br><small>{html.escape(finding.id)} · "
+        text += f"{html.escape(finding.cls)} · {html.escape(confirmation_text(finding))}</small>"
         if info.explanation:
-            text += f"<br>{html.escape(info.explanation)}"
+            text += f"<p>{html.escape(info.explanation)}</p>"
         if info.link:
-            text += f' <a href="{html.escape(info.link)}">more</a>'
-        self.explanation.setText(text)
+            text += f'<p><a href="{html.escape(info.link)}">{html.escape(info.link)}</a></p>'
+        self.explanation.setHtml(text)
         if finding.rewrite:
             self.diff.show_diff(self._triage.source, finding.rewrite)
+        elif finding.kind == "epoch":
+            self.diff.setPlainText("An outdated idiom: there is no borrow-check rewrite to "
+                                   "prove; the explanation says what to write today.")
         else:
-            self.diff.setPlainText("No rewrite to show: the direct form of this finding "
-                                   "was not produced or not checked.")
+            self.diff.setPlainText("No rewrite to show: the direct form of this pattern was "
+                                   "not produced or not checked (Case ▸ Re-check confirms "
+                                   "patterns by rewrite).")
 
     def _on_list_item_activated(self, item: QListWidgetItem) -> None:
         row = self.list.row(item)

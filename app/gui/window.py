@@ -182,7 +182,7 @@ class MainWindow(QMainWindow):
         self.vsplit.addWidget(self.tabs)
         self.vsplit.setStretchFactor(0, 3)
         self.vsplit.setStretchFactor(1, 2)
-        self.vsplit.setSizes([470, 300])
+        self.vsplit.setSizes([430, 340])
         mid.addWidget(self.vsplit, 1)
 
         self.labels_panel = LabelPanel()

@@ -152,8 +152,8 @@ def test_editing_rechecks_and_the_banner_changes(qtbot: Any, window: MainWindow,
     assert len(fake_engine.calls) == calls + 1
     assert shown.args[0].verdict == "both-reject"
     assert window.banner.verdict_label.text() == "both-reject"
-    assert window.roles.columns["stable"].cards
-    assert window.roles.columns["polonius"].cards[0].change == "kept"
+    assert window.roles.columns["stable"].items
+    assert window.roles.columns["polonius"].items[0][1] == "kept"
 
 
 def test_a_stale_result_never_overwrites_a_newer_one(qtbot: Any, window: MainWindow,
@@ -272,8 +272,12 @@ def test_missing_toolchains_show_a_banner_and_labeling_still_works(
 def test_clicking_a_diagnostic_jumps_to_its_line(qtbot: Any, window: MainWindow) -> None:
     window.show()
     show_and_check(qtbot, window, "// line one\nfn g() { REJECT }\n")
-    card = window.roles.columns["stable"].cards[0]
-    qtbot.mouseClick(card, Qt.MouseButton.LeftButton)
+    column = window.roles.columns["stable"]
+    cursor = column.browser.textCursor()
+    cursor.setPosition(column.anchor_position(0) + 2)
+    point = column.browser.cursorRect(cursor).center()
+    with qtbot.waitSignal(column.browser.anchorClicked, timeout=5000):
+        qtbot.mouseClick(column.browser.viewport(), Qt.MouseButton.LeftButton, pos=point)
     assert window.editor.textCursor().blockNumber() == 1
     tip = window.editor.tooltip_html(window.editor.textCursor().position())
     assert "E0499" in tip and "Stable NLL" in tip and "Polonius" in tip
