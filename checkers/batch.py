@@ -652,28 +652,24 @@ def _where(case: Case) -> str:
 def _findings(source: str, edition: str) -> tuple[tuple[Finding, ...], tuple[Finding, ...]]:
     from checkers import patterns as pattern_mod
 
-    detect = getattr(pattern_mod, "detect", None)
-    if detect is None:
-        # The detector package predates `detect`: no findings rather than no scan.
-        return (), ()
-    found = detect(source, edition=edition)
+    found = pattern_mod.detect(source, edition=edition)
     return tuple(found.patterns), tuple(found.epochs)
 
 
 def _confirm(snippet: Snippet, found: tuple[Finding, ...], toolchains: Toolchains,
              cancel: threading.Event | None) -> tuple[Finding, ...]:
+    """Prove findings by rewrite exactly as ``check_source(confirm=True)`` does."""
     from checkers import patterns as pattern_mod
     from checkers.engine import check_source
 
-    confirm = getattr(pattern_mod, "confirm", None)
-    if confirm is None or not found:
+    if not found:
         return found
 
     def check_rewrite(rewritten: str) -> Triage:
         return check_source(rewritten, edition=snippet.edition, toolchains=toolchains,
                             patterns=False, cancel=cancel)
 
-    return tuple(confirm(snippet.user_source, found, check=check_rewrite))
+    return tuple(pattern_mod.confirm(snippet.user_source, found, check=check_rewrite))
 
 
 def process_unit(unit: WorkUnit, *, toolchains: Toolchains | None = None,

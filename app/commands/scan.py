@@ -1,0 +1,351 @@
+"""`ptriage scan PATH...`: check folders, files and JSONL corpora in batches, streaming JSONL records."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+from checkers.model import DEFAULT_EDITION, EDITIONS, ROLES, VERDICTS, Triage
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_TOOLCHAIN = 3
+EXIT_INTERRUPTED = 130
+
+_DESCRIPTION = """\
+Check many cases under every toolchain role and write one JSON record per case (the shared
+record shape, schema 1) to --out as each result arrives. Folders are walked for .rs files,
+skipping target/, hidden directories and what .gitignore files ignore; a path named on the
+command line is always read. A .jsonl input is a snippet corpus: one object a line with
+"source" and optional "id", "edition" and "origin".
+
+Bad inputs (unreadable or non-UTF-8 files, malformed JSONL lines) are reported on stderr as
+FILE or FILE:LINE with the reason, skipped and counted in the summary; they do not stop the scan
+or change the exit status.
+
+Snippets are checked many to a rustc run (each in its own module) wherever that provably gives
+the same diagnostics as checking it alone, with a result cache in the user cache dir
+($PTRIAGE_CACHE_DIR overrides). Ctrl-C stops cleanly: every record already written is complete,
+and --resume continues where it stopped.
+
+Exit status: 0 when the scan ran (whatever the verdicts), 2 for bad usage or when
+--executor needs the missing `distributed` package, 3 when the stable or polonius toolchain
+cannot run or the Dask scheduler cannot be reached, 130 when interrupted."""
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("scan", help="check folders, files and JSONL corpora in batches",
+                            description=_DESCRIPTION,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                        help="a folder, a .rs file or a .jsonl corpus")
+    parser.add_argument("--out", "-o", default="-", metavar="FILE.jsonl",
+                        help="where records go (default: standard output)")
+    parser.add_argument("--split", choices=["fn"],
+                        help="fn: one case per top-level function (origin gives its lines)")
+    parser.add_argument("--edition", default=DEFAULT_EDITION, choices=EDITIONS,
+                        help=f"edition of .rs inputs and of JSONL lines without one "
+                             f"(default {DEFAULT_EDITION})")
+    parser.add_argument("--toolchains", type=Path, metavar="FILE",
+                        help="toolchains.toml to use instead of the user's or the default")
+    parser.add_argument("--jobs", "-j", type=int, metavar="N",
+                        help=f"parallel batches (default: CPU count, {os.cpu_count()})")
+    parser.add_argument("--batch-size", type=int, metavar="N", default=None,
+                        help="snippets per rustc run (default 64; 1 checks each alone)")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="neither read nor write the result cache")
+    parser.add_argument("--resume", action="store_true",
+                        help="append to --out, skipping cases whose id is already in it")
+    parser.add_argument("--progress", action="store_true",
+                        help="show progress on stderr even when it is not a terminal")
+    parser.add_argument("--json-summary", metavar="FILE",
+                        help="also write the summary as JSON to FILE (- for stdout)")
+    parser.add_argument("--executor", metavar="dask://HOST:PORT",
+                        help="run batches on a Dask cluster (needs polonius-triage[cluster]; "
+                             "workers need the same toolchains)")
+    parser.add_argument("--no-patterns", action="store_true",
+                        help="skip workaround/epoch detection")
+    parser.add_argument("--confirm", action="store_true",
+                        help="prove workaround findings by rewriting (slow: checks each "
+                             "rewrite alone)")
+    parser.set_defaults(func=run)
+
+
+# ---------------------------------------------------------------------------------------------
+# Output
+
+
+def read_done_ids(path: Path) -> set[str]:
+    """Ids of the complete records in ``path``; a torn last line is cut off so appends stay valid."""
+    done: set[str] = set()
+    if not path.exists():
+        return done
+    with open(path, "rb+") as handle:
+        data = handle.read()
+        end = data.rfind(b"\n") + 1
+        if end < len(data):
+            handle.truncate(end)
+    for line in data[:end].splitlines():
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and isinstance(record.get("id"), str):
+            done.add(record["id"])
+    return done
+
+
+class _Progress:
+    """One self-overwriting status line on stderr: count, rate, ETA (at most 10 updates/s)."""
+
+    def __init__(self, stream: TextIO, total: int | None) -> None:
+        self.stream = stream
+        self.total = total
+        self.started = time.monotonic()
+        self.last = 0.0
+        self.width = 0
+        self.tty = stream.isatty()
+
+    def update(self, done: int, *, force: bool = False) -> None:
+        now = time.monotonic()
+        # A terminal gets one line rewritten in place; a log gets a line per second.
+        if not force and now - self.last < (0.1 if self.tty else 1.0):
+            return
+        self.last = now
+        elapsed = max(now - self.started, 1e-9)
+        rate = done / elapsed
+        text = f"scan: {done}"
+        if self.total:
+            text += f"/{self.total} ({100 * done / self.total:.0f}%)"
+        text += f"  {rate:.1f}/s"
+        if self.total and rate > 0 and done < self.total:
+            text += f"  ETA {_duration((self.total - done) / rate)}"
+        if not self.tty:
+            self.stream.write(text + "\n")
+            self.stream.flush()
+            return
+        self.width = max(self.width, len(text))
+        self.stream.write("\r" + text.ljust(self.width))
+        self.stream.flush()
+
+    def clear(self) -> None:
+        if self.width and self.tty:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.stream.flush()
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds >= 3600:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    if seconds >= 60:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds}s"
+
+
+def _estimate_total(paths: Iterable[Path], split: str | None) -> int | None:
+    """Cases to expect (for the ETA): files plus JSONL lines; unknown when splitting."""
+    if split is not None:
+        return None
+    from checkers.batch import walk_rust_files
+
+    total = 0
+    for path in paths:
+        if path.is_dir():
+            total += sum(1 for _ in walk_rust_files(path))
+        elif path.suffix == ".jsonl" and path.is_file():
+            with open(path, "rb") as handle:
+                total += sum(1 for line in handle if line.strip())
+        elif path.exists():
+            total += 1
+    return total
+
+
+# ---------------------------------------------------------------------------------------------
+# Summary
+
+
+def summary_data(*, verdicts: Counter[str], role_failures: dict[str, Counter[str]],
+                 stats: dict[str, int], elapsed: float, resumed: int,
+                 interrupted: bool) -> dict[str, Any]:
+    cases = sum(verdicts.values())
+    return {
+        "cases": cases,
+        "verdicts": {v: verdicts[v] for v in VERDICTS if verdicts[v]},
+        "role_failures": {role: dict(c) for role, c in role_failures.items() if c},
+        "skipped_inputs": stats.get("skipped", 0),
+        "already_done": resumed,
+        "seconds": round(elapsed, 3),
+        "rate": round(cases / elapsed, 2) if elapsed > 0 else 0.0,
+        "cache_hits": stats.get("cache_hits", 0),
+        "role_checks": stats.get("role_checks", 0),
+        "rustc_runs": stats.get("rustc_runs", 0),
+        "batch_runs": stats.get("batch_runs", 0),
+        "single_runs": stats.get("solo_runs", 0),
+        "interrupted": interrupted,
+    }
+
+
+def print_summary(data: dict[str, Any], out: TextIO) -> None:
+    head = "interrupted after" if data["interrupted"] else "scanned"
+    out.write(f"{head} {data['cases']} cases in {data['seconds']:.1f} s "
+              f"({data['rate']:.1f}/s)")
+    if data["already_done"]:
+        out.write(f"; {data['already_done']} already in the output (--resume)")
+    out.write(f"; {data['skipped_inputs']} inputs skipped\n")
+    out.write(f"  {'verdict':<22}{'cases':>8}\n")
+    for verdict, count in data["verdicts"].items():
+        out.write(f"  {verdict:<22}{count:>8}\n")
+    failures = data["role_failures"]
+    if failures:
+        out.write("  role failures:\n")
+        for role, counts in failures.items():
+            detail = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+            out.write(f"    {role:<20}{detail}\n")
+    else:
+        out.write("  role failures: none\n")
+    out.write(f"  cache: {data['cache_hits']} of {data['role_checks'] + data['cache_hits']} "
+              f"role results reused; rustc runs: {data['rustc_runs']} "
+              f"({data['batch_runs']} batched, {data['single_runs']} single)\n")
+    out.flush()
+
+
+# ---------------------------------------------------------------------------------------------
+# The command
+
+
+def run(args: argparse.Namespace) -> int:
+    from checkers.batch import (
+        DEFAULT_BATCH_SIZE,
+        Case,
+        ExecutorError,
+        ScanStats,
+        iter_cases_from_paths,
+        scan_iter,
+    )
+    from checkers.toolchains import doctor_report, load_toolchains
+
+    if args.jobs is not None and args.jobs < 1:
+        print("ptriage scan: --jobs must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    if args.batch_size is not None and args.batch_size < 1:
+        print("ptriage scan: --batch-size must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    if args.resume and args.out == "-":
+        print("ptriage scan: --resume needs --out FILE (it skips the ids already there)",
+              file=sys.stderr)
+        return EXIT_USAGE
+    toolchains = load_toolchains(args.toolchains)
+    if not toolchains.runnable:
+        print(doctor_report(toolchains), file=sys.stderr)
+        print("ptriage: the stable or polonius toolchain cannot run; see the fix above",
+              file=sys.stderr)
+        return EXIT_TOOLCHAIN
+
+    err = sys.stderr
+    show_progress = args.progress or err.isatty()
+    skipped_lock = threading.Lock()
+
+    def on_skip(where: str, reason: str) -> None:
+        with skipped_lock:
+            if show_progress and err.isatty():
+                err.write("\r\x1b[K")
+            err.write(f"ptriage scan: {where}: {reason} (skipped)\n")
+            err.flush()
+
+    input_skips = 0
+
+    def counting_skip(where: str, reason: str) -> None:
+        nonlocal input_skips
+        input_skips += 1
+        on_skip(where, reason)
+
+    done_ids: set[str] = set()
+    out_path = None if args.out == "-" else Path(args.out)
+    if args.resume and out_path is not None:
+        done_ids = read_done_ids(out_path)
+    resumed = 0
+
+    def cases() -> Iterator[Case]:
+        nonlocal resumed
+        for case in iter_cases_from_paths(args.paths, split=args.split, edition=args.edition,
+                                          on_skip=counting_skip,
+                                          max_bytes=toolchains.limits.max_input_kb * 1024):
+            if done_ids and case.record_id in done_ids:
+                resumed += 1
+                continue
+            yield case
+
+    total = _estimate_total(args.paths, args.split) if show_progress else None
+    if total is not None:
+        total = max(0, total - len(done_ids))
+    progress = _Progress(err, total) if show_progress else None
+    stats = ScanStats()
+    verdicts: Counter[str] = Counter()
+    role_failures: dict[str, Counter[str]] = {role: Counter() for role in ROLES}
+    started = time.monotonic()
+    interrupted = False
+    if out_path is not None:
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        out: TextIO = open(out_path, "a" if args.resume else "w", encoding="utf-8")  # noqa: SIM115
+    else:
+        out = sys.stdout
+    try:
+        for triage in scan_iter(cases(), toolchains=toolchains, jobs=args.jobs,
+                                cache=not args.no_cache, executor=args.executor,
+                                patterns=not args.no_patterns,
+                                confirm=args.confirm and not args.no_patterns,
+                                batch_size=args.batch_size or DEFAULT_BATCH_SIZE,
+                                on_skip=on_skip, stats=stats):
+            # One write per record, then flush: an interrupted scan leaves only whole lines.
+            out.write(json.dumps(triage.to_record(), ensure_ascii=False) + "\n")
+            out.flush()
+            _count(triage, verdicts, role_failures)
+            if progress is not None:
+                progress.update(sum(verdicts.values()))
+    except KeyboardInterrupt:
+        interrupted = True
+    except ExecutorError as exc:
+        if progress is not None:
+            progress.clear()
+        print(f"ptriage: {exc}", file=err)
+        return exc.exit_code
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    if progress is not None:
+        if progress.tty:
+            progress.update(sum(verdicts.values()), force=True)
+        progress.clear()
+    counters = stats.to_dict()
+    counters["skipped"] = counters.get("skipped", 0) + input_skips
+    data = summary_data(verdicts=verdicts, role_failures=role_failures, stats=counters,
+                        elapsed=time.monotonic() - started, resumed=resumed,
+                        interrupted=interrupted)
+    print_summary(data, err)
+    if args.json_summary:
+        text = json.dumps(data, indent=2) + "\n"
+        if args.json_summary == "-":
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        else:
+            Path(args.json_summary).write_text(text, encoding="utf-8")
+    return EXIT_INTERRUPTED if interrupted else EXIT_OK
+
+
+def _count(triage: Triage, verdicts: Counter[str],
+           role_failures: dict[str, Counter[str]]) -> None:
+    verdicts[triage.verdict] += 1
+    for role, result in triage.checks.items():
+        if not result.ok:
+            role_failures.setdefault(role, Counter())[result.status] += 1
