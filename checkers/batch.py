@@ -38,6 +38,8 @@ DEFAULT_BATCH_SIZE = 64
 #: A batch never grows past this much source; bigger snippets are checked alone.
 MAX_BATCH_CHARS = 256 * 1024
 MODULE_PREFIX = "__ptriage_b"
+#: Seconds to wait for a Dask scheduler before giving up (exit 3).
+DASK_CONNECT_TIMEOUT = 10.0
 
 # ---------------------------------------------------------------------------------------------
 # Cases
@@ -838,7 +840,7 @@ def _process_unit_remote(unit: WorkUnit) -> UnitResult:
 class _DaskBackend:
     """Units as tasks on a Dask cluster through ``distributed.Client``."""
 
-    def __init__(self, address: str, jobs: int | None, connect_timeout: float = 10.0) -> None:
+    def __init__(self, address: str, jobs: int | None) -> None:
         try:
             import distributed
         except ImportError as exc:
@@ -850,7 +852,7 @@ class _DaskBackend:
             raise ExecutorError("--executor dask://HOST:PORT needs a scheduler address")
         try:
             client_cls: Any = distributed.Client
-            self._client: Any = client_cls(f"tcp://{target}", timeout=connect_timeout,
+            self._client: Any = client_cls(f"tcp://{target}", timeout=DASK_CONNECT_TIMEOUT,
                                            set_as_default=False)
         except (OSError, TimeoutError) as exc:
             raise ExecutorError(

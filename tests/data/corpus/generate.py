@@ -238,10 +238,15 @@ def parse_error(rng: random.Random) -> tuple[str, str]:
 
 
 def lint_error(rng: random.Random) -> tuple[str, str]:
+    """Deny-by-default lints from rustc's late pass: reported only when no earlier pass failed."""
     f = _fn(rng)
+    body = rng.choice([
+        f"let x: u8 = {rng.randint(256, 999)};\n    x",
+        "let m = std::sync::Mutex::new(1u8);\n    let _ = m.lock().unwrap();\n    0",
+        "let x = 1u8;\n    unsafe { *(&x as *const u8 as *mut u8) = 2; }\n    x",
+    ])
     return "2021", f"""pub fn {f}() -> u8 {{
-    let x: u8 = 200 + {rng.randint(60, 99)};
-    x
+    {body}
 }}
 """
 

@@ -1,0 +1,136 @@
+"""The result cache: keys, per-role reuse, concurrent scans, and a clear error on a broken file."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from checkers.batch import Case, ScanStats, scan_iter
+from checkers.cache import CacheError, ResultCache, cache_key, default_cache_path
+from checkers.model import CheckResult, Diagnostic
+from checkers.snippet import prepare
+from checkers.toolchains import Toolchains, load_toolchains
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _result(role: str = "stable", status: str = "ok") -> CheckResult:
+    return CheckResult(role=role, status=status, accepted=False, rustc="1.95.0", flags=(),
+                       diagnostics=(Diagnostic(code="E0499", level="error", message="m",
+                                               borrowck=True, line=3, column=5, end_line=3,
+                                               end_column=9),))
+
+
+def test_put_get_round_trip_and_only_deterministic_statuses(tmp_path: Path) -> None:
+    cache = ResultCache(tmp_path / "r.sqlite3")
+    written = cache.put_many({"a": _result(), "b": _result(status="timeout"),
+                              "c": _result(status="ice")})
+    assert written == 2
+    got = cache.get_many(["a", "b", "c", "zzz"])
+    assert set(got) == {"a", "c"}
+    assert got["a"].to_dict() == _result().to_dict()
+    cache.close()
+
+
+def test_cache_dir_follows_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PTRIAGE_CACHE_DIR", str(tmp_path / "elsewhere"))
+    assert default_cache_path().parent == tmp_path / "elsewhere"
+
+
+def test_a_broken_cache_file_says_what_to_do(tmp_path: Path) -> None:
+    path = tmp_path / "r.sqlite3"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(CacheError, match="--no-cache"):
+        ResultCache(path).get_many(["a"])
+
+
+def test_key_depends_on_identity_edition_and_source() -> None:
+    toolchains = load_toolchains()
+    info = toolchains.roles["stable"]
+    base = cache_key(info, prepare("fn a() {}\n"))
+    assert base == cache_key(info, prepare("fn a() {}\r\n"))  # line endings normalised
+    assert base != cache_key(info, prepare("fn a() {}\n", edition="2018"))
+    assert base != cache_key(info, prepare("\nfn a() {}\n"))  # coordinates differ
+    assert base != cache_key(dataclasses.replace(info, flags=("-Zpolonius=next",)),
+                             prepare("fn a() {}\n"))
+    assert base != cache_key(dataclasses.replace(info, version="1.96.0 (x)"),
+                             prepare("fn a() {}\n"))
+
+
+def _cases() -> list[Case]:
+    return [Case(f"pub fn f{i}(v: &mut Vec<u32>) -> u32 {{\n    v.push({i});\n    v[0]\n}}\n")
+            for i in range(6)] + [
+        Case("let mut v = vec![1];\nlet r = &v[0];\nv.push(2);\nprintln!(\"{r}\");\n"),
+        Case("pub fn f() -> u32 {\n    \"no\"\n}\n"),
+    ]
+
+
+def _records(triages: Any) -> list[dict[str, Any]]:
+    out = []
+    for triage in triages:
+        record = triage.to_record()
+        for check in record["checks"].values():
+            check.pop("elapsed_ms")
+        out.append(record)
+    return sorted(out, key=lambda r: r["id"])
+
+
+@pytest.mark.toolchains
+def test_warm_scan_reuses_every_role_and_gives_the_same_records() -> None:
+    toolchains = load_toolchains()
+    cold, warm = ScanStats(), ScanStats()
+    first = _records(scan_iter(_cases(), toolchains=toolchains, stats=cold, patterns=False))
+    second = _records(scan_iter(_cases(), toolchains=toolchains, stats=warm, patterns=False))
+    assert first == second
+    assert cold.cache_hits == 0 and cold.rustc_runs > 0
+    assert warm.cache_hits == 4 * len(_cases()) and warm.rustc_runs == 0
+
+
+@pytest.mark.toolchains
+def test_a_changed_nightly_reruns_only_its_roles() -> None:
+    toolchains = load_toolchains()
+    list(scan_iter(_cases(), toolchains=toolchains, patterns=False))
+    nightly = toolchains.roles["nightly"]
+    changed = Toolchains(
+        roles={**toolchains.roles,
+               "nightly": dataclasses.replace(nightly, commit=nightly.commit + "-new")},
+        limits=toolchains.limits, source_path=toolchains.source_path, notes=toolchains.notes)
+    stats = ScanStats()
+    list(scan_iter(_cases(), toolchains=changed, stats=stats, patterns=False))
+    assert stats.role_checks == len(_cases())  # only the nightly role ran
+    assert stats.cache_hits == 3 * len(_cases())
+
+
+@pytest.mark.toolchains
+def test_no_cache_neither_reads_nor_writes() -> None:
+    stats = ScanStats()
+    list(scan_iter(_cases(), toolchains=load_toolchains(), cache=False, stats=stats,
+                   patterns=False))
+    assert stats.cache_hits == 0
+    assert not default_cache_path().exists()
+
+
+@pytest.mark.toolchains
+def test_concurrent_scans_share_one_cache(tmp_path: Path) -> None:
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text("".join(json.dumps({"source": c.source}) + "\n" for c in _cases() * 3))
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    procs = [subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "scan", str(corpus), "--out", str(tmp_path / f"{n}.jsonl"),
+         "--no-patterns", "--batch-size", "2", "--json-summary", str(tmp_path / f"{n}.json")],
+        cwd=REPO, env=env, stderr=subprocess.PIPE, text=True) for n in range(3)]
+    for proc in procs:
+        _out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    outputs = [sorted(json.loads(line)["verdict"] for line in (tmp_path / f"{n}.jsonl").open())
+               for n in range(3)]
+    assert outputs[0] == outputs[1] == outputs[2] and len(outputs[0]) == 3 * len(_cases())
+    assert ResultCache(default_cache_path()).get_many(
+        [cache_key(load_toolchains().roles["stable"], prepare(_cases()[0].source))])
