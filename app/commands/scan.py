@@ -324,8 +324,7 @@ def run(args: argparse.Namespace) -> int:
         if out is not sys.stdout:
             out.close()
     if progress is not None:
-        if progress.tty:
-            progress.update(sum(verdicts.values()), force=True)
+        progress.update(sum(verdicts.values()), force=True)
         progress.clear()
     counters = stats.to_dict()
     counters["skipped"] = counters.get("skipped", 0) + input_skips
