@@ -39,6 +39,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from PySide6.QtWidgets import QApplication
 
+    from app.gui.compat import pin_singletons_if_pyside_leaks
+
+    pin_singletons_if_pyside_leaks()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Polonius Triage")
     app.setOrganizationName("polonius-triage")

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from app.corpus import CaseSummary, Corpus, Label, default_corpus_path, default_reviewer
 from app.gui import settings
 from app.gui.cases import CaseListPanel
+from app.gui.compat import pin_singletons_if_pyside_leaks
 from app.gui.dialogs import ExportDialog, ToolchainsDialog, show_about
 from app.gui.editor import CodeEditor
 from app.gui.labels import LabelPanel
@@ -95,6 +96,7 @@ class MainWindow(QMainWindow):
     def __init__(self, *, corpus_path: Path | None = None, check: CheckFn | None = None,
                  batch_check: CheckFn | None = None, probe_toolchains: bool = True,
                  parent: QWidget | None = None) -> None:
+        pin_singletons_if_pyside_leaks()
         super().__init__(parent)
         self.setWindowTitle("Polonius Triage")
         self.setAcceptDrops(True)

@@ -28,6 +28,14 @@ from checkers.model import (
 )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _pyside_refcount_guard() -> None:
+    """The app applies this guard at startup; tests that build widgets directly need it too."""
+    from app.gui.compat import pin_singletons_if_pyside_leaks
+
+    pin_singletons_if_pyside_leaks()
+
+
 @pytest.fixture(autouse=True)
 def _no_leaked_threads(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Fail a test that leaves a QThread or Python thread running (napari's guard).
