@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from checkers.errors import InputError
 from checkers.model import EDITIONS, Finding
 from checkers.patterns import epochs as _epochs  # noqa: F401  (registers the epoch detectors)
-from checkers.patterns._tree import Source, combined_query, parse
+from checkers.patterns._scopes import PLANS, Scan, run_family
+from checkers.patterns._tree import Source, parse, query_names
 from checkers.patterns.catalog import CATALOG, EPOCH_IDS, PATTERN_IDS, CatalogEntry
 from checkers.patterns.confirm import confirm
 from checkers.patterns.detectors import DETECTORS, Captures, Context, Hit
@@ -50,19 +51,21 @@ def _encode(source: str) -> bytes:
 
 def run_detectors(source: str, *, edition: str = "2021") -> tuple[Source, list[Hit]]:
     """Parse `source` and run every detector; hits are in byte offsets, deduplicated, sorted."""
-    src = Source(_encode(source), parse(_encode(source)))
-    query, owners = combined_query()
+    data = _encode(source)
+    src = Source(data, parse(data))
+    scan = Scan(src)
     grouped: dict[str, list[Captures]] = {}
-    from tree_sitter import QueryCursor
-
-    for index, caps in QueryCursor(query).matches(src.tree.root_node):
-        grouped.setdefault(owners[index], []).append(caps)
+    for name in query_names():
+        plan = PLANS.get(name)
+        if plan is None:
+            raise AssertionError(f"queries/{name}.scm has no scheduling plan in _scopes.PLANS")
+        matches = run_family(name, plan, scan)
+        if matches:
+            grouped[name] = matches
     ctx = Context(src, edition)
-    ctx.index_functions(grouped.pop("_functions", []))
-    for id_, matches in sorted(grouped.items()):
-        func = DETECTORS.get(id_)
-        if func is not None:
-            func(ctx, matches)
+    for id_ in sorted(DETECTORS):
+        # every detector runs, even without query matches (`try!` is found from the text)
+        DETECTORS[id_](ctx, grouped.get(id_, []))
     hits = sorted(set(ctx.hits), key=lambda h: (h.start, h.id, h.end))
     for loser, winner in _SUPPRESSED_INSIDE.items():
         wins = [h for h in hits if h.id == winner]
@@ -81,9 +84,27 @@ def _rank(confidence: str) -> int:
 
 
 def to_finding(src: Source, hit: Hit) -> Finding:
+    return to_findings(src, [hit])[0]
+
+
+def to_findings(src: Source, hits: list[Hit]) -> list[Finding]:
+    """Findings in user coordinates; newlines are counted in one pass over the sorted offsets."""
+    offsets = sorted({h.start for h in hits} | {h.end for h in hits})
+    where: dict[int, tuple[int, int]] = {}
+    data, line, line_start, prev = src.data, 1, 0, 0
+    for byte in offsets:
+        newlines = data.count(b"\n", prev, byte)
+        if newlines:
+            line += newlines
+            line_start = data.rindex(b"\n", prev, byte) + 1
+        prev = byte
+        where[byte] = (line, len(data[line_start:byte].decode("utf-8", "replace")) + 1)
+    return [_finding(hit, where[hit.start], where[hit.end]) for hit in hits]
+
+
+def _finding(hit: Hit, start: tuple[int, int], end: tuple[int, int]) -> Finding:
     entry = CATALOG[hit.id]
-    line, column = src.line_col(hit.start)
-    end_line, end_column = src.line_col(hit.end)
+    (line, column), (end_line, end_column) = start, end
     return Finding(id=hit.id, kind=entry.kind, cls=entry.cls, line=line, column=column,
                    end_line=end_line, end_column=end_column, confidence=hit.confidence)
 
@@ -98,7 +119,7 @@ def detect(source: str, *, edition: str = "2021") -> Detection:
     if edition not in EDITIONS:
         raise InputError(f"unknown edition {edition!r} (expected one of {', '.join(EDITIONS)})")
     src, hits = run_detectors(source, edition=edition)
-    findings = sorted((to_finding(src, h) for h in hits),
+    findings = sorted(to_findings(src, hits),
                       key=lambda f: (f.line, f.column, f.id, f.end_line, f.end_column))
     return Detection(patterns=tuple(f for f in findings if f.kind == "pattern"),
                      epochs=tuple(f for f in findings if f.kind == "epoch"))

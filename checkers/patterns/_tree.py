@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import re
 import threading
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import tree_sitter_rust
 from tree_sitter import Language, Node, Parser, Query, Tree
 
 _LOCAL = threading.local()
+_NEWLINE = re.compile(rb"\n")
+_FN_NAME = re.compile(rb"fn\s+(\w+)")
 _LANGUAGE_LOCK = threading.Lock()
 _LANGUAGE: Language | None = None
 
@@ -58,21 +62,10 @@ def query_source(name: str) -> str:
         encoding="utf-8")
 
 
-@lru_cache(maxsize=1)
-def combined_query() -> tuple[Query, tuple[str, ...]]:
-    """All detector queries compiled into one, so a file is walked once.
-
-    Returns the query and, for each pattern index, the query file (detector id) it came from.
-    Each file is compiled on its own first, so a broken file is reported by name.
-    """
-    lang = language()
-    owners: list[str] = []
-    parts: list[str] = []
-    for name in query_names():
-        text = query_source(name)
-        owners.extend([name] * Query(lang, text).pattern_count)
-        parts.append(text)
-    return Query(lang, "\n".join(parts)), tuple(owners)
+@cache
+def family_query(name: str) -> Query:
+    """The compiled `queries/<name>.scm` (one query per detector, run only where it can match)."""
+    return Query(language(), query_source(name))
 
 
 @lru_cache(maxsize=64)
@@ -87,17 +80,34 @@ class Source:
 
     data: bytes
     tree: Tree
-    line_starts: list[int] = field(default_factory=list)
     fn_borrow_cache: dict[int, bool] = field(default_factory=dict)
+    _line_starts: list[int] | None = None
+    _functions: list[tuple[Node, str]] | None = None
 
-    def __post_init__(self) -> None:
-        starts = [0]
-        find = self.data.find
-        pos = find(b"\n")
-        while pos != -1:
-            starts.append(pos + 1)
-            pos = find(b"\n", pos + 1)
-        self.line_starts = starts
+    def functions(self) -> list[tuple[Node, str]]:
+        """Every `fn` item, in document order, with its name.
+
+        Found from the text (`fn name`) and checked against the tree: a query walk over the
+        whole tree costs as much as the parse.
+        """
+        if self._functions is None:
+            out: list[tuple[Node, str]] = []
+            root = self.tree.root_node
+            for m in _FN_NAME.finditer(self.data):
+                name = root.descendant_for_byte_range(m.start(1), m.end(1))
+                fn = name.parent if name is not None and name.type == "identifier" else None
+                # the only identifier directly under a function_item is its name
+                if fn is not None and fn.type == "function_item":
+                    out.append((fn, m.group(1).decode("utf-8", "replace")))
+            self._functions = out
+        return self._functions
+
+    @property
+    def line_starts(self) -> list[int]:
+        """Byte offset of every line start (computed on first use: most runs report few hits)."""
+        if self._line_starts is None:
+            self._line_starts = [0, *(m.end() for m in _NEWLINE.finditer(self.data))]
+        return self._line_starts
 
     def text(self, node: Node | None) -> str:
         if node is None:
@@ -110,8 +120,6 @@ class Source:
 
     def line_col(self, byte: int) -> tuple[int, int]:
         """1-based line and 1-based character column of a byte offset."""
-        from bisect import bisect_right
-
         row = bisect_right(self.line_starts, byte) - 1
         start = self.line_starts[row]
         col = len(self.data[start:byte].decode("utf-8", "replace")) + 1

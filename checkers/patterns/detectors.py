@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from tree_sitter import Node, QueryCursor
+from tree_sitter import Node
 
 from checkers.patterns._tree import (
     LOOP_KINDS,
@@ -22,7 +22,6 @@ from checkers.patterns._tree import (
     function_path,
     has_mut_ref_param,
     has_mut_self,
-    helper_query,
     method_name,
     param_named,
     receiver,
@@ -84,21 +83,13 @@ class Context:
             e = end if isinstance(end, int) else end.end_byte
         self.hits.append(Hit(id_, s, max(s, e), confidence, variant))
 
-    def index_functions(self, matches: list[Captures]) -> None:
-        index: dict[str, list[Node]] = {}
-        for caps in matches:
-            index.setdefault(self.src.text(caps["fn_name"][0]), []).append(caps["fn_def"][0])
-        self._fns_by_name = index
-
     def functions_named(self, name: str) -> list[Node]:
         """Every `fn name` in the file (methods included), indexed on first use."""
         if self._fns_by_name is None:
-            # Normally filled from the `_functions` query of the combined pass (see
-            # `index_functions`); a query walks in C, a Python walk costs tens of ms.
-            query = helper_query("(function_item name: (identifier) @fn_name) @fn_def")
-            self.index_functions([caps for _, caps in QueryCursor(query).matches(
-                self.src.tree.root_node)])
-            assert self._fns_by_name is not None
+            index: dict[str, list[Node]] = {}
+            for fn, fn_name in self.src.functions():
+                index.setdefault(fn_name, []).append(fn)
+            self._fns_by_name = index
         return self._fns_by_name.get(name, [])
 
 

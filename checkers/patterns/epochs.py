@@ -61,19 +61,22 @@ def _in_code(src: Source, byte: int) -> bool:
 @detector("epoch-try-macro")
 def _try_macro(ctx: Context, matches: list[Captures]) -> None:
     src = ctx.src
-    starts: set[int] = set()
-    errors = False
     for caps in matches:
         macro = _one(caps, "macro_call")
         if macro is not None:
             ctx.add("epoch-try-macro", macro)
-        errors = errors or "error" in caps
     # `try!(..)` leaves an ERROR node, but error recovery does not always put `try!` inside
-    # it; one textual scan of a tree with errors finds every occurrence (comments and strings
+    # it; a textual scan of a tree with errors finds every occurrence (comments and strings
     # are excluded below), and is cheaper than scanning each ERROR node.
-    if errors or src.tree.root_node.has_error:
-        starts.update(m.start() for m in _TRY.finditer(src.data))
-    for start in sorted(starts):
+    starts: list[int] = []
+    if src.tree.root_node.has_error:
+        find = src.data.find
+        pos = find(b"try")
+        while pos != -1:
+            if _TRY.match(src.data, pos):
+                starts.append(pos)
+            pos = find(b"try", pos + 3)
+    for start in starts:
         if not _in_code(src, start):
             continue
         open_at = src.data.index(b"(", start)
