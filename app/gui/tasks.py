@@ -13,7 +13,14 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -209,6 +216,27 @@ class LiveChecker(QObject):
 
 # -- batches of dropped files ----------------------------------------------------------------
 
+#: Niceness of batch worker processes; rustc inherits it, so the UI keeps a CPU on small machines.
+BACKGROUND_NICENESS = 10
+
+
+def _worker_init() -> None:
+    """Batch worker process set-up: lower priority (POSIX), engine imported once."""
+    if hasattr(os, "nice"):
+        try:
+            os.nice(BACKGROUND_NICENESS)
+        except OSError as exc:
+            log.debug("cannot lower the batch worker's priority: %s", exc)
+    import checkers.engine  # noqa: F401 - pay the import once per worker, not per case
+
+
+def _check_in_worker(source: str, edition: str, origin: dict[str, Any] | None,
+                     confirm: bool) -> Triage:
+    """One engine check in a worker process (toolchains are resolved once per process)."""
+    from checkers.engine import check_source
+
+    return check_source(source, edition=edition, origin=origin, patterns=True, confirm=confirm)
+
 
 @dataclass(frozen=True, slots=True)
 class CaseInput:
@@ -374,22 +402,49 @@ class BatchThread(QThread):
                 where = (case.origin or {}).get("path", "?")
                 return f"{where}: {describe_error(exc)}"
 
-        with ThreadPoolExecutor(self._jobs, thread_name_prefix="ptriage-batch") as pool:
+        pool: Executor
+        if isinstance(self._check, EngineCheck):
+            # The engine's Python work (diagnostics, tree-sitter, patterns) runs in processes:
+            # in threads it would hold this process's GIL and stall the UI thread.
+            import multiprocessing
+
+            context = multiprocessing.get_context("spawn")
+            engine = self._check
+            pool = ProcessPoolExecutor(self._jobs, mp_context=context, initializer=_worker_init)
+
+            def submit(case: CaseInput) -> Future[Triage | str]:
+                return pool.submit(_check_in_worker, case.source, case.edition, case.origin,
+                                   engine.confirm)
+        else:
+            pool = ThreadPoolExecutor(self._jobs, thread_name_prefix="ptriage-batch")
+
+            def submit(case: CaseInput) -> Future[Triage | str]:
+                return pool.submit(one, case)
+
+        with pool:
             todo = iter(cases)
-            running: set[Future[Triage | str]] = set()
+            running: dict[Future[Triage | str], CaseInput] = {}
             while True:
                 while len(running) < self._jobs * 2 and not self._cancel.is_set():
                     case = next(todo, None)
                     if case is None:
                         break
-                    running.add(pool.submit(one, case))
+                    running[submit(case)] = case
                 if not running:
                     return
-                finished, running = wait(running, return_when=FIRST_COMPLETED)
+                finished, _pending = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
+                    case = running.pop(future)
                     if future.cancelled():
                         continue
-                    outcome = future.result()
+                    error = future.exception()
+                    if error is None:
+                        outcome = future.result()
+                    elif isinstance(error, CancelledError):
+                        outcome = ""
+                    else:
+                        where = (case.origin or {}).get("path", "?")
+                        outcome = f"{where}: {describe_error(error)}"
                     if outcome != "":
                         yield outcome
                 if self._cancel.is_set():
