@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from collections.abc import Callable, Sequence
 
-from checkers.model import Diagnostic, Finding, Triage
+from checkers.model import Diagnostic, Finding, FunctionVerdict, Triage
 from checkers.patterns.rewrite import rewrite
+from checkers.snippet import enclosing_function, function_spans
 
 
 def _codes(diagnostics: Sequence[Diagnostic]) -> str:
@@ -56,24 +58,121 @@ def judge(triage: Triage) -> tuple[bool, str]:
         f" ({triage.reason})" if triage.reason else "")
 
 
-def confirm(source: str, findings: Sequence[Finding], *,
-            check: Callable[[str], Triage]) -> tuple[Finding, ...]:
+def _other_errors(triage: Triage) -> list[Diagnostic]:
+    stable = triage.checks.get("stable")
+    return [d for d in stable.errors if not d.borrowck] if stable is not None else []
+
+
+def _new_other_errors(rewritten: Triage, original: Triage | None) -> list[Diagnostic]:
+    """Non-borrow-check errors of the direct form that the source as given does not have.
+
+    Matched by code and message, not position: a rewrite may move the lines after it.
+    """
+    before = Counter((d.code, d.message) for d in _other_errors(original)) if original else Counter()
+    out = []
+    for diag in _other_errors(rewritten):
+        key = (diag.code, diag.message)
+        if before[key] > 0:
+            before[key] -= 1
+        else:
+            out.append(diag)
+    return out
+
+
+def _within(diagnostics: Sequence[Diagnostic], fv: FunctionVerdict) -> list[Diagnostic]:
+    return [d for d in diagnostics if d.line is not None and fv.line <= d.line <= fv.end_line]
+
+
+def _function_of(source: str, finding: Finding, triage: Triage) -> FunctionVerdict | None:
+    """The rewritten triage's verdict for the `fn` that holds `finding` (by name, then lines)."""
+    span = enclosing_function(function_spans(source), finding.line)
+    if span is None:
+        return None
+    same_name = [f for f in triage.functions if f.name == span.name]
+    holding = [f for f in same_name if f.line <= finding.line <= f.end_line]
+    if holding:
+        return holding[0]
+    return min(same_name, key=lambda f: abs(f.line - span.line), default=None)
+
+
+def judge_function(triage: Triage, fv: FunctionVerdict, *,
+                   original: Triage | None) -> tuple[bool, str]:
+    """(confirmed, reason) from the verdict of the one `fn` that held the workaround.
+
+    Errors elsewhere in the file that the source as given already has do not count: a real
+    conflict or a type error in another function says nothing about this one.
+    """
+    checks = triage.checks
+    stable = checks.get("stable")
+    alpha = checks.get("polonius")
+    legacy = checks.get("polonius-legacy")
+    if triage.verdict == "toolchain-error" or stable is None or not stable.ok or alpha is None \
+            or not alpha.ok:
+        return judge(triage)
+    new = _new_other_errors(triage, original)
+    if new:
+        return False, f"direct form does not compile for an unrelated reason: {_first(new)}"
+    mine = _within(stable.errors, fv)
+    where = f"fn {fv.name}"
+    if not mine and fv.verdict == "clean":
+        return False, (f"direct form of {where} already compiles under NLL: the workaround is "
+                       "superfluous today")
+    other = [d for d in mine if not d.borrowck]
+    if other:
+        return False, f"direct form of {where} does not compile: {_first(other)}"
+    nll = _codes([d for d in mine if d.borrowck])
+    legacy_ran = legacy is not None and legacy.ok
+    legacy_mine = _within(legacy.errors, fv) if legacy is not None and legacy_ran else []
+    if fv.verdict == "polonius-accepts" and legacy_ran and not legacy_mine:
+        return True, (f"direct form of {where} rejected by NLL ({nll}) and accepted by Polonius "
+                      "alpha and legacy: the workaround can go once Polonius is stable")
+    if fv.verdict == "polonius-accepts":
+        return False, (f"direct form of {where} rejected by NLL ({nll}) and accepted by Polonius "
+                       "alpha, but not corroborated by polonius-legacy")
+    alpha_mine = _within(alpha.errors, fv)
+    if fv.verdict == "needs-full-polonius":
+        return False, (f"direct form of {where} also rejected by Polonius alpha "
+                       f"({_codes(alpha_mine)}): still needed; only full (legacy) Polonius "
+                       "accepts it")
+    if fv.verdict == "alpha-only-accepts":
+        return False, (f"only Polonius alpha accepts the direct form of {where}; legacy rejects "
+                       f"it ({_codes(legacy_mine)}): suspect, not confirmed")
+    if fv.verdict in ("both-reject", "partial-fix"):
+        return False, (f"direct form of {where} rejected by NLL and by Polonius "
+                       f"({_codes(alpha_mine)}): a real conflict, the workaround is needed")
+    return False, f"not confirmed: {where} verdict {fv.verdict}"
+
+
+def confirm(source: str, findings: Sequence[Finding], *, check: Callable[[str], Triage],
+            original: Triage | None = None) -> tuple[Finding, ...]:
     """Prove workaround findings by compiling their direct form with `check`.
 
-    A finding is `confirmed=True` only when stable rejects the rewritten source with borrow-check
-    errors alone and both Polonius implementations accept it. Findings without a mechanical
-    rewrite (and epoch markers) keep `confirmed=None`. Identical rewrites are checked once.
+    The verdict that counts is the one for the `fn` holding the finding: it is confirmed
+    (`confirmed=True`) when, in the rewritten source, stable rejects that function with
+    borrow-check errors alone, both Polonius implementations accept it, and the rewrite adds no
+    non-borrow-check error that `source` itself does not have. `original` is the triage of
+    `source` as given (the engine has it); without it, `source` is checked here when needed.
+    Findings without a mechanical rewrite (and epoch markers) keep `confirmed=None`. Identical
+    rewrites are checked once.
     """
-    verdicts: dict[str, tuple[bool, str]] = {}
+    triages: dict[str, Triage] = {}
     out: list[Finding] = []
+    baseline: list[Triage | None] = [original]
     for finding in findings:
         direct = rewrite(source, finding) if finding.kind == "pattern" else None
         if direct is None:
             out.append(finding)
             continue
-        if direct not in verdicts:
-            verdicts[direct] = judge(check(direct))
-        confirmed, reason = verdicts[direct]
+        if direct not in triages:
+            triages[direct] = check(direct)
+        triage = triages[direct]
+        fv = _function_of(source, finding, triage)
+        if fv is None:
+            confirmed, reason = judge(triage)
+        else:
+            if baseline[0] is None and _other_errors(triage):
+                baseline[0] = check(source)  # are those errors the rewrite's, or already there?
+            confirmed, reason = judge_function(triage, fv, original=baseline[0])
         out.append(dataclasses.replace(finding, confirmed=confirmed, reason=reason,
                                        rewrite=direct))
     return tuple(out)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
-from checkers.model import CheckResult, Diagnostic, Triage
+from checkers.model import CheckResult, Diagnostic, FunctionVerdict, Triage
 from checkers.patterns import CATALOG, confirm, detect
 from tests.checkers.patterns.pattern_fixtures import DATA, example_ids
 
@@ -139,8 +140,8 @@ def test_superfluous_workaround_is_reported_honestly() -> None:
     [finding] = detect(source).patterns
     [out] = confirm(source, [finding], check=_engine_check)
     assert out.confirmed is False
-    assert out.reason == ("direct form already compiles under NLL: the workaround is "
-                          "superfluous today")
+    assert out.reason == ("direct form of fn S::last already compiles under NLL: the workaround "
+                          "is superfluous today")
     assert out.rewrite is not None and "let n = self.v.len();" in out.rewrite
 
 
@@ -153,3 +154,103 @@ def test_unrelated_error_in_the_direct_form_is_named() -> None:
     [out] = confirm(source, [finding], check=_engine_check)
     assert out.confirmed is False
     assert out.reason.startswith("direct form does not compile for an unrelated reason: E0308")
+
+
+# ------------------------------------------------------------- the verdict of the enclosing fn
+
+def _checked(errors: dict[str, tuple[Diagnostic, ...]], functions: tuple[FunctionVerdict, ...],
+             verdict: str = "other-error") -> Triage:
+    checks = {role: CheckResult(role=role, status="ok", accepted=not errors.get(role),
+                                diagnostics=errors.get(role, ()))
+              for role in ("stable", "polonius", "polonius-legacy", "nightly")}
+    return Triage(id="x", source="", edition="2021", checks=checks, verdict=verdict,
+                  corroborated=False, drift=False, functions=functions)
+
+
+def _diag(code: str, line: int, *, borrowck: bool, message: str = "m") -> Diagnostic:
+    return Diagnostic(code=code, level="error", message=message, borrowck=borrowck, line=line,
+                      column=5)
+
+
+MIXED = (DATA / "positive" / "ctr_beside_unrelated_errors.rs").read_text()
+CONFLICT = _diag("E0502", 20, borrowck=True)
+TYPE_ERROR = _diag("E0308", 26, borrowck=False, message="mismatched types")
+FUNCTIONS = (FunctionVerdict("Registry::bucket", 7, 14, "polonius-accepts"),
+             FunctionVerdict("grow", 18, 22, "both-reject"),
+             FunctionVerdict("count", 25, 27, "other-error"))
+
+
+def _mixed(*, legacy_in_fn: bool = False, fn_verdict: str = "polonius-accepts") -> Triage:
+    e0499 = _diag("E0499", 10, borrowck=True)
+    legacy = (CONFLICT, TYPE_ERROR) + ((e0499,) if legacy_in_fn else ())
+    functions = (dataclasses.replace(FUNCTIONS[0], verdict=fn_verdict), *FUNCTIONS[1:])
+    return _checked({"stable": (e0499, CONFLICT, TYPE_ERROR), "polonius": (CONFLICT, TYPE_ERROR),
+                     "polonius-legacy": legacy, "nightly": (e0499, CONFLICT, TYPE_ERROR)},
+                    functions)
+
+
+ORIGINAL = _checked({role: (CONFLICT, TYPE_ERROR) for role in ("stable", "polonius",
+                                                               "polonius-legacy", "nightly")},
+                    (dataclasses.replace(FUNCTIONS[0], verdict="clean"), *FUNCTIONS[1:]))
+
+
+def test_unrelated_errors_elsewhere_do_not_block_confirmation() -> None:
+    [finding] = detect(MIXED).patterns
+    [out] = confirm(MIXED, [finding], check=lambda _src: _mixed(), original=ORIGINAL)
+    assert out.confirmed is True, out.reason
+    assert "fn Registry::bucket" in out.reason and "(E0499)" in out.reason
+
+
+def test_without_the_original_triage_the_source_is_checked_once() -> None:
+    calls: list[str] = []
+
+    def check(src: str) -> Triage:
+        calls.append(src)
+        return ORIGINAL if src == MIXED else _mixed()
+
+    [finding] = detect(MIXED).patterns
+    out = confirm(MIXED, [finding, finding], check=check)
+    assert [f.confirmed for f in out] == [True, True]
+    assert calls.count(MIXED) == 1 and len(calls) == 2
+
+
+def test_legacy_error_inside_the_fn_is_not_corroborated() -> None:
+    [finding] = detect(MIXED).patterns
+    [out] = confirm(MIXED, [finding], check=lambda _src: _mixed(legacy_in_fn=True),
+                    original=ORIGINAL)
+    assert out.confirmed is False and "not corroborated" in out.reason
+
+
+def test_a_new_type_error_from_the_rewrite_is_named() -> None:
+    [finding] = detect(MIXED).patterns
+    clean_original = _checked({"stable": (CONFLICT,), "polonius": (CONFLICT,),
+                               "polonius-legacy": (CONFLICT,), "nightly": (CONFLICT,)}, FUNCTIONS)
+    [out] = confirm(MIXED, [finding], check=lambda _src: _mixed(), original=clean_original)
+    assert out.confirmed is False
+    assert out.reason == ("direct form does not compile for an unrelated reason: E0308 mismatched "
+                          "types at line 26")
+
+
+@pytest.mark.parametrize(("fn_verdict", "phrase"), [
+    ("needs-full-polonius", "still needed; only full (legacy) Polonius accepts it"),
+    ("both-reject", "a real conflict"),
+    ("alpha-only-accepts", "suspect, not confirmed"),
+])
+def test_function_verdicts_keep_their_honest_reasons(fn_verdict: str, phrase: str) -> None:
+    [finding] = detect(MIXED).patterns
+    [out] = confirm(MIXED, [finding], check=lambda _src: _mixed(fn_verdict=fn_verdict),
+                    original=ORIGINAL)
+    assert out.confirmed is False and phrase in out.reason
+
+
+@pytest.mark.toolchains
+def test_confirms_beside_a_real_conflict_and_a_type_error_with_rustc() -> None:
+    from checkers.engine import check_source
+
+    original = check_source(MIXED, patterns=False)
+    assert original.verdict == "other-error"
+    assert {f.name: f.verdict for f in original.functions}["grow"] == "both-reject"
+    found = detect(MIXED).patterns
+    for given in (original, None):
+        [out] = confirm(MIXED, found, check=_engine_check, original=given)
+        assert out.confirmed is True, out.reason
