@@ -27,6 +27,8 @@ from checkers.model import (
     case_id,
 )
 
+ENGINE_POOL_PREFIX = "ptriage-rustc"
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _pyside_refcount_guard() -> None:
@@ -54,9 +56,11 @@ def _no_leaked_threads(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(QThread, "start", tracking_start)
     yield
     leaked_qt = [t for t in started if shiboken6.isValid(t) and t.isRunning()]
-    # Threads Qt started that ran Python code show up as _DummyThread forever; skip them.
+    # Threads Qt started that ran Python code show up as _DummyThread forever; the engine's
+    # shared, bounded rustc pool lives for the process by design. Neither is a leak.
     leaked_py = [t for t in threading.enumerate()
-                 if t not in before and t.is_alive() and not isinstance(t, threading._DummyThread)]
+                 if t not in before and t.is_alive() and not isinstance(t, threading._DummyThread)
+                 and not t.name.startswith(ENGINE_POOL_PREFIX)]
     active = QThreadPool.globalInstance().activeThreadCount()
     if leaked_qt or leaked_py or active:
         for thread in leaked_qt:

@@ -325,3 +325,19 @@ def test_highlighting_follows_the_palette(qtbot: Any, window: MainWindow, dark: 
     keyword = next(f for f in formats if f.start == 0)
     colour = keyword.format.foreground().color()
     assert (colour.lightness() > 100) == dark
+
+
+def test_first_launch_opens_the_samples(qtbot: Any, window: MainWindow) -> None:
+    from app.gui.window import load_samples
+
+    samples = load_samples()
+    assert 4 <= len(samples) <= 6
+    assert {s.get("edition") for s in samples} >= {"2015", "2021"}
+    window.show()
+    with qtbot.waitSignal(window.batch_finished, timeout=20_000) as finished:
+        window.open_samples()
+    assert finished.args == [len(samples), False]
+    qtbot.waitUntil(lambda: window.cases.model.total() == len(samples), timeout=10_000)
+    assert window.editor.toPlainText() == samples[0]["source"]
+    origins = {window.cases.model.summary(r).origin for r in range(len(samples))}
+    assert all(o.startswith("samples/") for o in origins)
