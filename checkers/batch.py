@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import queue
@@ -13,11 +14,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from checkers.cache import ResultCache, cache_key, shared_cache
+from checkers.cache import CACHE_VERSION, ResultCache, cache_key, code_fingerprint, shared_cache
 from checkers.diagnostics import is_borrowck
 from checkers.engine import build_triage, refused_result, run_role
 from checkers.errors import CancelledError, CheckerError, InputError, ToolchainError
-from checkers.model import DEFAULT_EDITION, EDITIONS, ROLES, CheckResult, Finding, Triage, case_id
+from checkers.model import (
+    DEFAULT_EDITION,
+    EDITIONS,
+    ROLES,
+    CheckResult,
+    Diagnostic,
+    DiagnosticDiff,
+    Finding,
+    FunctionVerdict,
+    Triage,
+    case_id,
+)
 from checkers.rustc import SNIPPET_FILE, RawRun, is_noise, iter_spans, run_rustc, to_diagnostic
 from checkers.snippet import (
     DEFAULT_MAX_INPUT,
@@ -67,6 +79,7 @@ class ScanStats:
     cases: int = 0
     skipped: int = 0
     cache_hits: int = 0
+    record_hits: int = 0
     role_checks: int = 0
     rustc_runs: int = 0
     batch_runs: int = 0
@@ -82,8 +95,8 @@ class ScanStats:
         return {name: getattr(self, name) for name in _STAT_FIELDS}
 
 
-_STAT_FIELDS = ("cases", "skipped", "cache_hits", "role_checks", "rustc_runs", "batch_runs",
-                "solo_runs", "bisections", "reruns")
+_STAT_FIELDS = ("cases", "skipped", "cache_hits", "record_hits", "role_checks", "rustc_runs",
+                "batch_runs", "solo_runs", "bisections", "reruns")
 
 # ---------------------------------------------------------------------------------------------
 # Walking folders, honouring .gitignore
@@ -574,46 +587,44 @@ def _check_batch(info: RoleInfo, snippets: list[Snippet], toolchains: Toolchains
 def _trust(per_member: list[list[dict[str, Any]]]) -> list[str]:
     """Which members' batch diagnostics equal their single-run diagnostics: trust, rerun or solo.
 
-    rustc runs its passes over the whole crate and stops after a pass that produced errors. A
-    snippet whose own errors include a hard (non-lint) error stopped the compilation at the same
-    pass alone as in the batch, so its diagnostics are exactly those of a single run. A snippet
-    without errors in a batch that has errors may have lost errors of later passes: it is re-run
-    with the others that had none. Lint-only errors do not stop every pass; codeless
-    non-borrowck errors (parse and macro errors) and crate-loading errors can abort rustc
-    mid-pass: such snippets are checked alone and no one else trusts this batch.
+    rustc runs its passes over the whole crate and stops after a pass that produced errors
+    (lint errors stop fewer passes than hard errors do). Per member:
+
+    * batch without any error: every pass ran for everyone, so everyone is complete;
+    * a hard (non-lint) error of its own: it stopped the compilation at the same pass alone as in
+      the batch (no pass before that one failed for anyone), so its diagnostics are exact;
+    * only lint errors, in a batch without hard errors: no hard error stopped anything early,
+      and whatever its own lint errors stop alone they also stop in the batch: exact;
+    * no error of its own in a batch with errors, or only lint errors in a batch with hard
+      errors: later passes may have been skipped because of the others: re-run without them;
+    * a codeless non-borrowck error (parse, macro, fatal) or a crate-loading error can abort
+      rustc in the middle of a pass: that member is checked alone, and nobody trusts the batch.
     """
     if not any(_is_error(m) for messages in per_member for m in messages):
         return ["trust"] * len(per_member)
-    decisions: list[str] = []
-    poisoned = False
+    kinds: list[str] = []
     for messages in per_member:
-        errors = [m for m in messages if _is_error(m)]
-        if not errors:
-            decisions.append("rerun")
-            continue
-        unsafe = False
-        hard = False
-        for message in errors:
+        kind = "none"
+        for message in (m for m in messages if _is_error(m)):
             code = _code(message)
             if code is None:
-                if is_borrowck(None, str(message.get("message", ""))):
-                    hard = True
-                else:
-                    unsafe = True
+                if not is_borrowck(None, str(message.get("message", ""))):
+                    kind = "unsafe"
+                    break
+                kind = "hard"
             elif code in _FATAL_CODES:
-                unsafe = True
+                kind = "unsafe"
+                break
             elif _E_CODE.match(code):
-                hard = True
-        if unsafe:
-            poisoned = True
-            decisions.append("solo")
-        elif hard:
-            decisions.append("trust")
-        else:
-            decisions.append("solo")  # lint-only errors: later passes may add more
-    if poisoned:
-        decisions = ["rerun" if d == "trust" else d for d in decisions]
-    return decisions
+                kind = "hard"
+            elif kind == "none":
+                kind = "lint"
+        kinds.append(kind)
+    if "unsafe" in kinds:
+        return ["solo" if k == "unsafe" else "rerun" for k in kinds]
+    any_hard = "hard" in kinds
+    return ["trust" if k == "hard" or (k == "lint" and not any_hard) else "rerun"
+            for k in kinds]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -674,6 +685,43 @@ def _confirm(snippet: Snippet, found: tuple[Finding, ...], toolchains: Toolchain
     return tuple(pattern_mod.confirm(snippet.user_source, found, check=check_rewrite))
 
 
+#: Role statuses that make a whole record safe to reuse (the same inputs give the same record).
+_STABLE_STATUSES = frozenset({"ok", "ice", "refused", "missing"})
+
+
+def record_key(case: Case, toolchains: Toolchains, *, patterns: bool, confirm: bool) -> str:
+    """Key of a whole record: engine code, every role's identity, options, edition, exact source."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps([CACHE_VERSION, code_fingerprint(), toolchains.fingerprint(),
+                              toolchains.limits.allow_include, toolchains.limits.max_input_kb,
+                              list(toolchains.notes), case.edition, patterns, confirm]).encode())
+    digest.update(b"\0")
+    digest.update(case.source.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def triage_from_record(record: dict[str, Any], *, origin: dict[str, Any] | None) -> Triage:
+    """Rebuild a Triage from its record (``to_record`` round-trips through this)."""
+    return Triage(
+        id=record["id"],
+        source=record["source"],
+        edition=record["edition"],
+        checks={role: CheckResult.from_dict(role, data) for role, data in record["checks"].items()},
+        verdict=record["verdict"],
+        corroborated=bool(record["corroborated"]),
+        drift=bool(record["drift"]),
+        reason=record.get("reason", ""),
+        diff=tuple(DiagnosticDiff(d["change"], Diagnostic.from_dict(d))
+                   for d in record.get("diff", ())),
+        functions=tuple(FunctionVerdict(f["name"], f["line"], f["end_line"], f["verdict"])
+                        for f in record.get("functions", ())),
+        patterns=tuple(Finding.from_dict(f, kind="pattern") for f in record.get("patterns", ())),
+        epochs=tuple(Finding.from_dict(f, kind="epoch") for f in record.get("epochs", ())),
+        origin=origin,
+        notes=tuple(record.get("notes", ())),
+    )
+
+
 def process_unit(unit: WorkUnit, *, toolchains: Toolchains | None = None,
                  cancel: threading.Event | None = None,
                  cache: ResultCache | None = None) -> UnitResult:
@@ -685,11 +733,27 @@ def process_unit(unit: WorkUnit, *, toolchains: Toolchains | None = None,
             f"{tc.fingerprint()} vs {unit.fingerprint}): install the same rustc versions on "
             "every worker (`ptriage toolchains` shows them)")
     store = cache if cache is not None else (shared_cache() if unit.cache else None)
-    counters: dict[str, int] = {"cache_hits": 0, "role_checks": 0}
+    counters: dict[str, int] = {"cache_hits": 0, "role_checks": 0, "record_hits": 0}
     skipped: list[tuple[str, str]] = []
     limit = tc.limits.max_input_kb * 1024
+    reused: list[Triage] = []
+    todo_cases: list[tuple[Case, str | None]] = [(case, None) for case in unit.cases]
+    if store is not None:
+        keyed = [(case, record_key(case, tc, patterns=unit.patterns, confirm=unit.confirm))
+                 for case in unit.cases]
+        records = store.get_records(key for _case, key in keyed)
+        todo_cases = []
+        for case, key in keyed:
+            record = records.get(key)
+            if record is None:
+                todo_cases.append((case, key))
+            else:
+                reused.append(triage_from_record(record, origin=case.origin))
+        counters["record_hits"] = len(reused)
+        counters["cache_hits"] = len(reused) * len(tc.roles)
     prepared: list[tuple[Case, Snippet, str | None]] = []
-    for case in unit.cases:
+    record_keys: list[str | None] = []
+    for case, rkey in todo_cases:
         try:
             size = len(case.source.encode("utf-8", "surrogatepass"))
             if size > limit:
@@ -703,6 +767,7 @@ def process_unit(unit: WorkUnit, *, toolchains: Toolchains | None = None,
             continue
         refusal = None if tc.limits.allow_include else host_file_access(snippet.user_source)
         prepared.append((case, snippet, refusal))
+        record_keys.append(rkey)
 
     roles = [r for r in ROLES if r in tc.roles]
     checks: list[dict[str, CheckResult]] = [{} for _ in prepared]
@@ -741,7 +806,8 @@ def process_unit(unit: WorkUnit, *, toolchains: Toolchains | None = None,
     if store is not None and fresh:
         store.put_many(fresh)
 
-    triages: list[Triage] = []
+    triages: list[Triage] = reused
+    new_records: dict[str, dict[str, Any]] = {}
     for index, (case, snippet, _refusal) in enumerate(prepared):
         found_patterns: tuple[Finding, ...] = ()
         found_epochs: tuple[Finding, ...] = ()
@@ -750,8 +816,16 @@ def process_unit(unit: WorkUnit, *, toolchains: Toolchains | None = None,
             if unit.confirm:
                 found_patterns = _confirm(snippet, found_patterns, tc, cancel)
         ordered = {r: checks[index][r] for r in roles if r in checks[index]}
-        triages.append(build_triage(snippet, ordered, toolchains=tc, origin=case.origin,
-                                    patterns=found_patterns, epochs=found_epochs))
+        triage = build_triage(snippet, ordered, toolchains=tc, origin=case.origin,
+                              patterns=found_patterns, epochs=found_epochs)
+        triages.append(triage)
+        rkey = record_keys[index]
+        if rkey is not None and all(c.status in _STABLE_STATUSES for c in ordered.values()):
+            record = triage.to_record()
+            record.pop("origin")
+            new_records[rkey] = record
+    if store is not None and new_records:
+        store.put_records(new_records)
     return UnitResult(tuple(triages), tuple(skipped), counters)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import sqlite3
@@ -9,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from checkers.errors import CheckerError
 from checkers.model import CheckResult
@@ -43,6 +45,18 @@ def cache_key(info: RoleInfo, snippet: Snippet) -> str:
     return digest.hexdigest()
 
 
+@functools.cache
+def code_fingerprint() -> str:
+    """A digest of the engine's own code and data: whole cached records go stale when it changes."""
+    digest = hashlib.sha256()
+    root = Path(__file__).resolve().parent
+    for file in sorted(root.rglob("*")):
+        if file.suffix in (".py", ".scm", ".toml", ".json") and file.is_file():
+            digest.update(file.relative_to(root).as_posix().encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def default_cache_path() -> Path:
     return cache_dir() / CACHE_FILE
 
@@ -75,6 +89,8 @@ class ResultCache:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, role TEXT NOT "
                          "NULL, value TEXT NOT NULL, created REAL NOT NULL)")
+            conn.execute("CREATE TABLE IF NOT EXISTS records (key TEXT PRIMARY KEY, value TEXT "
+                         "NOT NULL, created REAL NOT NULL)")
         except (OSError, sqlite3.Error) as exc:
             raise CacheError(f"result cache {self.path} cannot be opened: {exc} (delete the file, "
                              "point PTRIAGE_CACHE_DIR elsewhere, or run with --no-cache)") from exc
@@ -114,6 +130,43 @@ class ResultCache:
             conn.execute("BEGIN IMMEDIATE")
             conn.executemany("INSERT OR REPLACE INTO results (key, role, value, created) "
                              "VALUES (?, ?, ?, ?)", rows)
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise CacheError(f"result cache {self.path} cannot be written: {exc} "
+                             "(run with --no-cache or delete the file)") from exc
+        return len(rows)
+
+    def get_records(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """Whole cached records (without origin) among ``keys``."""
+        wanted = list(dict.fromkeys(keys))
+        out: dict[str, dict[str, Any]] = {}
+        conn = self._connect()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            try:
+                rows = conn.execute(f"SELECT key, value FROM records WHERE key IN ({marks})",
+                                    chunk).fetchall()
+            except sqlite3.Error as exc:
+                raise CacheError(f"result cache {self.path} cannot be read: {exc} "
+                                 "(run with --no-cache or delete the file)") from exc
+            for key, value in rows:
+                out[key] = json.loads(value)
+        return out
+
+    def put_records(self, items: Mapping[str, dict[str, Any]]) -> int:
+        """Store whole records (callers only store records whose every role ran to a result)."""
+        rows = [(key, json.dumps(record, separators=(",", ":"), ensure_ascii=False), time.time())
+                for key, record in items.items()]
+        if not rows:
+            return 0
+        conn = self._connect()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany("INSERT OR REPLACE INTO records (key, value, created) "
+                             "VALUES (?, ?, ?)", rows)
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             if conn.in_transaction:

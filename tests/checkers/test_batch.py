@@ -240,15 +240,25 @@ def test_trust_everything_in_a_batch_without_errors() -> None:
     assert _trust([[], [], []]) == ["trust", "trust", "trust"]
 
 
-def test_trust_hard_errors_rerun_the_error_free_and_lint_only_alone() -> None:
+def test_trust_hard_errors_and_rerun_the_rest() -> None:
     decisions = _trust([
         [_msg("E0499", "cannot borrow `v` as mutable more than once at a time")],
         [_msg("E0308", "mismatched types")],
         [],
-        [_msg("arithmetic_overflow", "this arithmetic operation will overflow")],
+        [_msg("overflowing_literals", "literal out of range for `u8`")],
         [_msg(None, "lifetime may not live long enough")],
     ])
-    assert decisions == ["trust", "trust", "rerun", "solo", "trust"]
+    assert decisions == ["trust", "trust", "rerun", "rerun", "trust"]
+
+
+def test_lint_errors_are_trusted_only_without_hard_errors_in_the_batch() -> None:
+    decisions = _trust([
+        [_msg("overflowing_literals", "literal out of range for `u8`")],
+        [_msg("let_underscore_lock", "non-binding let on a synchronization lock"),
+         _msg("invalid_reference_casting", "assigning to `&T` is undefined behavior")],
+        [],
+    ])
+    assert decisions == ["trust", "trust", "rerun"]
 
 
 def test_unattributable_kinds_poison_the_batch() -> None:
@@ -259,3 +269,4 @@ def test_unattributable_kinds_poison_the_batch() -> None:
     ])
     assert decisions == ["rerun", "solo", "rerun"]
     assert _trust([[_msg("E0463", "can't find crate")], [_msg("E0308")]]) == ["solo", "rerun"]
+    assert _trust([[_msg(None, "expected item")], [_msg("unused_must_use")]]) == ["solo", "rerun"]

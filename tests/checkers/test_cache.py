@@ -134,3 +134,31 @@ def test_concurrent_scans_share_one_cache(tmp_path: Path) -> None:
     assert outputs[0] == outputs[1] == outputs[2] and len(outputs[0]) == 3 * len(_cases())
     assert ResultCache(default_cache_path()).get_many(
         [cache_key(load_toolchains().roles["stable"], prepare(_cases()[0].source))])
+
+
+@pytest.mark.toolchains
+def test_whole_records_are_reused_until_the_engine_code_changes(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import checkers.batch as batch
+
+    toolchains = load_toolchains()
+    list(scan_iter(_cases(), toolchains=toolchains))
+    warm = ScanStats()
+    list(scan_iter(_cases(), toolchains=toolchains, stats=warm))
+    assert warm.record_hits == len(_cases())
+    monkeypatch.setattr(batch, "code_fingerprint", lambda: "changed-engine")
+    changed = ScanStats()
+    list(scan_iter(_cases(), toolchains=toolchains, stats=changed))
+    assert changed.record_hits == 0 and changed.cache_hits == 4 * len(_cases())
+    assert changed.rustc_runs == 0
+
+
+@pytest.mark.toolchains
+def test_record_round_trip() -> None:
+    from checkers.batch import triage_from_record
+    from checkers.engine import check_source
+
+    triage = check_source("let mut v = vec![1];\nlet r = &v[0];\nv.push(2);\nr;\n",
+                          origin={"path": "x.rs", "line": 3})
+    record = triage.to_record()
+    assert triage_from_record(record, origin=triage.origin).to_record() == record
