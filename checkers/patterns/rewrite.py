@@ -315,22 +315,13 @@ def _index_instead_of_reference(src: Source, hit: Hit) -> list[Edit] | None:
     stmt = _find(src, hit.start, {"expression_statement", "let_declaration", "if_expression"})
     if stmt is None:
         return None
-    if_node = stmt.named_children[0] if stmt.type == "expression_statement" else stmt
-    if if_node.type != "if_expression" or if_node.child_by_field_name("alternative"):
+    head = stmt.named_children[0] if stmt.type == "expression_statement" else stmt
+    if head.type == "for_expression":
+        return _enumerate_found(src, hit, stmt, head)
+    shape = _position_branch(head, src)
+    if shape is None:
         return None
-    cond = if_node.child_by_field_name("condition")
-    then = if_node.child_by_field_name("consequence")
-    if cond is None or then is None or cond.type != "let_condition":
-        return None
-    pattern = cond.child_by_field_name("pattern")
-    search = cond.child_by_field_name("value")
-    if (pattern is None or search is None or search.type != "call_expression"
-            or method_name(search, src) not in ("position", "rposition")):
-        return None
-    names = [n for n in descendants(pattern, frozenset({"identifier"})) if src.text(n) != "Some"]
-    if src.norm(pattern) != f"Some({src.text(names[0])})" if names else True:
-        return None
-    index = src.text(names[0])
+    index, search, then = shape
     iter_call = receiver(search)
     if iter_call is None or iter_call.type != "call_expression" or method_name(
             iter_call, src) not in ("iter", "iter_mut"):
@@ -339,23 +330,81 @@ def _index_instead_of_reference(src: Source, hit: Hit) -> list[Edit] | None:
     closure = call_args(search)[0] if len(call_args(search)) == 1 else None
     if coll is None or closure is None or closure.type != "closure_expression":
         return None
-    if then.named_children and is_tail(then.named_children[-1], then):
-        return None  # the branch yields a value instead of returning: not a loop body
-    place = src.norm(coll)
     params = closure.child_by_field_name("parameters")
     body = closure.child_by_field_name("body")
     if params is None or body is None:
         return None
     plain = len(params.named_children) == 1 and params.named_children[0].type == "identifier"
-    elem = src.text(params.named_children[0]) if plain else _fresh("elem", if_node, src)
+    elem = src.text(params.named_children[0]) if plain else _fresh("elem", head, src)
     if plain:
         pred = src.text(body) if body.type != "block" else f"({src.text(body)})"
     else:
         pred = f"({src.text(closure)})(&*{elem})"
+    reborrowed = _reborrow_by_element(src, then, src.norm(coll), index, elem,
+                                      mutable=method_name(iter_call, src) == "iter_mut")
+    if reborrowed is None:
+        return None
+    new_then, mutable = reborrowed
+    iterator = f"{src.text(coll)}.{'iter_mut' if mutable else 'iter'}()"
+    if method_name(search, src) == "rposition":
+        iterator += ".rev()"
+    text = f"for {elem} in {iterator} {{ if {pred} {new_then} }}"
+    text += "\n" * max(0, src.text(head).count("\n") - text.count("\n"))  # keep the lines
+    return [(head.start_byte, head.end_byte, text)]
+
+
+def _position_branch(head: Node, src: Source) -> tuple[str, Node, Node] | None:
+    """(index name, `X.iter().position(..)` call, branch) for the two shapes that branch on a
+    found index and leave the branch only by returning:
+    `if let Some(i) = X.iter().position(..) { .. }` and
+    `match X.iter().position(..) { Some(i) => .., None => {} }`."""
+    if head.type == "if_expression" and head.child_by_field_name("alternative") is None:
+        cond = head.child_by_field_name("condition")
+        then = head.child_by_field_name("consequence")
+        if cond is None or then is None or cond.type != "let_condition":
+            return None
+        pattern, search = cond.child_by_field_name("pattern"), cond.child_by_field_name("value")
+    elif head.type == "match_expression":
+        search = head.child_by_field_name("value")
+        body = head.child_by_field_name("body")
+        arms = [a for a in (body.named_children if body is not None else [])
+                if a.type == "match_arm"]
+        if len(arms) != 2:
+            return None
+        some = next((a for a in arms if src.norm(a.child_by_field_name("pattern")).startswith(
+            "Some(")), None)
+        other = next((a for a in arms if a is not some), None)
+        if some is None or other is None or src.norm(other.child_by_field_name(
+                "pattern")) not in ("None", "_") or src.norm(other.child_by_field_name(
+                "value")) not in ("{}", "()"):
+            return None
+        pattern, then = some.child_by_field_name("pattern"), some.child_by_field_name("value")
+        if then is None:
+            return None
+    else:
+        return None
+    if (pattern is None or search is None or search.type != "call_expression"
+            or method_name(search, src) not in ("position", "rposition")):
+        return None
+    names = [n for n in descendants(pattern, frozenset({"identifier"})) if src.text(n) != "Some"]
+    if len(names) != 1 or src.norm(pattern) != f"Some({src.text(names[0])})":
+        return None
+    if then.type == "block" and then.named_children and is_tail(then.named_children[-1], then):
+        return None  # the branch yields a value instead of returning: not a loop body
+    if then.type != "block" and then.type != "return_expression":
+        return None
+    return src.text(names[0]), search, then
+
+
+def _reborrow_by_element(src: Source, branch: Node, place: str, index: str, elem: str, *,
+                         mutable: bool) -> tuple[str, bool] | None:
+    """`branch` with every `X[index]` turned into the element `elem` (None when `index` is used
+    any other way), as block text, and whether the element must be a mutable borrow."""
     edits: list[Edit] = []
-    mutable = method_name(iter_call, src) == "iter_mut"
-    uses = [n for n in descendants(then, frozenset({"identifier"})) if src.text(n) == index]
-    for ident in uses:
+    base = branch.start_byte
+    for ident in descendants(branch, frozenset({"identifier"})):
+        if src.text(ident) != index:
+            continue
         idx = ident.parent
         if idx is None or idx.type != "index_expression" or src.norm(
                 idx.named_children[0]) != place or not same(idx.named_children[1], ident):
@@ -363,19 +412,119 @@ def _index_instead_of_reference(src: Source, hit: Hit) -> list[Edit] | None:
         ref = idx.parent
         if ref is not None and ref.type == "reference_expression":
             mutable = mutable or "mut" in src.text(ref).split()[0]
-            edits.append((ref.start_byte - then.start_byte, ref.end_byte - then.start_byte, elem))
+            edits.append((ref.start_byte - base, ref.end_byte - base, elem))
         else:
             mutable = True
-            edits.append((idx.start_byte - then.start_byte, idx.end_byte - then.start_byte,
-                          f"(*{elem})"))
-    new_then = _apply(src.data[then.start_byte:then.end_byte], edits)
-    if new_then is None:
+            edits.append((idx.start_byte - base, idx.end_byte - base, f"(*{elem})"))
+    new = _apply(src.data[branch.start_byte:branch.end_byte], edits)
+    if new is None:
         return None
+    text = new.decode("utf-8", "surrogatepass")
+    return (text if branch.type == "block" else f"{{ {text}; }}"), mutable
+
+
+def _blank(src: Source, node: Node) -> Edit:
+    """Delete `node` but keep its line breaks (diagnostics keep pointing at the user's lines)."""
+    return node.start_byte, node.end_byte, "\n" * src.text(node).count("\n")
+
+
+def _enumerate_found(src: Source, hit: Hit, stmt: Node, loop: Node) -> list[Edit] | None:
+    """`let mut found = None; for (i, x) in X.iter().enumerate() { if c { found = Some(i);
+    break; } } if let Some(j) = found { return &mut X[j]; }` → `for x in X.iter_mut() { if c
+    { return x; } }`."""
+    pattern, value, body = (loop.child_by_field_name(f) for f in ("pattern", "value", "body"))
+    if pattern is None or value is None or body is None or pattern.type != "tuple_pattern":
+        return None
+    parts = pattern.named_children
+    if len(parts) != 2 or parts[0].type != "identifier" or parts[1].type != "identifier":
+        return None
+    index, elem = src.text(parts[0]), src.text(parts[1])
+    enum_rec = receiver(value)
+    if method_name(value, src) != "enumerate" or enum_rec is None or call_args(value):
+        return None
+    if enum_rec.type == "call_expression" and method_name(enum_rec, src) in ("iter", "iter_mut"):
+        coll = receiver(enum_rec)
+    else:
+        return None
+    stmts = [c for c in body.named_children if c.type not in ("line_comment", "block_comment")]
+    guard = stmts[0].named_children[0] if len(stmts) == 1 and stmts[0].named_children else None
+    if guard is None or guard.type != "if_expression" or guard.child_by_field_name("alternative"):
+        return None
+    cond, then = guard.child_by_field_name("condition"), guard.child_by_field_name("consequence")
+    if cond is None or then is None or coll is None:
+        return None
+    found = _found_holder(then, index, src)
+    if found is None or any(src.text(n) == index for n in descendants(
+            cond, frozenset({"identifier"}))):
+        return None
+    fn = enclosing_fn(loop)
+    block = stmt.parent
+    if fn is None or block is None:
+        return None
+    decl = next((c for c in block.named_children if c.type == "let_declaration"
+                 and c.end_byte <= stmt.start_byte
+                 and src.norm(c.child_by_field_name("pattern")).removeprefix("mut") == found
+                 and src.norm(c.child_by_field_name("value")) == "None"), None)
+    later = [c for c in block.named_children if c.start_byte >= stmt.end_byte
+             and c.start_byte < hit.end]
+    use = later[-1] if later else None
+    head = use.named_children[0] if use is not None and use.named_children else None
+    shape = _found_branch(head, found, src) if head is not None else None
+    if decl is None or use is None or shape is None:
+        return None
+    j, branch = shape
+    uses = [n for n in descendants(fn, frozenset({"identifier"})) if src.text(n) == found]
+    if len(uses) != 3:  # the declaration, the assignment in the loop, the later `if let`
+        return None
+    reborrowed = _reborrow_by_element(src, branch, src.norm(coll), j, elem,
+                                      mutable=method_name(enum_rec, src) == "iter_mut")
+    if reborrowed is None:
+        return None
+    new_then, mutable = reborrowed
     iterator = f"{src.text(coll)}.{'iter_mut' if mutable else 'iter'}()"
-    if method_name(search, src) == "rposition":
-        iterator += ".rev()"
-    text = f"for {elem} in {iterator} {{ if {pred} {new_then.decode('utf-8', 'replace')} }}"
-    return [(if_node.start_byte, if_node.end_byte, text)]
+    loop_text = f"for {elem} in {iterator} {{ if {src.text(cond)} {new_then} }}"
+    # keep the line count: the loop absorbs the branch's lines, the blanked `if let` gives back
+    excess = loop_text.count("\n") - src.text(stmt).count("\n")
+    loop_text += "\n" * max(0, -excess)
+    use_lines = max(0, src.text(use).count("\n") - max(0, excess))
+    edits: list[Edit] = [_blank(src, decl), (use.start_byte, use.end_byte, "\n" * use_lines),
+                         (stmt.start_byte, stmt.end_byte, loop_text)]
+    if any(n.end_byte > stmt.end_byte for n in later[:-1]):
+        return None  # statements between the loop and the use: keep their order, do not merge
+    return edits
+
+
+def _found_holder(then: Node, index: str, src: Source) -> str | None:
+    """`found` for a branch that is exactly `{ found = Some(i); break; }`."""
+    stmts = [c for c in then.named_children if c.type not in ("line_comment", "block_comment")]
+    if len(stmts) != 2 or src.norm(stmts[1]) not in ("break;", "break"):
+        return None
+    assign = stmts[0].named_children[0] if stmts[0].named_children else None
+    if assign is None or assign.type != "assignment_expression":
+        return None
+    left, right = assign.child_by_field_name("left"), assign.child_by_field_name("right")
+    if left is None or right is None or left.type != "identifier" or src.norm(
+            right) != f"Some({index})":
+        return None
+    return src.text(left)
+
+
+def _found_branch(head: Node, found: str, src: Source) -> tuple[str, Node] | None:
+    """(index name, branch) for `if let Some(j) = found { .. }` whose branch only returns."""
+    if head.type != "if_expression" or head.child_by_field_name("alternative") is not None:
+        return None
+    cond, then = head.child_by_field_name("condition"), head.child_by_field_name("consequence")
+    if cond is None or then is None or cond.type != "let_condition":
+        return None
+    pattern = cond.child_by_field_name("pattern")
+    if src.norm(cond.child_by_field_name("value")) != found or pattern is None:
+        return None
+    names = [n for n in descendants(pattern, frozenset({"identifier"})) if src.text(n) != "Some"]
+    if len(names) != 1 or src.norm(pattern) != f"Some({src.text(names[0])})":
+        return None
+    if then.named_children and is_tail(then.named_children[-1], then):
+        return None
+    return src.text(names[0]), then
 
 
 # -------------------------------------------------------------------------- clone-to-end-borrow

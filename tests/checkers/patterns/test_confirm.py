@@ -117,7 +117,9 @@ def test_full_and_none_examples_are_never_confirmed(examples: Path, id_: str) ->
 @pytest.mark.toolchains
 @pytest.mark.parametrize("name", ["ctr_btree_contains", "ctr_is_some_tail", "ctr_should_insert",
                                   "entry_string_from", "entry_clone_key", "unsafe_ptr_param",
-                                  "index_position_rename", "clone_vec_early", "unsafe_cast_self"])
+                                  "index_position_rename", "clone_vec_early", "unsafe_cast_self",
+                                  "index_match_position", "index_enumerate_found",
+                                  "ctr_loop_recall", "ctr_while_recall_option"])
 def test_own_p3_variants_are_confirmed(name: str) -> None:
     source = (DATA / "positive" / f"{name}.rs").read_text()
     out = confirm(source, detect(source).patterns, check=_engine_check)

@@ -146,3 +146,45 @@ def test_rewrite_of_a_finding_not_in_the_source_is_none() -> None:
     stray = Finding(id="entry-owned-key", kind="pattern", cls="P3", line=1, column=1,
                     end_line=1, end_column=2)
     assert rewrite("fn main() {}\n", stray) is None
+
+
+def _rewritten(name: str, id_: str) -> tuple[str, str]:
+    source = (DATA / "positive" / f"{name}.rs").read_text()
+    [finding] = _only(source, id_)
+    out = rewrite(source, finding)
+    assert out is not None
+    assert out.count("\n") == source.count("\n")  # diagnostics keep the user's lines
+    return source, out
+
+
+def test_index_match_on_position_becomes_a_loop() -> None:
+    _, out = _rewritten("index_match_position", "index-instead-of-reference")
+    assert "for t in self.tabs.iter_mut() { if t.title == title { return t; } }" in out
+    assert "position" not in out
+
+
+def test_index_enumerate_with_found_flag_becomes_a_loop() -> None:
+    _, out = _rewritten("index_enumerate_found", "index-instead-of-reference")
+    assert "for b in buckets.iter_mut() { if b.id == id {" in out
+    assert "return b;" in out
+    assert "enumerate" not in out and "hit" not in out
+
+
+def test_index_enumerate_whose_flag_is_used_again_has_no_rewrite() -> None:
+    source = (DATA / "positive" / "index_enumerate_found.rs").read_text().replace(
+        "    buckets.push(", "    let _ = hit;\n    buckets.push(")
+    [finding] = _only(source, "index-instead-of-reference")
+    assert rewrite(source, finding) is None
+
+
+def test_index_match_with_a_none_arm_that_does_work_has_no_rewrite() -> None:
+    source = (DATA / "positive" / "index_match_position.rs").read_text().replace(
+        "None => {}", "None => { self.tabs.clear(); }")
+    [finding] = _only(source, "index-instead-of-reference")
+    assert rewrite(source, finding) is None
+
+
+def test_loop_recall_binds_the_call_once() -> None:
+    _, out = _rewritten("ctr_while_recall_option", "check-then-relookup")
+    assert "let found = self.peek_word(); if found.is_some_and(" in out
+    assert "return found;" in out and out.count("self.peek_word()") == 1
