@@ -270,14 +270,20 @@ class LabelChipDelegate(QStyledItemDelegate):
         x = option.rect.x() + 3
         height = metrics.height() + 2
         y = option.rect.y() + (option.rect.height() - height) // 2
-        for name in summary.labels:
+        for number, label in enumerate(summary.labels):
+            name = label
             width = metrics.horizontalAdvance(name) + 10
-            if x + width > option.rect.right():
+            room = option.rect.right() - x - 2
+            if width > room and number == 0 and room > 30:
+                # The first chip always shows, its name elided to the column.
+                name = metrics.elidedText(name, Qt.TextElideMode.ElideRight, room - 10)
+                width = room
+            elif width > room:
                 painter.setPen(option.palette.text().color())
                 painter.drawText(QRect(x, y, 20, height), Qt.AlignmentFlag.AlignVCenter, "…")
                 break
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor(self.colours.get(name, "#7d8791")))
+            painter.setBrush(QColor(self.colours.get(label, "#7d8791")))
             painter.drawRoundedRect(QRect(x, y, width, height), 4, 4)
             painter.setPen(QColor("white"))
             painter.drawText(QRect(x, y, width, height), Qt.AlignmentFlag.AlignCenter, name)
@@ -331,7 +337,7 @@ class CaseListPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in zip(COLUMNS, (150, 130, 150, 150, 120), strict=True):
+        for column, width in zip(COLUMNS, (140, 115, 135, 150, 120), strict=True):
             self.table.setColumnWidth(COLUMNS.index(column), width)
         self.chips = LabelChipDelegate({}, self.table)
         self.table.setItemDelegateForColumn(COLUMNS.index("labels"), self.chips)
