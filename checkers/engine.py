@@ -181,8 +181,9 @@ def check_source(
                 return check_source(rewritten, edition=snippet.edition, toolchains=tc,
                                     patterns=False, cancel=cancel)
 
+            original = build_triage(snippet, checks, toolchains=tc, origin=origin)
             found_patterns = tuple(pattern_mod.confirm(snippet.user_source, found_patterns,
-                                                       check=check_rewrite))
+                                                       check=check_rewrite, original=original))
     return build_triage(snippet, checks, toolchains=tc, origin=origin, patterns=found_patterns,
                         epochs=found_epochs)
 
