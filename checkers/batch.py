@@ -10,6 +10,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -40,7 +41,7 @@ from checkers.snippet import (
     prepare,
     read_source_file,
 )
-from checkers.toolchains import REQUIRED_ROLES, RoleInfo, Toolchains, load_toolchains
+from checkers.toolchains import BASELINE, REQUIRED_ROLES, RoleInfo, Toolchains, load_toolchains
 
 Progress = Callable[[float, str], None]
 #: ``on_skip(where, reason)``: an input that was not checked (unreadable file, bad JSONL line, …).
@@ -405,7 +406,7 @@ def iter_cases_from_paths(
 _COMMENTS = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
 #: Code whose meaning changes when it is not the crate root, or that collides across modules.
 _NOT_BATCHABLE = re.compile(
-    r"\bsuper\b|no_mangle|export_name|link_section|global_allocator|panic_handler"
+    r"no_mangle|export_name|link_section|global_allocator|panic_handler"
     r"|alloc_error_handler|#\s*\[\s*lang\b|\b(?:line|column|file|module_path)\s*!"
     r"|\b__ptriage_b\d"
 )
@@ -415,10 +416,53 @@ _E_CODE = re.compile(r"^E\d{4}$")
 _FATAL_CODES = frozenset({"E0460", "E0461", "E0462", "E0463", "E0464", "E0514", "E0519", "E0523"})
 
 
+_EXTERN_ROOTS = frozenset({"std", "core", "alloc", "self"})
+_USE_2015 = re.compile(r"\buse\s+(?:::\s*)?(\{|[A-Za-z_]\w*)")
+_LEADING_PATH = re.compile(r"(?:^|[^\w>\])\s])\s*::\s*([A-Za-z_]\w*)", re.M)
+
+
+def _crate_relative_2015(code: str) -> bool:
+    """Edition 2015 paths that resolve from the crate root to something other than std/core."""
+    roots = [m.group(1) for m in _USE_2015.finditer(code)]
+    roots += [m.group(1) for m in _LEADING_PATH.finditer(code)]
+    return any(root not in _EXTERN_ROOTS for root in roots)
+
+
+_PATH_KINDS = frozenset({"scoped_identifier", "scoped_type_identifier", "scoped_use_list",
+                        "use_wildcard", "use_as_clause", "use_list", "visibility_modifier",
+                        "generic_type", "generic_function"})
+
+
+def _super_reaches_root(source: str) -> bool:
+    """True when some ``super`` path climbs out of the snippet's own nested modules.
+
+    Inside ``mod inner { … super::x … }`` the path means the same in a batch module as at the
+    crate root; at the top level (or with more ``super``s than enclosing modules) it does not.
+    """
+    stack = [parse(source).root_node]
+    while stack:
+        node = stack.pop()
+        if node.type == "super":
+            depth = 0
+            parent = node.parent
+            top = node
+            climbing = True
+            while parent is not None:
+                climbing = climbing and parent.type in _PATH_KINDS
+                if climbing:
+                    top = parent
+                if parent.type == "mod_item":
+                    depth += 1
+                parent = parent.parent
+            climbs = len(re.findall(r"\bsuper\b", (top.text or b"").decode("utf-8", "replace")))
+            if climbs > depth:
+                return True
+        stack.extend(node.children)
+    return False
+
+
 def batch_refusal(snippet: Snippet) -> str | None:
     """Why this snippet must be checked alone (its own crate), or None when it can share one."""
-    if snippet.edition == "2015":
-        return "edition 2015 resolves `use` paths from the crate root"
     if snippet.crate_root_needed:
         return "needs the crate root (inner attributes, crate::, extern crate, macro_export)"
     if len(snippet.source) > MAX_BATCH_CHARS // 4:
@@ -427,6 +471,10 @@ def batch_refusal(snippet: Snippet) -> str | None:
     match = _NOT_BATCHABLE.search(code)
     if match:
         return f"uses `{match.group(0)}`"
+    if "super" in code and _super_reaches_root(snippet.source):
+        return "uses `super` outside a nested module"
+    if snippet.edition == "2015" and _crate_relative_2015(code):
+        return "edition 2015 resolves `use` and `::` paths from the crate root"
     if parse(snippet.source).root_node.has_error:
         return "does not parse"
     return None
@@ -786,23 +834,47 @@ def process_unit(unit: WorkUnit, *, toolchains: Toolchains | None = None,
             checks[index][role] = hit
             counters["cache_hits"] += 1
 
-    fresh: dict[str, CheckResult] = {}
-    for role in roles:
+    eligible = [unit.batch_size > 1 and refusal is None and batch_refusal(snippet) is None
+                for _case, snippet, refusal in prepared]
+
+    def run_one_role(role: str, hints: list[bool] | None) -> tuple[dict[int, CheckResult],
+                                                                   dict[str, int]]:
         info = tc.roles[role]
+        mine: dict[str, int] = {"role_checks": 0}
         todo = [i for i, (_c, _s, refusal) in enumerate(prepared)
                 if refusal is None and role not in checks[i]]
         if not todo:
-            continue
-        counters["role_checks"] += len(todo)
+            return {}, mine
+        mine["role_checks"] = len(todo)
         if not info.available:
-            for i in todo:
-                checks[i][role] = run_role(info, prepared[i][1], tc, cancel)
-            continue
-        results = _run_role_many(info, [prepared[i][1] for i in todo], tc, cancel, counters,
-                                 unit.batch_size)
-        for i, result in zip(todo, results, strict=True):
+            return {i: run_role(info, prepared[i][1], tc, cancel) for i in todo}, mine
+        results = _run_role_many(info, [prepared[i][1] for i in todo], [eligible[i] for i in todo],
+                                 None if hints is None else [hints[i] for i in todo],
+                                 tc, cancel, mine, unit.batch_size)
+        return dict(zip(todo, results, strict=True)), mine
+
+    fresh: dict[str, CheckResult] = {}
+
+    def merge(role: str, done: dict[int, CheckResult], mine: dict[str, int]) -> None:
+        for name, value in mine.items():
+            counters[name] = counters.get(name, 0) + value
+        for i, result in done.items():
             checks[i][role] = result
             fresh[keys[(i, role)]] = result
+
+    # The baseline runs first: which snippets it accepts predicts, for the other roles, which
+    # ones share an error-free batch (fewer re-runs). The other roles then run side by side.
+    first = [r for r in roles if r == BASELINE]
+    for role in first:
+        merge(role, *run_one_role(role, None))
+    hints = [bool(checks[i].get(BASELINE) is not None and checks[i][BASELINE].accepted)
+             for i in range(len(prepared))]
+    rest = [r for r in roles if r not in first]
+    if rest:
+        with ThreadPoolExecutor(max_workers=len(rest), thread_name_prefix="ptriage-role") as pool:
+            futures = {role: pool.submit(run_one_role, role, hints) for role in rest}
+            for role, future in futures.items():
+                merge(role, *future.result())
     if store is not None and fresh:
         store.put_many(fresh)
 
@@ -829,15 +901,18 @@ def process_unit(unit: WorkUnit, *, toolchains: Toolchains | None = None,
     return UnitResult(tuple(triages), tuple(skipped), counters)
 
 
-def _run_role_many(info: RoleInfo, snippets: list[Snippet], toolchains: Toolchains,
+def _run_role_many(info: RoleInfo, snippets: list[Snippet], eligible: list[bool],
+                   hints: list[bool] | None, toolchains: Toolchains,
                    cancel: threading.Event | None, counters: dict[str, int],
                    batch_size: int) -> list[CheckResult]:
-    """Batch what can share a crate (per edition, bounded size); check the rest alone."""
+    """Batch what can share a crate (per edition and predicted outcome, bounded size); check the
+    rest alone."""
     results: list[CheckResult | None] = [None] * len(snippets)
-    groups: dict[str, list[int]] = {}
+    groups: dict[tuple[str, bool], list[int]] = {}
     for index, snippet in enumerate(snippets):
-        if batch_size > 1 and batch_refusal(snippet) is None:
-            groups.setdefault(snippet.edition, []).append(index)
+        if eligible[index]:
+            hint = hints[index] if hints is not None else False
+            groups.setdefault((snippet.edition, hint), []).append(index)
         else:
             counters["rustc_runs"] = counters.get("rustc_runs", 0) + 1
             counters["solo_runs"] = counters.get("solo_runs", 0) + 1
@@ -891,8 +966,6 @@ class _LocalBackend:
     """A thread pool over work units: rustc runs are subprocesses, so threads overlap them well."""
 
     def __init__(self, jobs: int, toolchains: Toolchains, cancel: threading.Event) -> None:
-        from concurrent.futures import ThreadPoolExecutor
-
         self.slots = jobs
         self._pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="ptriage-scan")
         self._toolchains = toolchains
@@ -946,16 +1019,26 @@ class _DaskBackend:
 
 def _units(cases: Iterable[Case], batch_size: int, toolchains_file: str | None, fingerprint: str,
            *, cache: bool, patterns: bool, confirm: bool) -> Iterator[WorkUnit]:
-    chunk: list[Case] = []
+    """Units of one edition each (an edition is crate-wide, so only those share rustc runs)."""
+    buckets: dict[str, list[Case]] = {}
     for case in cases:
-        chunk.append(case)
-        if len(chunk) >= batch_size:
-            yield WorkUnit(tuple(chunk), toolchains_file, fingerprint, cache, patterns, confirm,
+        bucket = buckets.setdefault(case.edition, [])
+        bucket.append(case)
+        if len(bucket) >= batch_size:
+            yield WorkUnit(tuple(bucket), toolchains_file, fingerprint, cache, patterns, confirm,
                            batch_size)
-            chunk = []
-    if chunk:
-        yield WorkUnit(tuple(chunk), toolchains_file, fingerprint, cache, patterns, confirm,
-                       batch_size)
+            bucket.clear()
+    for bucket in buckets.values():
+        if bucket:
+            yield WorkUnit(tuple(bucket), toolchains_file, fingerprint, cache, patterns, confirm,
+                           batch_size)
+
+
+def _unit_size(batch_size: int, total: int | None, workers: int) -> int:
+    """Smaller units when the whole scan is small, so every worker gets a share."""
+    if total is None or total <= 0:
+        return batch_size
+    return min(batch_size, max(16, -(-total // (2 * workers))))
 
 
 def require_runnable(toolchains: Toolchains) -> None:
@@ -1007,8 +1090,8 @@ def scan_iter(
         backend = _DaskBackend(executor, jobs)
     else:
         raise ExecutorError(f"unknown executor {executor!r}: use dask://HOST:PORT or omit it")
-    units = _units(cases, batch_size, str(tc.source_path), tc.fingerprint(), cache=cache,
-                   patterns=patterns, confirm=confirm)
+    units = _units(cases, _unit_size(batch_size, total, workers), str(tc.source_path),
+                   tc.fingerprint(), cache=cache, patterns=patterns, confirm=confirm)
     done: queue.Queue[_Future] = queue.Queue()
     in_flight: list[_Future] = []
     exhausted = False

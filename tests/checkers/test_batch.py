@@ -210,11 +210,14 @@ def test_compose_batch_keeps_columns_and_maps_lines_back() -> None:
     ("fn a() -> u32 { crate::b() }\nfn b() -> u32 { 1 }\n", "2021", "crate root"),
     ("extern crate core;\n", "2021", "crate root"),
     ("#[macro_export]\nmacro_rules! m { () => {} }\n", "2021", "crate root"),
-    ("mod m { pub fn f() { super::g() } }\nfn g() {}\n", "2021", "super"),
+    ("pub fn f() { super::g() }\n", "2021", "super"),
+    ("mod m { pub fn f() { super::super::g() } }\n", "2021", "super"),
+    ("pub(super) fn f() {}\n", "2021", "super"),
     ("#[no_mangle]\npub extern \"C\" fn f() {}\n", "2021", "no_mangle"),
     ("#[export_name = \"x\"]\npub fn f() {}\n", "2021", "export_name"),
     ("fn f() -> u32 { line!() }\n", "2021", "line!"),
-    ("fn f() {}\n", "2015", "2015"),
+    ("mod a { pub fn g() {} }\nuse a::g;\n", "2015", "2015"),
+    ("fn f() { ::helper() }\nfn helper() {}\n", "2015", "2015"),
     ("fn f() { let x = ; }\n", "2021", "does not parse"),
 ])
 def test_batch_refusal(source: str, edition: str, reason: str) -> None:
@@ -224,7 +227,13 @@ def test_batch_refusal(source: str, edition: str, reason: str) -> None:
 
 def test_ordinary_snippets_are_batchable() -> None:
     assert batch_refusal(prepare("// super is only a word here\nfn f() {}\n")) is None
+    # `super` inside the snippet's own module never reaches the crate root.
+    assert batch_refusal(prepare("fn g() {}\n#[cfg(test)]\nmod tests {\n    use super::*;\n"
+                                 "    fn t() { super::g(); g() }\n}\n")) is None
     assert batch_refusal(prepare("let v = vec![1];\nprintln!(\"{v:?}\");")) is None
+    # Edition 2015 paths into std resolve the same from any module.
+    assert batch_refusal(prepare("use std::fmt;\nfn f() { ::std::mem::drop(1); }\n",
+                                 edition="2015")) is None
 
 
 # ---------------------------------------------------------------------------------------------

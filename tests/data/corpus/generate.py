@@ -293,6 +293,8 @@ def crate_root(rng: random.Random) -> tuple[str, str]:
 
 def super_path(rng: random.Random) -> tuple[str, str]:
     f, g = _fn(rng), _fn(rng)
+    if rng.random() < 0.3:  # `super` at the top level: an error alone, never batched
+        return "2021", f"pub fn {f}() -> u32 {{\n    super::{g}()\n}}\n"
     return "2021", f"""fn {g}() -> u32 {{ {rng.randint(1, 9)} }}
 
 pub mod inner {{
@@ -321,17 +323,36 @@ def refused_include(rng: random.Random) -> tuple[str, str]:
 
 def edition_2015(rng: random.Random) -> tuple[str, str]:
     f, t = _fn(rng), _ty(rng)
-    return "2015", f"""trait {t} {{ fn go(&self) -> u32; }}
+    return "2015", f"""use std::fmt;
+
+trait {t} {{ fn go(&self) -> u32; }}
 
 fn {f}(x: &{t}) -> u32 {{
     x.go()
 }}
 
-fn clash() {{
+fn clash(out: &mut fmt::Write) {{
     let mut v = vec![1];
     let r = &v[0];
     v.push(2);
-    println!("{{}}", r);
+    let mut a = 1;
+    let mut b = 2;
+    std::mem::swap(&mut a, &mut b);
+    ::std::mem::drop(r);
+}}
+"""
+
+
+def edition_2015_local_use(rng: random.Random) -> tuple[str, str]:
+    f = _fn(rng)
+    return "2015", f"""mod helpers {{
+    pub fn {f}() -> u32 {{ {rng.randint(1, 9)} }}
+}}
+
+use helpers::{f};
+
+pub fn run() -> u32 {{
+    {f}() + ::helpers::{f}()
 }}
 """
 
@@ -420,6 +441,7 @@ TEMPLATES: dict[str, tuple[Template, int]] = {
     "no_mangle": (no_mangle, 1),
     "refused_include": (refused_include, 1),
     "edition_2015": (edition_2015, 1),
+    "edition_2015_local_use": (edition_2015_local_use, 1),
     "macro_conflict": (macro_conflict, 1),
     "trait_impls": (trait_impls, 2),
     "missing_module": (missing_module, 1),
