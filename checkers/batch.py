@@ -461,13 +461,35 @@ def _super_reaches_root(source: str) -> bool:
     return False
 
 
-def batch_refusal(snippet: Snippet) -> str | None:
-    """Why this snippet must be checked alone (its own crate), or None when it can share one."""
-    if snippet.crate_root_needed:
-        return "needs the crate root (inner attributes, crate::, extern crate, macro_export)"
+_INNER_ATTRIBUTE = re.compile(r"#!\s*\[")
+_EXTERN_CRATE = re.compile(r"\bextern\s+crate\b")
+_MACRO_EXPORT = re.compile(r"#\s*\[\s*macro_export\b|\$crate\b")
+#: Textual macro scope runs from a root-level definition into every module after it.
+_MACRO_SCOPE = re.compile(r"\bmacro_rules\s*!|\bmacro_use\b")
+_CRATE_PATH = re.compile(r"\bcrate\s*::")
+
+
+def _solo_reason(snippet: Snippet, code: str) -> str | None:
+    """Reasons no shared crate can reproduce a single check, not even as its root."""
     if len(snippet.source) > MAX_BATCH_CHARS // 4:
         return "large input"
-    code = _COMMENTS.sub(" ", snippet.source)
+    if _INNER_ATTRIBUTE.search(code):
+        return "has inner attributes (they would apply to the whole batch crate)"
+    if _EXTERN_CRATE.search(code):
+        return "uses `extern crate` (it changes every module's extern prelude)"
+    if _MACRO_EXPORT.search(code):
+        return "exports macros (`#[macro_export]`, `$crate`)"
+    if re.search(rf"\b{MODULE_PREFIX}\d", code):
+        return f"uses the reserved name prefix {MODULE_PREFIX}"
+    if parse(snippet.source).root_node.has_error:
+        return "does not parse"
+    return None
+
+
+def _root_reason(snippet: Snippet, code: str) -> str | None:
+    """Reasons the snippet must be the crate root (it cannot sit in a module of a batch)."""
+    if _CRATE_PATH.search(code):
+        return "uses `crate::` paths"
     match = _NOT_BATCHABLE.search(code)
     if match:
         return f"uses `{match.group(0)}`"
@@ -475,9 +497,27 @@ def batch_refusal(snippet: Snippet) -> str | None:
         return "uses `super` outside a nested module"
     if snippet.edition == "2015" and _crate_relative_2015(code):
         return "edition 2015 resolves `use` and `::` paths from the crate root"
-    if parse(snippet.source).root_node.has_error:
-        return "does not parse"
     return None
+
+
+def batch_placement(snippet: Snippet) -> tuple[str, str | None]:
+    """Where a snippet can go in a batch crate: ``module``, ``host`` (the crate root, one per
+    batch, the other snippets in modules after it) or ``solo`` (its own crate), and why."""
+    code = _COMMENTS.sub(" ", snippet.source)
+    reason = _solo_reason(snippet, code)
+    if reason is not None:
+        return "solo", reason
+    reason = _root_reason(snippet, code)
+    if reason is None:
+        return "module", None
+    if _MACRO_SCOPE.search(code):
+        return "solo", f"{reason} and defines macros (their scope would reach the other snippets)"
+    return "host", reason
+
+
+def batch_refusal(snippet: Snippet) -> str | None:
+    """Why this snippet cannot sit in a module of a batch crate, or None when it can."""
+    return batch_placement(snippet)[1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -495,14 +535,24 @@ class _Member:
         return map_line
 
 
-def compose_batch(snippets: Sequence[Snippet]) -> tuple[str, list[_Member]]:
-    """One crate with each snippet in its own unindented ``mod``; columns stay unchanged."""
+def compose_batch(snippets: Sequence[Snippet], *,
+                  hosted: bool = False) -> tuple[str, list[_Member]]:
+    """One crate with each snippet in its own unindented ``mod``; columns stay unchanged.
+
+    With ``hosted`` the first snippet is the crate root itself (its lines come first, exactly as
+    when it is checked alone) and the others follow in modules.
+    """
     parts: list[str] = []
     members: list[_Member] = []
     line = 1
     for index, snippet in enumerate(snippets):
         body = snippet.source if snippet.source.endswith("\n") else snippet.source + "\n"
         count = body.count("\n")
+        if hosted and index == 0:
+            parts.append(body)
+            members.append(_Member(snippet, 1, count))
+            line += count
+            continue
         parts.append(f"mod {MODULE_PREFIX}{index} {{\n")
         parts.append(body)
         parts.append("}\n")
@@ -570,7 +620,7 @@ def _member_result(info: RoleInfo, raw: RawRun, member: _Member, messages: list[
 
 
 def check_batch(info: RoleInfo, snippets: Sequence[Snippet], *, toolchains: Toolchains,
-                cancel: threading.Event | None = None,
+                cancel: threading.Event | None = None, hosted: bool = False,
                 counters: dict[str, int] | None = None) -> list[CheckResult]:
     """One role over several snippets, giving each exactly what a check of it alone gives.
 
@@ -578,7 +628,7 @@ def check_batch(info: RoleInfo, snippets: Sequence[Snippet], *, toolchains: Tool
     everything else is re-run in a smaller batch or alone.
     """
     run = _RoleRun()
-    out = _check_batch(info, list(snippets), toolchains, cancel, run)
+    out = _check_batch(info, list(snippets), toolchains, cancel, run, hosted)
     if counters is not None:
         for name, value in run.counters.items():
             counters[name] = counters.get(name, 0) + value
@@ -586,10 +636,11 @@ def check_batch(info: RoleInfo, snippets: Sequence[Snippet], *, toolchains: Tool
 
 
 def _check_batch(info: RoleInfo, snippets: list[Snippet], toolchains: Toolchains,
-                 cancel: threading.Event | None, run: _RoleRun) -> list[CheckResult]:
+                 cancel: threading.Event | None, run: _RoleRun,
+                 hosted: bool = False) -> list[CheckResult]:
     if len(snippets) == 1:
         return [_solo(info, snippets[0], toolchains, cancel, run)]
-    source, members = compose_batch(snippets)
+    source, members = compose_batch(snippets, hosted=hosted)
     raw = run_rustc(info, source, edition=snippets[0].edition, limits=toolchains.limits,
                     cancel=cancel)
     run.bump("rustc_runs")
@@ -609,7 +660,7 @@ def _check_batch(info: RoleInfo, snippets: list[Snippet], toolchains: Toolchains
         # A crash, limit, or a diagnostic that belongs to no single snippet: split and retry.
         run.bump("bisections")
         middle = len(snippets) // 2
-        return (_check_batch(info, snippets[:middle], toolchains, cancel, run)
+        return (_check_batch(info, snippets[:middle], toolchains, cancel, run, hosted)
                 + _check_batch(info, snippets[middle:], toolchains, cancel, run))
 
     results: list[CheckResult | None] = [None] * len(snippets)
@@ -625,7 +676,8 @@ def _check_batch(info: RoleInfo, snippets: list[Snippet], toolchains: Toolchains
             rerun.append(index)
     if rerun:
         run.bump("reruns")
-        again = _check_batch(info, [snippets[i] for i in rerun], toolchains, cancel, run)
+        again = _check_batch(info, [snippets[i] for i in rerun], toolchains, cancel, run,
+                             hosted and rerun[0] == 0)
         for index, result in zip(rerun, again, strict=True):
             results[index] = result
     assert all(r is not None for r in results)
@@ -834,8 +886,8 @@ def process_unit(unit: WorkUnit, *, toolchains: Toolchains | None = None,
             checks[index][role] = hit
             counters["cache_hits"] += 1
 
-    eligible = [unit.batch_size > 1 and refusal is None and batch_refusal(snippet) is None
-                for _case, snippet, refusal in prepared]
+    placement = [batch_placement(snippet)[0] if unit.batch_size > 1 and refusal is None
+                 else "solo" for _case, snippet, refusal in prepared]
 
     def run_one_role(role: str, hints: list[bool] | None) -> tuple[dict[int, CheckResult],
                                                                    dict[str, int]]:
@@ -848,7 +900,8 @@ def process_unit(unit: WorkUnit, *, toolchains: Toolchains | None = None,
         mine["role_checks"] = len(todo)
         if not info.available:
             return {i: run_role(info, prepared[i][1], tc, cancel) for i in todo}, mine
-        results = _run_role_many(info, [prepared[i][1] for i in todo], [eligible[i] for i in todo],
+        results = _run_role_many(info, [prepared[i][1] for i in todo],
+                                 [placement[i] for i in todo],
                                  None if hints is None else [hints[i] for i in todo],
                                  tc, cancel, mine, unit.batch_size)
         return dict(zip(todo, results, strict=True)), mine
@@ -901,38 +954,52 @@ def process_unit(unit: WorkUnit, *, toolchains: Toolchains | None = None,
     return UnitResult(tuple(triages), tuple(skipped), counters)
 
 
-def _run_role_many(info: RoleInfo, snippets: list[Snippet], eligible: list[bool],
+def _run_role_many(info: RoleInfo, snippets: list[Snippet], placement: list[str],
                    hints: list[bool] | None, toolchains: Toolchains,
                    cancel: threading.Event | None, counters: dict[str, int],
                    batch_size: int) -> list[CheckResult]:
-    """Batch what can share a crate (per edition and predicted outcome, bounded size); check the
-    rest alone."""
+    """Batch what can share a crate (per edition and predicted outcome, bounded size), one
+    crate-root snippet hosting each batch; check the rest alone."""
     results: list[CheckResult | None] = [None] * len(snippets)
     groups: dict[tuple[str, bool], list[int]] = {}
+    hosts: dict[str, list[int]] = {}
     for index, snippet in enumerate(snippets):
-        if eligible[index]:
+        if placement[index] == "module":
             hint = hints[index] if hints is not None else False
             groups.setdefault((snippet.edition, hint), []).append(index)
+        elif placement[index] == "host":
+            hosts.setdefault(snippet.edition, []).append(index)
         else:
             counters["rustc_runs"] = counters.get("rustc_runs", 0) + 1
             counters["solo_runs"] = counters.get("solo_runs", 0) + 1
             results[index] = run_role(info, snippet, toolchains, cancel)
-    for indices in groups.values():
+    chunks: list[tuple[str, list[int]]] = []
+    for (edition, _hint), indices in groups.items():
         chunk: list[int] = []
         size = 0
-        for index in [*indices, -1]:
-            if index >= 0 and len(chunk) < batch_size and size + len(snippets[index].source) <= \
-                    MAX_BATCH_CHARS:
-                chunk.append(index)
-                size += len(snippets[index].source)
-                continue
-            if chunk:
-                done = check_batch(info, [snippets[i] for i in chunk], toolchains=toolchains,
-                                   cancel=cancel, counters=counters)
-                for i, result in zip(chunk, done, strict=True):
-                    results[i] = result
-            chunk = [index] if index >= 0 else []
-            size = len(snippets[index].source) if index >= 0 else 0
+        for index in indices:
+            length = len(snippets[index].source)
+            if chunk and (len(chunk) >= batch_size or size + length > MAX_BATCH_CHARS):
+                chunks.append((edition, chunk))
+                chunk, size = [], 0
+            chunk.append(index)
+            size += length
+        if chunk:
+            chunks.append((edition, chunk))
+    for edition, chunk in chunks:
+        waiting = hosts.get(edition)
+        host = waiting.pop() if waiting else None
+        members = [host, *chunk] if host is not None else chunk
+        done = check_batch(info, [snippets[i] for i in members], toolchains=toolchains,
+                           cancel=cancel, hosted=host is not None, counters=counters)
+        for i, result in zip(members, done, strict=True):
+            results[i] = result
+    for waiting in hosts.values():
+        # More crate-root snippets than batches: the rest are checked alone.
+        for index in waiting:
+            counters["rustc_runs"] = counters.get("rustc_runs", 0) + 1
+            counters["solo_runs"] = counters.get("solo_runs", 0) + 1
+            results[index] = run_role(info, snippets[index], toolchains, cancel)
     assert all(r is not None for r in results)
     return [r for r in results if r is not None]
 

@@ -11,6 +11,7 @@ from checkers.batch import (
     Case,
     GitIgnore,
     _trust,
+    batch_placement,
     batch_refusal,
     compose_batch,
     iter_cases_from_paths,
@@ -205,24 +206,37 @@ def test_compose_batch_keeps_columns_and_maps_lines_back() -> None:
     assert members[0].mapper()(members[1].first + 1) is None
 
 
-@pytest.mark.parametrize(("source", "edition", "reason"), [
-    ("#![allow(dead_code)]\nfn a() {}\n", "2021", "crate root"),
-    ("fn a() -> u32 { crate::b() }\nfn b() -> u32 { 1 }\n", "2021", "crate root"),
-    ("extern crate core;\n", "2021", "crate root"),
-    ("#[macro_export]\nmacro_rules! m { () => {} }\n", "2021", "crate root"),
-    ("pub fn f() { super::g() }\n", "2021", "super"),
-    ("mod m { pub fn f() { super::super::g() } }\n", "2021", "super"),
-    ("pub(super) fn f() {}\n", "2021", "super"),
-    ("#[no_mangle]\npub extern \"C\" fn f() {}\n", "2021", "no_mangle"),
-    ("#[export_name = \"x\"]\npub fn f() {}\n", "2021", "export_name"),
-    ("fn f() -> u32 { line!() }\n", "2021", "line!"),
-    ("mod a { pub fn g() {} }\nuse a::g;\n", "2015", "2015"),
-    ("fn f() { ::helper() }\nfn helper() {}\n", "2015", "2015"),
-    ("fn f() { let x = ; }\n", "2021", "does not parse"),
+@pytest.mark.parametrize(("source", "edition", "placement", "reason"), [
+    ("#![allow(dead_code)]\nfn a() {}\n", "2021", "solo", "inner attributes"),
+    ("extern crate core;\n", "2021", "solo", "extern crate"),
+    ("#[macro_export]\nmacro_rules! m { () => {} }\n", "2021", "solo", "exports macros"),
+    ("fn f() { let x = ; }\n", "2021", "solo", "does not parse"),
+    ("fn __ptriage_b1() {}\n", "2021", "solo", "reserved"),
+    ("fn a() -> u32 { crate::b() }\nfn b() -> u32 { 1 }\n", "2021", "host", "crate::"),
+    ("pub fn f() { super::g() }\n", "2021", "host", "super"),
+    ("mod m { pub fn f() { super::super::g() } }\n", "2021", "host", "super"),
+    ("pub(super) fn f() {}\n", "2021", "host", "super"),
+    ("#[no_mangle]\npub extern \"C\" fn f() {}\n", "2021", "host", "no_mangle"),
+    ("#[export_name = \"x\"]\npub fn f() {}\n", "2021", "host", "export_name"),
+    ("fn f() -> u32 { line!() }\n", "2021", "host", "line!"),
+    ("mod a { pub fn g() {} }\nuse a::g;\n", "2015", "host", "2015"),
+    ("fn f() { ::helper() }\nfn helper() {}\n", "2015", "host", "2015"),
+    ("macro_rules! m { () => { crate::f() } }\nfn f() {}\n", "2021", "solo", "macros"),
 ])
-def test_batch_refusal(source: str, edition: str, reason: str) -> None:
-    refusal = batch_refusal(prepare(source, edition=edition))
-    assert refusal is not None and reason in refusal
+def test_batch_placement(source: str, edition: str, placement: str, reason: str) -> None:
+    where, why = batch_placement(prepare(source, edition=edition))
+    assert where == placement
+    assert why is not None and reason in why
+
+
+def test_a_host_is_the_crate_root_and_the_others_follow_in_modules() -> None:
+    host = prepare("fn a() -> u32 { crate::b() }\nfn b() -> u32 { 1 }\n")
+    other = prepare("fn c() {}\n")
+    source, members = compose_batch([host, other], hosted=True)
+    assert source.startswith("fn a() -> u32 { crate::b() }\nfn b() -> u32 { 1 }\nmod __ptriage_b1 {")
+    assert (members[0].first, members[0].last) == (1, 2)
+    assert members[0].mapper()(2) == 2
+    assert (members[1].first, members[1].last) == (4, 4)
 
 
 def test_ordinary_snippets_are_batchable() -> None:

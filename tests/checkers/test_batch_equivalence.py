@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from checkers.batch import Case, ScanStats, scan_iter
+from checkers.batch import Case, ScanStats, batch_placement, scan_iter
 from checkers.engine import check_source
 from checkers.model import Triage
+from checkers.snippet import prepare
 from checkers.toolchains import load_toolchains
 from tests.conftest import EXAMPLES
 from tests.data.corpus.generate import generate
@@ -88,6 +89,10 @@ def test_batched_records_equal_single_checks(corpus_results: dict[str, Any]) -> 
 
 
 def test_batching_really_shares_rustc_runs(corpus_results: dict[str, Any]) -> None:
+    placements = Counter(batch_placement(prepare(c.source, edition=c.edition))[0]
+                         for c in corpus_results["cases"])
+    # Every kind of placement is exercised: modules, crate-root hosts and single checks.
+    assert placements["host"] >= 5 and placements["solo"] >= 5 and placements["module"] >= 100
     stats: ScanStats = corpus_results["stats"]
     assert stats.batch_runs > 0
     assert stats.rustc_runs * 3 < stats.role_checks, stats
