@@ -47,10 +47,12 @@ Progress = Callable[[float, str], None]
 #: ``on_skip(where, reason)``: an input that was not checked (unreadable file, bad JSONL line, …).
 SkipCallback = Callable[[str, str], None]
 
-DEFAULT_BATCH_SIZE = 64
+DEFAULT_BATCH_SIZE = 128
 #: A batch never grows past this much source; bigger snippets are checked alone.
 MAX_BATCH_CHARS = 256 * 1024
 MODULE_PREFIX = "__ptriage_b"
+#: Predicted-outcome groups smaller than this are not worth a rustc run of their own.
+MIN_GROUP = 12
 #: Seconds to wait for a Dask scheduler before giving up (exit 3).
 DASK_CONNECT_TIMEOUT = 10.0
 
@@ -469,12 +471,39 @@ _MACRO_SCOPE = re.compile(r"\bmacro_rules\s*!|\bmacro_use\b")
 _CRATE_PATH = re.compile(r"\bcrate\s*::")
 
 
+#: Inner attributes that mean the same at the top of a module as at the crate root.
+_LINT_ATTRIBUTES = frozenset({"allow", "warn", "deny", "forbid", "expect"})
+
+
+def _inner_attribute_problem(source: str) -> str | None:
+    """Why the snippet's crate-level inner attributes need a crate of their own, or None.
+
+    Lint-level ones (``#![allow(…)]`` …) leading the file act on exactly the same code at the
+    start of a module; any other (``#![feature]``, ``#![no_std]``, …) is crate-wide.
+    """
+    seen_item = False
+    for child in parse(source).root_node.named_children:
+        if child.type in ("line_comment", "block_comment"):
+            continue
+        if child.type != "inner_attribute_item":
+            seen_item = True
+            continue
+        text = (child.text or b"").decode("utf-8", "replace")
+        match = re.match(r"#!\s*\[\s*([A-Za-z_]\w*)", text)
+        name = match.group(1) if match else "?"
+        if seen_item or name not in _LINT_ATTRIBUTES:
+            return f"has the crate-level inner attribute `#![{name}…]`"
+    return None
+
+
 def _solo_reason(snippet: Snippet, code: str) -> str | None:
     """Reasons no shared crate can reproduce a single check, not even as its root."""
     if len(snippet.source) > MAX_BATCH_CHARS // 4:
         return "large input"
     if _INNER_ATTRIBUTE.search(code):
-        return "has inner attributes (they would apply to the whole batch crate)"
+        problem = _inner_attribute_problem(snippet.source)
+        if problem is not None:
+            return problem
     if _EXTERN_CRATE.search(code):
         return "uses `extern crate` (it changes every module's extern prelude)"
     if _MACRO_EXPORT.search(code):
@@ -973,6 +1002,11 @@ def _run_role_many(info: RoleInfo, snippets: list[Snippet], placement: list[str]
             counters["rustc_runs"] = counters.get("rustc_runs", 0) + 1
             counters["solo_runs"] = counters.get("solo_runs", 0) + 1
             results[index] = run_role(info, snippet, toolchains, cancel)
+    for (edition, hint), indices in list(groups.items()):
+        other = groups.get((edition, not hint))
+        if other is not None and min(len(indices), len(other)) < MIN_GROUP and hint:
+            # A batch run costs a rustc start-up: a small predicted group joins the other one.
+            other.extend(groups.pop((edition, hint)))
     chunks: list[tuple[str, list[int]]] = []
     for (edition, _hint), indices in groups.items():
         chunk: list[int] = []

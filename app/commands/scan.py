@@ -59,7 +59,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--jobs", "-j", type=int, metavar="N",
                         help=f"parallel batches (default: CPU count, {os.cpu_count()})")
     parser.add_argument("--batch-size", type=int, metavar="N", default=None,
-                        help="snippets per rustc run (default 64; 1 checks each alone)")
+                        help="snippets per rustc run (default 128; 1 checks each alone)")
     parser.add_argument("--no-cache", action="store_true",
                         help="neither read nor write the result cache")
     parser.add_argument("--resume", action="store_true",

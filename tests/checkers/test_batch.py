@@ -207,7 +207,8 @@ def test_compose_batch_keeps_columns_and_maps_lines_back() -> None:
 
 
 @pytest.mark.parametrize(("source", "edition", "placement", "reason"), [
-    ("#![allow(dead_code)]\nfn a() {}\n", "2021", "solo", "inner attributes"),
+    ("#![feature(never_type)]\nfn a() {}\n", "2021", "solo", "#![feature"),
+    ("fn a() {}\n#![allow(dead_code)]\n", "2021", "solo", "#![allow"),
     ("extern crate core;\n", "2021", "solo", "extern crate"),
     ("#[macro_export]\nmacro_rules! m { () => {} }\n", "2021", "solo", "exports macros"),
     ("fn f() { let x = ; }\n", "2021", "solo", "does not parse"),
@@ -241,6 +242,9 @@ def test_a_host_is_the_crate_root_and_the_others_follow_in_modules() -> None:
 
 def test_ordinary_snippets_are_batchable() -> None:
     assert batch_refusal(prepare("// super is only a word here\nfn f() {}\n")) is None
+    # Leading lint attributes act on the same code at the top of a module.
+    assert batch_refusal(prepare("//! Doc.\n#![allow(dead_code)]\n#![deny(unused_mut)]\n"
+                                 "fn f() {}\n")) is None
     # `super` inside the snippet's own module never reaches the crate root.
     assert batch_refusal(prepare("fn g() {}\n#[cfg(test)]\nmod tests {\n    use super::*;\n"
                                  "    fn t() { super::g(); g() }\n}\n")) is None

@@ -155,3 +155,19 @@ def test_progress_reaches_one_and_cases_are_pulled_lazily(toolchains: Toolchains
     rest = list(results)
     assert len(rest) == 39 and pulled == 40
     assert updates == sorted(updates) and updates[-1] == 1.0
+
+
+def test_leading_lint_attributes_stay_with_their_own_snippet(toolchains: Toolchains) -> None:
+    allow = "#![allow(overflowing_literals)]\npub fn f() -> u8 {\n    let x: u8 = 256;\n    x\n}\n"
+    deny = "#![deny(unused_mut)]\npub fn g() -> u8 {\n    let mut y = 1;\n    y\n}\n"
+    plain = "pub fn h() -> u8 {\n    let mut z = 1;\n    let w: u8 = 256;\n    z + w\n}\n"
+    sources = [allow, deny, plain, CLEAN]
+    stats = ScanStats()
+    got = {t.source: _summary(t) for t in scan_iter([Case(s) for s in sources],
+                                                     toolchains=toolchains, patterns=False,
+                                                     cache=False, stats=stats)}
+    assert stats.batch_runs > 0
+    for source in sources:
+        assert got[source] == _alone(source, toolchains)
+    assert got[allow][0] == "clean" and got[deny][0] == "other-error"
+    assert got[plain][0] == "other-error"  # its own overflow, not silenced by `allow`'s attribute

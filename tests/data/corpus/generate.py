@@ -285,6 +285,9 @@ def crate_root(rng: random.Random) -> tuple[str, str]:
     f = _fn(rng)
     return "2021", rng.choice([
         f"#![allow(dead_code)]\n\npub fn {f}() -> u32 {{ {rng.randint(1, 9)} }}\n",
+        f"#![deny(overflowing_literals)]\n#![allow(unused)]\n\npub fn {f}() -> u8 {{\n"
+        f"    let x: u8 = {rng.randint(256, 300)};\n    x\n}}\n",
+        f"#![feature(never_type)]\n\npub fn {f}() -> Option<!> {{ None }}\n",
         f"pub mod inner {{\n    pub fn {f}() -> u32 {{ 1 }}\n}}\n\npub fn run() -> u32 {{\n"
         f"    crate::inner::{f}()\n}}\n",
         f"#[macro_export]\nmacro_rules! twice_{f} {{\n    ($e:expr) => {{ $e * 2 }};\n}}\n",
