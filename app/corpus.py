@@ -618,7 +618,7 @@ class Corpus:
             clauses.append(among("c.reviewer", reviewers))
         if text:
             # A LIKE scan of 100k cases takes ~30 ms; an FTS5 trigram index made imports ~70%
-            # slower for no visible gain (see docs/record.md, "Performance").
+            # slower for no visible gain (see README.md, "Performance").
             like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             clauses.append("(c.source LIKE ? ESCAPE '\\' OR c.note LIKE ? ESCAPE '\\')")
             params.extend((like, like))
