@@ -9,7 +9,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -83,8 +83,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 # Output
 
 
-def read_done_ids(path: Path) -> set[str]:
-    """Ids of the complete records in ``path``; a torn last line is cut off so appends stay valid."""
+def read_done_ids(path: Path, *, on_bad_line: Callable[[int], None] | None = None) -> set[str]:
+    """Ids of the complete records in ``path``; a torn last line is cut off so appends stay valid.
+
+    A line that is not a record (hand-edited, another tool's output) gives no id: its case is
+    checked again, and ``on_bad_line(line_number)`` says so.
+    """
     done: set[str] = set()
     if not path.exists():
         return done
@@ -93,15 +97,17 @@ def read_done_ids(path: Path) -> set[str]:
         end = data.rfind(b"\n") + 1
         if end < len(data):
             handle.truncate(end)
-    for line in data[:end].splitlines():
+    for number, line in enumerate(data[:end].splitlines(), 1):
         if not line.strip():
             continue
         try:
             record = json.loads(line)
         except ValueError:
-            continue
+            record = None
         if isinstance(record, dict) and isinstance(record.get("id"), str):
             done.add(record["id"])
+        elif on_bad_line is not None:
+            on_bad_line(number)
     return done
 
 
@@ -273,7 +279,11 @@ def run(args: argparse.Namespace) -> int:
     done_ids: set[str] = set()
     out_path = None if args.out == "-" else Path(args.out)
     if args.resume and out_path is not None:
-        done_ids = read_done_ids(out_path)
+        def bad_line(number: int) -> None:
+            print(f"ptriage scan: {out_path}:{number}: not a record; its case will be checked "
+                  "again", file=err)
+
+        done_ids = read_done_ids(out_path, on_bad_line=bad_line)
     resumed = 0
 
     def cases() -> Iterator[Case]:

@@ -202,3 +202,12 @@ def _record_id(case: dict[str, Any]) -> str:
     from checkers.model import case_id
 
     return case_id(str(case["source"]), str(case["edition"]))
+
+
+def test_read_done_ids_reports_lines_that_are_not_records(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    out.write_text('{"id": "a1"}\nnot json\n{"no": "id"}\n{"id": "b2"}\n{"id": "c')
+    bad: list[int] = []
+    assert read_done_ids(out, on_bad_line=bad.append) == {"a1", "b2"}
+    assert bad == [2, 3]
+    assert out.read_text().endswith('{"id": "b2"}\n')  # the torn tail is cut off
