@@ -9,6 +9,7 @@ import queue
 import re
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -653,64 +654,98 @@ def check_batch(info: RoleInfo, snippets: Sequence[Snippet], *, toolchains: Tool
                 counters: dict[str, int] | None = None) -> list[CheckResult]:
     """One role over several snippets, giving each exactly what a check of it alone gives.
 
+    With ``hosted`` the first snippet is the crate root of the batch (see ``batch_placement``).
     A batch result is trusted only where it provably equals the single run (see ``_trust``);
     everything else is re-run in a smaller batch or alone.
     """
     run = _RoleRun()
-    out = _check_batch(info, list(snippets), toolchains, cancel, run, hosted)
+    items = list(snippets)
+    hosts = {items[0].edition: [0]} if hosted and items else {}
+    chunk = list(range(1 if hosted else 0, len(items)))
+    out = _schedule(info, items, [chunk] if chunk else [], hosts, toolchains, cancel, run)
     if counters is not None:
         for name, value in run.counters.items():
             counters[name] = counters.get(name, 0) + value
-    return out
+    return [out[i] for i in range(len(items))]
 
 
-def _check_batch(info: RoleInfo, snippets: list[Snippet], toolchains: Toolchains,
-                 cancel: threading.Event | None, run: _RoleRun,
-                 hosted: bool = False) -> list[CheckResult]:
-    if len(snippets) == 1:
-        return [_solo(info, snippets[0], toolchains, cancel, run)]
-    source, members = compose_batch(snippets, hosted=hosted)
-    raw = run_rustc(info, source, edition=snippets[0].edition, limits=toolchains.limits,
-                    cancel=cancel)
-    run.bump("rustc_runs")
-    run.bump("batch_runs")
-    per_member: list[list[dict[str, Any]]] = [[] for _ in members]
-    trusted_raw = raw.status == "ok"
-    if trusted_raw:
-        for message in raw.messages:
-            if is_noise(message):
-                continue
-            owner = _owner(message, members)
-            if owner is None:
-                trusted_raw = False
-                break
-            per_member[owner].append(message)
-    if not trusted_raw:
-        # A crash, limit, or a diagnostic that belongs to no single snippet: split and retry.
-        run.bump("bisections")
-        middle = len(snippets) // 2
-        return (_check_batch(info, snippets[:middle], toolchains, cancel, run, hosted)
-                + _check_batch(info, snippets[middle:], toolchains, cancel, run))
+def _schedule(info: RoleInfo, snippets: list[Snippet], chunks: list[list[int]],
+              hosts: dict[str, list[int]], toolchains: Toolchains,
+              cancel: threading.Event | None, run: _RoleRun) -> dict[int, CheckResult]:
+    """Run batches until every snippet has a trusted result (by index into ``snippets``).
 
-    results: list[CheckResult | None] = [None] * len(snippets)
-    share = raw.elapsed_ms // max(1, len(snippets))
-    decisions = _trust(per_member)
-    rerun: list[int] = []
-    for index, decision in enumerate(decisions):
-        if decision == "trust":
-            results[index] = _member_result(info, raw, members[index], per_member[index], share)
-        elif decision == "solo":
+    ``chunks`` are batches of module snippets (one edition each); ``hosts`` are crate-root
+    snippets by edition, one of which roots each batch run while any are left (re-runs too).
+    Each run settles at least one snippet, or splits a batch that cannot be read: it ends.
+    """
+    results: dict[int, CheckResult] = {}
+    queue = deque(chunks)
+    while queue:
+        members = queue.popleft()
+        if not members:
+            continue
+        edition = snippets[members[0]].edition
+        spare = hosts.get(edition)
+        host = spare.pop() if spare else None
+        batch = [host, *members] if host is not None else members
+        if len(batch) == 1:
+            results[batch[0]] = _solo(info, snippets[batch[0]], toolchains, cancel, run)
+            continue
+        source, layout = compose_batch([snippets[i] for i in batch], hosted=host is not None)
+        raw = run_rustc(info, source, edition=edition, limits=toolchains.limits, cancel=cancel)
+        run.bump("rustc_runs")
+        run.bump("batch_runs")
+        per_member = _attribute(raw, layout)
+        if per_member is None:
+            # A crash, a limit, or a diagnostic that belongs to no single snippet: the host is
+            # checked alone and the modules are split in halves until the culprit stands alone.
+            run.bump("bisections")
+            if host is not None:
+                results[host] = _solo(info, snippets[host], toolchains, cancel, run)
+                queue.appendleft(members)
+            else:
+                middle = len(members) // 2
+                queue.appendleft(members[middle:])
+                queue.appendleft(members[:middle])
+            continue
+        share = raw.elapsed_ms // len(batch)
+        rerun: list[int] = []
+        for position, decision in enumerate(_trust(per_member)):
+            index = batch[position]
+            if decision == "trust":
+                results[index] = _member_result(info, raw, layout[position], per_member[position],
+                                                share)
+            elif decision == "solo":
+                results[index] = _solo(info, snippets[index], toolchains, cancel, run)
+            elif index == host:
+                assert spare is not None
+                spare.append(index)
+            else:
+                rerun.append(index)
+        if rerun:
+            run.bump("reruns")
+            queue.append(rerun)
+    for waiting in hosts.values():
+        # More crate-root snippets than batch runs: the rest are checked alone.
+        while waiting:
+            index = waiting.pop()
             results[index] = _solo(info, snippets[index], toolchains, cancel, run)
-        else:
-            rerun.append(index)
-    if rerun:
-        run.bump("reruns")
-        again = _check_batch(info, [snippets[i] for i in rerun], toolchains, cancel, run,
-                             hosted and rerun[0] == 0)
-        for index, result in zip(rerun, again, strict=True):
-            results[index] = result
-    assert all(r is not None for r in results)
-    return [r for r in results if r is not None]
+    return results
+
+
+def _attribute(raw: RawRun, layout: Sequence[_Member]) -> list[list[dict[str, Any]]] | None:
+    """Each member's messages, or None when the run cannot be read member by member."""
+    if raw.status != "ok":
+        return None
+    per_member: list[list[dict[str, Any]]] = [[] for _ in layout]
+    for message in raw.messages:
+        if is_noise(message):
+            continue
+        owner = _owner(message, layout)
+        if owner is None:
+            return None
+        per_member[owner].append(message)
+    return per_member
 
 
 def _trust(per_member: list[list[dict[str, Any]]]) -> list[str]:
@@ -987,9 +1022,10 @@ def _run_role_many(info: RoleInfo, snippets: list[Snippet], placement: list[str]
                    hints: list[bool] | None, toolchains: Toolchains,
                    cancel: threading.Event | None, counters: dict[str, int],
                    batch_size: int) -> list[CheckResult]:
-    """Batch what can share a crate (per edition and predicted outcome, bounded size), one
-    crate-root snippet hosting each batch; check the rest alone."""
-    results: list[CheckResult | None] = [None] * len(snippets)
+    """Batch what can share a crate (per edition and predicted outcome, bounded size), with
+    crate-root snippets hosting batch runs; check the rest alone."""
+    run = _RoleRun()
+    results: dict[int, CheckResult] = {}
     groups: dict[tuple[str, bool], list[int]] = {}
     hosts: dict[str, list[int]] = {}
     for index, snippet in enumerate(snippets):
@@ -999,43 +1035,29 @@ def _run_role_many(info: RoleInfo, snippets: list[Snippet], placement: list[str]
         elif placement[index] == "host":
             hosts.setdefault(snippet.edition, []).append(index)
         else:
-            counters["rustc_runs"] = counters.get("rustc_runs", 0) + 1
-            counters["solo_runs"] = counters.get("solo_runs", 0) + 1
-            results[index] = run_role(info, snippet, toolchains, cancel)
+            results[index] = _solo(info, snippet, toolchains, cancel, run)
     for (edition, hint), indices in list(groups.items()):
         other = groups.get((edition, not hint))
         if other is not None and min(len(indices), len(other)) < MIN_GROUP and hint:
             # A batch run costs a rustc start-up: a small predicted group joins the other one.
             other.extend(groups.pop((edition, hint)))
-    chunks: list[tuple[str, list[int]]] = []
-    for (edition, _hint), indices in groups.items():
+    chunks: list[list[int]] = []
+    for indices in groups.values():
         chunk: list[int] = []
         size = 0
         for index in indices:
             length = len(snippets[index].source)
             if chunk and (len(chunk) >= batch_size or size + length > MAX_BATCH_CHARS):
-                chunks.append((edition, chunk))
+                chunks.append(chunk)
                 chunk, size = [], 0
             chunk.append(index)
             size += length
         if chunk:
-            chunks.append((edition, chunk))
-    for edition, chunk in chunks:
-        waiting = hosts.get(edition)
-        host = waiting.pop() if waiting else None
-        members = [host, *chunk] if host is not None else chunk
-        done = check_batch(info, [snippets[i] for i in members], toolchains=toolchains,
-                           cancel=cancel, hosted=host is not None, counters=counters)
-        for i, result in zip(members, done, strict=True):
-            results[i] = result
-    for waiting in hosts.values():
-        # More crate-root snippets than batches: the rest are checked alone.
-        for index in waiting:
-            counters["rustc_runs"] = counters.get("rustc_runs", 0) + 1
-            counters["solo_runs"] = counters.get("solo_runs", 0) + 1
-            results[index] = run_role(info, snippets[index], toolchains, cancel)
-    assert all(r is not None for r in results)
-    return [r for r in results if r is not None]
+            chunks.append(chunk)
+    results.update(_schedule(info, snippets, chunks, hosts, toolchains, cancel, run))
+    for name, value in run.counters.items():
+        counters[name] = counters.get(name, 0) + value
+    return [results[i] for i in range(len(snippets))]
 
 
 # ---------------------------------------------------------------------------------------------

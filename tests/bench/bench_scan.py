@@ -30,11 +30,15 @@ from tests.conftest import EXAMPLES  # noqa: E402
 from tests.data.corpus.generate import generate  # noqa: E402
 
 #: Runs `ptriage scan` in this process and reports its own peak RSS (rustc children excluded:
-#: they are separate processes with their own limits).
+#: they are separate processes with their own limits). Only the scan subcommand is registered,
+#: exactly as `ptriage` registers it, so an unrelated broken subcommand cannot stop the bench.
 _MEASURE = """
-import resource, sys
-from app.cli import main
-code = main(sys.argv[1:])
+import argparse, resource, sys
+from app.commands import scan
+parser = argparse.ArgumentParser(prog="ptriage")
+scan.register(parser.add_subparsers(dest="command", required=True))
+args = parser.parse_args(sys.argv[1:])
+code = int(args.func(args))
 peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 sys.stderr.write(f"PEAK_RSS_KB={peak_kb}\\n")
 sys.exit(code)
