@@ -1192,12 +1192,20 @@ def scan_iter(
 ) -> Iterator[Triage]:
     """Check many cases, yielding each Triage as soon as its batch completes (order may differ).
 
-    Cases are pulled lazily and at most a few units per worker are in flight, so memory stays
-    bounded however long ``cases`` is. ``executor`` is None (a local thread pool of ``jobs``
-    workers, default: CPU count) or ``"dask://HOST:PORT"``. Setting ``cancel`` stops the scan:
-    running rustc processes are killed and the iterator ends. ``progress(fraction, message)``
-    is called after each result (fraction is 0 when the total is unknown). Verdicts equal those
-    of ``check_source(..., patterns=...)`` on each case alone.
+    Each Triage carries its case's ``origin``; its verdict, diagnostics and findings equal those
+    of ``check_source(case.source, edition=case.edition, patterns=patterns, confirm=confirm)``.
+    Cases are pulled lazily and at most two units per worker are in flight, so memory stays
+    bounded however long ``cases`` is.
+
+    ``executor`` is None (a local thread pool of ``jobs`` workers, default: CPU count) or
+    ``"dask://HOST:PORT"`` (raises ExecutorError: ``exit_code`` 2 without `distributed`, 3 when
+    the scheduler cannot be reached). ``cache`` reads and writes the result cache in
+    ``checkers.paths.cache_dir()``. Setting ``cancel`` stops the scan: running rustc processes
+    are killed and the iterator simply ends. ``progress(fraction, message)`` is called on the
+    consuming thread after each result (``fraction`` is 0 while ``total`` is unknown; a sized
+    ``cases`` gives it). ``on_skip(where, reason)`` hears of cases that cannot be checked (empty,
+    too large, NUL bytes); ``stats`` is filled with counters as the scan runs. Raises
+    ToolchainError when the stable or polonius role cannot run at all.
     """
     tc = toolchains if toolchains is not None else load_toolchains()
     require_runnable(tc)
@@ -1248,6 +1256,15 @@ def scan_iter(
             except CancelledError:
                 if stop.is_set() or (cancel is not None and cancel.is_set()):
                     return
+                raise
+            except CheckerError:
+                raise
+            except Exception as exc:
+                if isinstance(backend, _DaskBackend):
+                    # A lost worker or a worker that cannot import the engine: not a bug here.
+                    raise ExecutorError(f"a Dask task failed: {exc!r} (check the workers' logs; "
+                                        "they need polonius-triage and the same toolchains)",
+                                        exit_code=3) from exc
                 raise
             if stats is not None:
                 stats.add(result.counters)
