@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-EXAMPLES = Path(os.environ.get("PTRIAGE_EXAMPLES", REPO.parent / "shared" / "design" / "examples"))
+EXAMPLES = Path(os.environ.get("PTRIAGE_EXAMPLES", REPO / "tests" / "data" / "examples"))
 if not EXAMPLES.is_dir():
     EXAMPLES = REPO / "tests" / "data" / "examples"
 

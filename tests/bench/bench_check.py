@@ -24,7 +24,7 @@ sys.path.insert(0, str(REPO))
 from checkers.engine import check_source  # noqa: E402
 from checkers.toolchains import load_toolchains  # noqa: E402
 
-DEFAULT_FILE = REPO.parent / "shared" / "design" / "examples" / "entry-owned-key" / "direct.rs"
+DEFAULT_FILE = REPO / "tests" / "data" / "examples" / "entry-owned-key" / "direct.rs"
 
 
 def _median_ms(samples: list[float]) -> float:

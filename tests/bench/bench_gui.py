@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = REPO.parent / "shared" / "design" / "examples"
+EXAMPLES = REPO / "tests" / "data" / "examples"
 
 CHILD = r"""
 import sys, time

@@ -18,7 +18,7 @@ sys.path.insert(0, str(REPO))
 
 from checkers.patterns import CATALOG, detect  # noqa: E402
 
-EXAMPLES = Path(os.environ.get("PTRIAGE_EXAMPLES", REPO.parent / "shared" / "design" / "examples"))
+EXAMPLES = Path(os.environ.get("PTRIAGE_EXAMPLES", REPO / "tests" / "data" / "examples"))
 DATA = REPO / "tests" / "checkers" / "patterns" / "data"
 ALLOWED = {
     "polonius-the-crab-call": {"unsafe-lifetime-extension"},

@@ -13,7 +13,7 @@ _REPO = Path(__file__).resolve().parents[3]
 @pytest.fixture(scope="session")
 def examples() -> Path:
     """The design examples (same lookup as pattern_fixtures.EXAMPLES and tests/conftest.py)."""
-    path = Path(os.environ.get("PTRIAGE_EXAMPLES", _REPO.parent / "shared" / "design" / "examples"))
+    path = Path(os.environ.get("PTRIAGE_EXAMPLES", _REPO / "tests" / "data" / "examples"))
     if not path.is_dir():
         path = _REPO / "tests" / "data" / "examples"
     if not path.is_dir():

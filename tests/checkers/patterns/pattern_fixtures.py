@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[3]
-EXAMPLES = Path(os.environ.get("PTRIAGE_EXAMPLES", REPO.parent / "shared" / "design" / "examples"))
+EXAMPLES = Path(os.environ.get("PTRIAGE_EXAMPLES", REPO / "tests" / "data" / "examples"))
 if not EXAMPLES.is_dir():
     EXAMPLES = REPO / "tests" / "data" / "examples"
 DATA = Path(__file__).resolve().parent / "data"
