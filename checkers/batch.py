@@ -54,6 +54,8 @@ MAX_BATCH_CHARS = 256 * 1024
 MODULE_PREFIX = "__ptriage_b"
 #: Predicted-outcome groups smaller than this are not worth a rustc run of their own.
 MIN_GROUP = 12
+#: Re-runs this small join a pending batch instead of paying for a rustc run of their own.
+TINY_RERUN = 4
 #: Seconds to wait for a Dask scheduler before giving up (exit 3).
 DASK_CONNECT_TIMEOUT = 10.0
 
@@ -669,9 +671,23 @@ def check_batch(info: RoleInfo, snippets: Sequence[Snippet], *, toolchains: Tool
     return [out[i] for i in range(len(items))]
 
 
+def _enqueue(queue: deque[list[int]], members: list[int], snippets: list[Snippet],
+             batch_size: int) -> None:
+    """Queue a re-run; a tiny one joins a batch of the same edition that has not run yet (a run of
+    its own would cost a whole rustc start-up for a snippet or two)."""
+    edition = snippets[members[0]].edition
+    for pending in queue if len(members) <= TINY_RERUN else ():
+        if (pending and snippets[pending[0]].edition == edition
+                and len(pending) + len(members) <= batch_size):
+            pending.extend(members)
+            return
+    queue.append(members)
+
+
 def _schedule(info: RoleInfo, snippets: list[Snippet], chunks: list[list[int]],
               hosts: dict[str, list[int]], toolchains: Toolchains,
-              cancel: threading.Event | None, run: _RoleRun) -> dict[int, CheckResult]:
+              cancel: threading.Event | None, run: _RoleRun,
+              batch_size: int = DEFAULT_BATCH_SIZE) -> dict[int, CheckResult]:
     """Run batches until every snippet has a trusted result (by index into ``snippets``).
 
     ``chunks`` are batches of module snippets (one edition each); ``hosts`` are crate-root
@@ -724,7 +740,7 @@ def _schedule(info: RoleInfo, snippets: list[Snippet], chunks: list[list[int]],
                 rerun.append(index)
         if rerun:
             run.bump("reruns")
-            queue.append(rerun)
+            _enqueue(queue, rerun, snippets, batch_size)
     for waiting in hosts.values():
         # More crate-root snippets than batch runs: the rest are checked alone.
         while waiting:
@@ -1054,7 +1070,7 @@ def _run_role_many(info: RoleInfo, snippets: list[Snippet], placement: list[str]
             size += length
         if chunk:
             chunks.append(chunk)
-    results.update(_schedule(info, snippets, chunks, hosts, toolchains, cancel, run))
+    results.update(_schedule(info, snippets, chunks, hosts, toolchains, cancel, run, batch_size))
     for name, value in run.counters.items():
         counters[name] = counters.get(name, 0) + value
     return [results[i] for i in range(len(snippets))]
