@@ -85,7 +85,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     export = sub.add_parser("export", parents=[common], help="write cases as JSONL",
                             description="Write matching cases as JSONL, one record a line, "
-                                        "ordered by id (see README.md, "Record fields").")
+                                        "ordered by id (see README.md, section Record fields).")
     export.add_argument("--out", metavar="FILE.jsonl", default="-",
                         help="output file (default: standard output)")
     _filters(export)
