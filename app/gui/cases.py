@@ -122,6 +122,39 @@ class CaseTableModel(QAbstractTableModel):
         self._index[summary.id] = row
         self.endInsertRows()
 
+    def upsert_many(self, summaries: Sequence[CaseSummary]) -> None:
+        """:meth:`upsert` for a batch: one dataChanged and one row insertion, not one per case."""
+        changed: list[int] = []
+        fresh: dict[str, CaseSummary] = {}
+        for summary in summaries:
+            row = self._index.get(summary.id)
+            if row is not None:
+                self._rows[row] = summary
+                changed.append(row)
+                continue
+            pending = self._pending_index.get(summary.id)
+            if pending is not None:
+                self._pending[pending] = summary
+            else:
+                fresh[summary.id] = summary
+        if changed:
+            self.dataChanged.emit(self.index(min(changed), 0),
+                                  self.index(max(changed), len(COLUMNS) - 1))
+        if not fresh:
+            return
+        if self._pending_start < len(self._pending):
+            # Not every row is in the view yet: queue them behind the others, in order.
+            for summary in fresh.values():
+                self._pending_index[summary.id] = len(self._pending)
+                self._pending.append(summary)
+            return
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
+        for offset, summary in enumerate(fresh.values()):
+            self._rows.append(summary)
+            self._index[summary.id] = first + offset
+        self.endInsertRows()
+
     def row_of(self, case_id: str) -> int | None:
         return self._index.get(case_id)
 

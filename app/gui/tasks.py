@@ -1,43 +1,44 @@
-"""Background work: live re-checks, dropped-file batches, toolchain probing and the corpus thread.
+"""Background work: live re-checks, the drop-batch waiting thread, toolchain probing, the corpus thread.
 
 Results travel to the GUI thread by queued signals only; no code here touches a widget. Every
-engine call gets a ``threading.Event`` for cancel (and the batch a progress callable).
+engine call gets a cancel flag; drop batches run the engine in a child process (batchproc.py).
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import os
+import multiprocessing
+import pickle
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import (
-    FIRST_COMPLETED,
-    Executor,
-    Future,
-    ProcessPoolExecutor,
-    ThreadPoolExecutor,
-    wait,
-)
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, Protocol
 
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, QTimer, Signal
 
+from app.gui.batchproc import (
+    FAILED,
+    FINISHED,
+    RECORDS,
+    TOTAL,
+    CancelFlag,
+    ScanFn,
+    ScanJob,
+    child_main,
+    produce,
+)
 from checkers.errors import CancelledError, CheckerError
-from checkers.model import DEFAULT_EDITION, EDITIONS, Triage
+from checkers.model import Triage
 
 log = logging.getLogger(__name__)
 
 DEBOUNCE_MS = 500
-RUST_SUFFIX = ".rs"
-JSONL_SUFFIXES = (".jsonl", ".ndjson")
-#: Directories never worth walking for Rust sources.
-SKIP_DIRS = frozenset({".git", "target", "node_modules", ".hg", ".svn", "__pycache__"})
 
 
 class CheckFn(Protocol):
@@ -216,240 +217,157 @@ class LiveChecker(QObject):
 
 # -- batches of dropped files ----------------------------------------------------------------
 
-#: Niceness of batch worker processes; rustc inherits it, so the UI keeps a CPU on small machines.
-BACKGROUND_NICENESS = 10
+#: What a drop may name besides folders (the same inputs as `ptriage scan`).
+RUST_SUFFIX = ".rs"
+JSONL_SUFFIX = ".jsonl"
+#: Seconds a cancelled batch process gets to stop on its own before it is terminated.
+CANCEL_GRACE_SECONDS = 3.0
+#: How often the waiting thread looks at the cancel flag while the pipe is quiet.
+POLL_SECONDS = 0.1
 
 
-def _worker_init() -> None:
-    """Batch worker process set-up: lower priority (POSIX), engine imported once."""
-    if hasattr(os, "nice"):
-        try:
-            os.nice(BACKGROUND_NICENESS)
-        except OSError as exc:
-            log.debug("cannot lower the batch worker's priority: %s", exc)
-    import checkers.engine  # noqa: F401 - pay the import once per worker, not per case
+def split_drop(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
+    """Dropped paths → (what ``iter_cases_from_paths`` should read, what is not Rust or JSONL).
 
-
-def _check_in_worker(source: str, edition: str, origin: dict[str, Any] | None,
-                     confirm: bool) -> Triage:
-    """One engine check in a worker process (toolchains are resolved once per process)."""
-    from checkers.engine import check_source
-
-    return check_source(source, edition=edition, origin=origin, patterns=True, confirm=confirm)
-
-
-@dataclass(frozen=True, slots=True)
-class CaseInput:
-    """One snippet to triage, from a file or a JSONL line."""
-
-    source: str
-    edition: str = DEFAULT_EDITION
-    origin: dict[str, Any] | None = None
-
-
-@dataclass(slots=True)
-class DropPlan:
-    """What a drop (or Open) asks for: Rust files, folders, JSONL files, and what was refused."""
-
-    rust_files: list[Path] = field(default_factory=list)
-    folders: list[Path] = field(default_factory=list)
-    jsonl_files: list[Path] = field(default_factory=list)
-    refused: list[Path] = field(default_factory=list)
-
-    @property
-    def empty(self) -> bool:
-        return not (self.rust_files or self.folders or self.jsonl_files)
-
-
-def plan_paths(paths: Iterable[Path]) -> DropPlan:
-    """Sort dropped paths into what can be triaged and what cannot (reported, never dropped)."""
-    plan = DropPlan()
+    Folders, ``.rs`` and ``.jsonl`` files are read; a path that does not exist is passed on so
+    the engine reports it like ``ptriage scan`` does. Anything else is refused (and listed).
+    """
+    accepted: list[Path] = []
+    refused: list[Path] = []
     for path in paths:
-        if path.is_dir():
-            plan.folders.append(path)
-        elif path.suffix == RUST_SUFFIX and path.is_file():
-            plan.rust_files.append(path)
-        elif path.suffix in JSONL_SUFFIXES and path.is_file():
-            plan.jsonl_files.append(path)
+        if path.is_dir() or not path.exists() or path.suffix in (RUST_SUFFIX, JSONL_SUFFIX):
+            accepted.append(path)
         else:
-            plan.refused.append(path)
-    return plan
-
-
-def _walk_rust(folder: Path) -> Iterator[Path]:
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
-        for name in sorted(files):
-            if name.endswith(RUST_SUFFIX):
-                yield Path(root) / name
-
-
-def _read_rust(path: Path) -> str:
-    try:
-        from checkers.snippet import read_source_file
-    except ImportError:
-        try:
-            return path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CheckerError(f"{path}: cannot read it as UTF-8 text ({exc})") from exc
-    return read_source_file(path)
-
-
-def _jsonl_cases(path: Path, problems: list[str]) -> Iterator[CaseInput]:
-    try:
-        handle = path.open("rb")
-    except OSError as exc:
-        problems.append(f"{path}: cannot open it ({exc.strerror or exc})")
-        return
-    with handle:
-        for number, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                continue
-            where = f"{path}:{number}"
-            try:
-                obj = json.loads(raw)
-            except (ValueError, UnicodeDecodeError) as exc:
-                problems.append(f"{where}: not a JSON object ({exc})")
-                continue
-            if not isinstance(obj, dict) or not isinstance(obj.get("source"), str):
-                problems.append(f"{where}: needs an object with a string \"source\"")
-                continue
-            edition = str(obj.get("edition") or DEFAULT_EDITION)
-            if edition not in EDITIONS:
-                problems.append(f"{where}: edition {edition!r} is not one of {', '.join(EDITIONS)}")
-                continue
-            origin = obj.get("origin")
-            if not isinstance(origin, dict):
-                origin = {"path": str(path), "line": number}
-            yield CaseInput(obj["source"], edition, origin)
-
-
-def collect_cases(plan: DropPlan, problems: list[str],
-                  cancel: threading.Event | None = None) -> list[CaseInput]:
-    """Read every planned input into cases; unreadable ones go to ``problems``."""
-    cases: list[CaseInput] = []
-    files = list(plan.rust_files)
-    for folder in plan.folders:
-        files.extend(_walk_rust(folder))
-    for path in files:
-        if cancel is not None and cancel.is_set():
-            break
-        try:
-            source = _read_rust(path)
-        except CheckerError as exc:
-            problems.append(str(exc))
-            continue
-        cases.append(CaseInput(source, DEFAULT_EDITION, {"path": str(path)}))
-    for path in plan.jsonl_files:
-        cases.extend(_jsonl_cases(path, problems))
-    return cases
+            refused.append(path)
+    return accepted, refused
 
 
 class BatchThread(QThread):
-    """Triage many cases on a pool, streaming results; cancel via :meth:`cancel`."""
+    """Waits on the batch producer's pipe and re-emits what it sends; cancel via :meth:`cancel`.
 
-    batch_started = Signal(int)  # total
-    batch_progressed = Signal(int, int, float)  # done, total, files per second
-    case_triaged = Signal(object)  # Triage
-    case_failed = Signal(str)  # "origin: message"
+    By default the producer is ONE spawned child process at lowered priority that runs
+    ``checkers.batch.scan_iter`` (batching, result cache): the engine's Python work then never
+    holds this process's GIL. With ``scan`` given (embedders, tests) the producer is a thread of
+    this process running that function instead. Either way the records arrive pickled in
+    batches; this thread only unpickles a batch and emits it.
+    """
+
+    batch_started = Signal(int)  # total cases
+    batch_progressed = Signal(int, int, float)  # done, total, cases per second
+    cases_triaged = Signal(list)  # a batch of Triage.to_record() dicts
+    batch_failed = Signal(str)  # the batch could not run at all; user-facing message
     batch_finished = Signal(int, int, bool, list)  # done, total, cancelled, problems
 
-    def __init__(self, plan: DropPlan, check: CheckFn, *, jobs: int | None = None,
+    def __init__(self, paths: Sequence[Path], *, scan: ScanFn | None = None,
+                 jobs: int | None = None, cache: bool = True,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._plan = plan
-        self._check = check
-        self._jobs = max(1, jobs or os.cpu_count() or 2)
-        self._cancel = threading.Event()
+        self._job = ScanJob(tuple(str(p) for p in paths), jobs=jobs, cache=cache)
+        self._scan = scan
+        self._context = multiprocessing.get_context("spawn")
+        # The producer watches this flag; a process needs the multiprocessing kind.
+        self._cancel_event: Any = (threading.Event() if scan is not None
+                                   else self._context.Event())
+        self._cancel_requested = threading.Event()
+        self.exit_code: int | None = None
 
     def cancel(self) -> None:
-        self._cancel.set()
+        self._cancel_requested.set()
+        self._cancel_event.set()
 
     @property
     def cancelled(self) -> bool:
-        return self._cancel.is_set()
+        return self._cancel_requested.is_set()
 
     def run(self) -> None:
-        problems: list[str] = []
-        cases = collect_cases(self._plan, problems, self._cancel)
-        total = len(cases)
-        self.batch_started.emit(total)
-        done = 0
-        start = time.monotonic()
-        last_report = 0.0
-        for outcome in self._triage_all(cases):
-            done += 1
-            if isinstance(outcome, Triage):
-                self.case_triaged.emit(outcome)
-            else:
-                problems.append(outcome)
-                self.case_failed.emit(outcome)
-            now = time.monotonic()
-            # Throttled: the GUI needs a few updates per second, not one per file.
-            if now - last_report >= 0.1 or done == total:
-                last_report = now
-                self.batch_progressed.emit(done, total, done / max(now - start, 1e-6))
-        self.batch_finished.emit(done, total, self._cancel.is_set(), problems)
-
-    def _triage_all(self, cases: list[CaseInput]) -> Iterator[Triage | str]:
-        def one(case: CaseInput) -> Triage | str:
-            try:
-                return self._check(case.source, edition=case.edition, origin=case.origin,
-                                   cancel=self._cancel)
-            except CancelledError:
-                return ""
-            except Exception as exc:  # noqa: BLE001 - one bad case must not stop the batch
-                where = (case.origin or {}).get("path", "?")
-                return f"{where}: {describe_error(exc)}"
-
-        pool: Executor
-        if isinstance(self._check, EngineCheck):
-            # The engine's Python work (diagnostics, tree-sitter, patterns) runs in processes:
-            # in threads it would hold this process's GIL and stall the UI thread.
-            import multiprocessing
-
-            context = multiprocessing.get_context("spawn")
-            engine = self._check
-            pool = ProcessPoolExecutor(self._jobs, mp_context=context, initializer=_worker_init)
-
-            def submit(case: CaseInput) -> Future[Triage | str]:
-                return pool.submit(_check_in_worker, case.source, case.edition, case.origin,
-                                   engine.confirm)
+        reader, writer = self._context.Pipe(duplex=False)
+        process: BaseProcess | None = None
+        thread: threading.Thread | None = None
+        if self._scan is None:
+            process = self._context.Process(target=child_main, name="ptriage-batch",
+                                            args=(self._job, writer, self._cancel_event),
+                                            daemon=True)
+            process.start()
         else:
-            pool = ThreadPoolExecutor(self._jobs, thread_name_prefix="ptriage-batch")
+            thread = threading.Thread(target=_produce_and_close, name="ptriage-batch",
+                                      args=(self._job, writer, self._cancel_event, self._scan))
+            thread.start()
+        # Only the producer may hold the writing end, or the reader would never see EOF.
+        if process is not None:
+            writer.close()
+        try:
+            self._pump(reader, process)
+        finally:
+            reader.close()
+            if thread is not None:
+                thread.join()
+            if process is not None:
+                self._stop_process(process)
 
-            def submit(case: CaseInput) -> Future[Triage | str]:
-                return pool.submit(one, case)
+    def _pump(self, reader: Connection, process: BaseProcess | None) -> None:
+        total = 0
+        done = 0
+        problems: list[str] = []
+        finished = False
+        started = time.monotonic()
+        deadline: float | None = None
+        while True:
+            if deadline is None and self._cancel_requested.is_set():
+                deadline = time.monotonic() + CANCEL_GRACE_SECONDS
+            if deadline is not None and time.monotonic() > deadline:
+                problems.append("the batch did not stop in time after Cancel and was ended")
+                break
+            if not reader.poll(POLL_SECONDS):
+                continue
+            try:
+                message = pickle.loads(reader.recv_bytes())
+            except EOFError:
+                break
+            kind = message[0]
+            if kind == RECORDS:
+                records, skipped = message[1], message[2]
+                problems.extend(f"{where}: {reason}" for where, reason in skipped)
+                if records:
+                    done += len(records)
+                    self.cases_triaged.emit(records)
+                    elapsed = max(time.monotonic() - started, 1e-6)
+                    self.batch_progressed.emit(done, max(total, done), done / elapsed)
+            elif kind == TOTAL:
+                total = message[1]
+                problems.extend(f"{where}: {reason}" for where, reason in message[2])
+                started = time.monotonic()
+                self.batch_started.emit(total)
+            elif kind == FAILED:
+                self.batch_failed.emit(message[1])
+            elif kind == FINISHED:
+                finished = True
+                break
+        if not finished and not self._cancel_requested.is_set():
+            code = process.exitcode if process is not None else None
+            problems.append("the batch process stopped unexpectedly"
+                            + (f" (exit code {code})" if code is not None else "")
+                            + "; drop the files again, and report a bug if it happens again")
+        self.batch_finished.emit(done, total, self._cancel_requested.is_set(), problems)
 
-        with pool:
-            todo = iter(cases)
-            running: dict[Future[Triage | str], CaseInput] = {}
-            while True:
-                while len(running) < self._jobs * 2 and not self._cancel.is_set():
-                    case = next(todo, None)
-                    if case is None:
-                        break
-                    running[submit(case)] = case
-                if not running:
-                    return
-                finished, _pending = wait(running, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    case = running.pop(future)
-                    if future.cancelled():
-                        continue
-                    error = future.exception()
-                    if error is None:
-                        outcome = future.result()
-                    elif isinstance(error, CancelledError):
-                        outcome = ""
-                    else:
-                        where = (case.origin or {}).get("path", "?")
-                        outcome = f"{where}: {describe_error(error)}"
-                    if outcome != "":
-                        yield outcome
-                if self._cancel.is_set():
-                    for future in running:
-                        future.cancel()
+    def _stop_process(self, process: BaseProcess) -> None:
+        process.join(CANCEL_GRACE_SECONDS if not self._cancel_requested.is_set() else 0.5)
+        if process.is_alive():
+            log.warning("ending the batch process %s, which did not exit on its own", process.pid)
+            process.terminate()
+            process.join(2.0)
+        if process.is_alive():
+            process.kill()
+            process.join()
+        self.exit_code = process.exitcode
+        process.close()
+
+
+def _produce_and_close(job: ScanJob, writer: Connection, cancel: CancelFlag,
+                       scan: ScanFn) -> None:
+    try:
+        produce(job, writer, cancel, scan)
+    finally:
+        writer.close()
 
 
 # -- one-off background calls and the corpus thread ------------------------------------------

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, QUrl, Signal
+from PySide6.QtCore import QModelIndex, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from app.corpus import CaseSummary, Corpus, Label, default_corpus_path, default_reviewer
 from app.gui import settings
+from app.gui.batchproc import ScanFn, check_scan
 from app.gui.cases import CaseListPanel
 from app.gui.compat import pin_singletons_if_pyside_leaks
 from app.gui.dialogs import ExportDialog, ToolchainsDialog, show_about
@@ -43,11 +44,11 @@ from app.gui.results import FindingsPanel, FunctionStrip, RoleColumns, VerdictBa
 from app.gui.tasks import (
     BatchThread,
     CheckFn,
-    DropPlan,
     EngineCheck,
     LiveChecker,
     SerialRunner,
-    plan_paths,
+    alive,
+    split_drop,
 )
 from app.gui.widgets import BatchBar, NoticeBar
 from checkers.model import DEFAULT_EDITION, EDITIONS, Triage, normalise_source
@@ -57,6 +58,8 @@ log = logging.getLogger(__name__)
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 SAMPLES = RESOURCES / "samples"
 APP_VERSION = "0.1.0"
+#: Records of a drop batch are stored and listed together, at most this often (keeps the UI free).
+BATCH_COALESCE_MS = 50
 
 
 def load_samples() -> list[dict[str, Any]]:
@@ -94,18 +97,19 @@ class MainWindow(QMainWindow):
     toolchains_loaded = Signal(object)  # Toolchains
 
     def __init__(self, *, corpus_path: Path | None = None, check: CheckFn | None = None,
-                 batch_check: CheckFn | None = None, probe_toolchains: bool = True,
+                 batch_scan: ScanFn | None = None, probe_toolchains: bool = True,
                  parent: QWidget | None = None) -> None:
+        """``check`` replaces the engine for live checks (and, unless ``batch_scan`` is given,
+        for drops too, in-process); by default drops run ``scan_iter`` in a child process."""
         pin_singletons_if_pyside_leaks()
         super().__init__(parent)
         self.setWindowTitle("Polonius Triage")
         self.setAcceptDrops(True)
         self.resize(1440, 900)
         self._engine = EngineCheck(confirm=True) if check is None else None
-        self._batch_engine = EngineCheck(confirm=False) if batch_check is None and check is None \
-            else None
         self._check: CheckFn = check if check is not None else self._engine  # type: ignore[assignment]
-        self._batch_check: CheckFn = batch_check or check or self._batch_engine  # type: ignore[assignment]
+        self._batch_scan: ScanFn | None = batch_scan or (check_scan(check) if check is not None
+                                                          else None)
         self.toolchains: Any = None
         self.corpus_path: Path | None = None
         self._triage: Triage | None = None
@@ -113,8 +117,16 @@ class MainWindow(QMainWindow):
         self._loading = False
         self._save_after_check = False
         self._batch: BatchThread | None = None
-        self._batch_queue: list[tuple[DropPlan, str]] = []
+        self._batch_queue: list[tuple[list[Path], str, list[str]]] = []
         self._batch_count = 0
+        self._batch_refused: list[str] = []
+        self._batch_failure = ""
+        self._ending_batches: set[BatchThread] = set()
+        self._batch_records: list[dict[str, Any]] = []
+        self._batch_timer = QTimer(self)
+        self._batch_timer.setSingleShot(True)
+        self._batch_timer.setInterval(BATCH_COALESCE_MS)
+        self._batch_timer.timeout.connect(self._on_batch_timer_timeout)
         self._origin: dict[str, Any] | None = None
         self._label_colours: dict[str, str] = {}
         self._closed = False
@@ -449,7 +461,7 @@ class MainWindow(QMainWindow):
         except OSError as exc:
             self.notice.show_message(f"Cannot prepare the samples ({exc}).", kind="warning")
             return
-        self.triage_plan(DropPlan(jsonl_files=[scratch]), "samples")
+        self.triage_paths([scratch], what="samples")
 
     # -- checking
 
@@ -679,31 +691,42 @@ class MainWindow(QMainWindow):
         paths = [Path(u.toLocalFile()) for u in urls if u.isLocalFile()]
         self.triage_paths(paths, also_refused=remote)
 
-    def triage_paths(self, paths: Sequence[Path], *, also_refused: Sequence[str] = ()) -> None:
-        """Queue Rust files, folders and JSONL files; list anything else in one message."""
-        plan = plan_paths(paths)
-        refused = [str(p) for p in plan.refused] + list(also_refused)
+    def triage_paths(self, paths: Sequence[Path], *, also_refused: Sequence[str] = (),
+                     what: str | None = None) -> None:
+        """Triage Rust files, folders and JSONL corpora (read exactly as `ptriage scan` reads
+        them); list anything else in one message."""
+        accepted, refused_paths = split_drop(paths)
+        refused = [str(p) for p in refused_paths] + list(also_refused)
         if refused:
-            self.notice.show_message(
-                f"{len(refused)} dropped item{'s are' if len(refused) != 1 else ' is'} neither "
-                "Rust (.rs), a folder, nor JSONL (.jsonl), and "
-                f"{'were' if len(refused) != 1 else 'was'} not triaged:",
-                kind="warning", details=refused,
-            )
-        if not plan.empty:
-            count = len(plan.rust_files) + len(plan.folders) + len(plan.jsonl_files)
-            self.triage_plan(plan, f"{count} dropped item{'s' * (count != 1)}")
+            self.notice.show_message(self._refused_message(len(refused)), kind="warning",
+                                     details=refused)
+        if accepted:
+            count = len(accepted)
+            self.triage_batch(accepted, what or f"{count} dropped item{'s' * (count != 1)}",
+                              refused=refused)
 
-    def triage_plan(self, plan: DropPlan, what: str) -> None:
+    @staticmethod
+    def _refused_message(count: int) -> str:
+        return (f"{count} dropped item{'s are' if count != 1 else ' is'} neither Rust (.rs), "
+                f"a folder, nor JSONL (.jsonl), and {'were' if count != 1 else 'was'} not "
+                "triaged:")
+
+    def triage_batch(self, paths: Sequence[Path], what: str, *,
+                     refused: Sequence[str] = ()) -> None:
+        """Start a batch for ``paths`` (or queue it behind the running one)."""
         if self._batch is not None:
-            self._batch_queue.append((plan, what))
+            self._batch_queue.append((list(paths), what, list(refused)))
             self.statusBar().showMessage(f"Queued {what} after the running batch.", 3000)
             return
         self._batch_count = 0
-        batch = BatchThread(plan, self._batch_check, parent=self)
+        self._batch_refused = list(refused)
+        self._batch_failure = ""
+        batch = BatchThread(paths, scan=self._batch_scan, parent=self)
+        batch.finished.connect(lambda: self._on_batch_thread_finished(batch))
         batch.batch_started.connect(self._on_batch_started)
         batch.batch_progressed.connect(self._on_batch_progressed)
-        batch.case_triaged.connect(self._on_batch_case_triaged)
+        batch.cases_triaged.connect(self._on_batch_cases_triaged)
+        batch.batch_failed.connect(self._on_batch_failed)
         batch.batch_finished.connect(self._on_batch_finished)
         self._batch = batch
         self.batch_bar.start(f"Reading {what}…")
@@ -722,46 +745,85 @@ class MainWindow(QMainWindow):
     def _on_batch_progressed(self, done: int, total: int, rate: float) -> None:
         self.batch_bar.set_progress(done, total, rate)
 
-    def _on_batch_case_triaged(self, triage: Triage) -> None:
-        record = triage.to_record()
-        self._batch_count += 1
+    def _on_batch_cases_triaged(self, records: list[dict[str, Any]]) -> None:
+        # Coalesced: bursts of batches become one corpus write and one row insertion.
+        self._batch_count += len(records)
+        self._batch_records.extend(records)
+        if not self._batch_timer.isActive():
+            self._batch_timer.start()
 
-        def op(corpus: Corpus | None) -> dict[str, Any] | None:
-            if corpus is None:
-                return None
-            corpus.upsert_record(record)
-            return corpus.get(record["id"])
-
-        self.db.run(op, self._on_db_batch_case_stored, self._on_db_failed)
-
-    def _on_db_batch_case_stored(self, record: dict[str, Any] | None) -> None:
-        if record is None:
+    def _on_batch_timer_timeout(self) -> None:
+        records, self._batch_records = self._batch_records, []
+        if not records:
             return
-        self.cases.model.upsert(CaseSummary(**summary_fields(record)))
+
+        def op(corpus: Corpus | None) -> list[CaseSummary]:
+            if corpus is None:
+                raise_no_corpus()
+            assert corpus is not None
+            summaries = []
+            for record in records:
+                corpus.upsert_record(record)
+                stored = corpus.get(record["id"])
+                if stored is not None:
+                    summaries.append(CaseSummary(**summary_fields(stored)))
+            return summaries
+
+        self.db.run(op, self._on_db_batch_stored, self._on_db_failed)
+
+    def _on_db_batch_stored(self, summaries: list[CaseSummary]) -> None:
+        if not summaries:
+            return
+        self.cases.model.upsert_many(summaries)
         if self._triage is None and not self.live.busy and not self.editor.toPlainText().strip():
-            self.load_case(record["id"])
+            self.load_case(summaries[0].id)
+
+    def _on_batch_failed(self, message: str) -> None:
+        self._batch_failure = message
+        self.notice.show_message(f"The batch could not be triaged: {message}", kind="error")
+
+    def _on_batch_thread_finished(self, batch: BatchThread) -> None:
+        # The thread ends a moment after batch_finished (it reaps the batch process first);
+        # waiting for it in the batch_finished slot would stall the UI.
+        self._ending_batches.discard(batch)
+        if alive(batch):
+            batch.deleteLater()
 
     def _on_batch_finished(self, done: int, total: int, cancelled: bool,
                            problems: list[str]) -> None:
-        batch = self._batch
+        if self._batch is not None and self._batch.isRunning():
+            self._ending_batches.add(self._batch)
+        self._batch_timer.stop()
+        self._on_batch_timer_timeout()
+        refused = self._batch_refused
+        # The corpus thread runs in order: this lands after every record of the batch is stored.
+        self.db.run(lambda _corpus: None,
+                    lambda _none: self._on_db_batch_drained(done, total, cancelled, problems,
+                                                            refused),
+                    self._on_db_failed)
+
+    def _on_db_batch_drained(self, done: int, total: int, cancelled: bool, problems: list[str],
+                             refused: list[str]) -> None:
         self._batch = None
-        if batch is not None:
-            batch.wait()
-            batch.deleteLater()
         triaged = self._batch_count
-        if problems:
+        details = [f"{path}: not Rust or JSONL" for path in refused] + problems
+        if self._batch_failure:
             self.notice.show_message(
-                f"{len(problems)} input{'s' * (len(problems) != 1)} could not be triaged; "
-                "fix or remove them and drop again:", kind="warning", details=problems)
+                f"The batch could not be triaged: {self._batch_failure}", kind="error",
+                details=details)
+        elif problems:
+            self.notice.show_message(
+                f"{len(details)} input{'s' * (len(details) != 1)} could not be triaged; fix or "
+                "remove them and drop again:", kind="warning", details=details)
         summary = (f"Cancelled after {done} of {total}." if cancelled
                    else f"Triaged {triaged} case{'s' * (triaged != 1)}.")
         self.statusBar().showMessage(summary, 6000)
+        self.batch_finished.emit(triaged, cancelled)
         if self._batch_queue:
-            plan, what = self._batch_queue.pop(0)
-            self.triage_plan(plan, what)
+            paths, what, queued_refused = self._batch_queue.pop(0)
+            self.triage_batch(paths, what, refused=queued_refused)
         else:
             self.batch_bar.hide()
-        self.batch_finished.emit(triaged, cancelled)
 
     # -- menus
 
@@ -891,8 +953,6 @@ class MainWindow(QMainWindow):
         self._doctor_report = report
         if self._engine is not None:
             self._engine.toolchains = toolchains
-        if self._batch_engine is not None:
-            self._batch_engine.toolchains = toolchains
         missing = [info for info in toolchains.roles.values() if not info.available]
         if missing:
             details = [f"{info.role}: {info.problem or 'not available'}"
@@ -933,10 +993,15 @@ class MainWindow(QMainWindow):
         self._closed = True
         self._flush_note()
         self._batch_queue.clear()
-        if self._batch is not None:
+        self._batch_timer.stop()
+        if self._batch is not None and alive(self._batch):
             self._batch.cancel()
-            self._batch.wait()
+            self._ending_batches.add(self._batch)
             self._batch = None
+        for batch in list(self._ending_batches):
+            if alive(batch):
+                batch.wait()
+        self._ending_batches.clear()
         self.live.shutdown()
         self.probe.shutdown()
         self.db.shutdown(final=lambda corpus: corpus.close() if corpus is not None else None)

@@ -1,15 +1,45 @@
-"""The window with the real engine and rustc toolchains: verdicts, re-checks, screenshot mode."""
+"""The window with the real engine and rustc toolchains: drops, verdicts, re-checks, labels, export."""
 
 from __future__ import annotations
 
+import json
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
+from app import jsonl
 from app.gui.main import main
 from app.gui.window import SAMPLES, MainWindow
+
+from .test_window import drop_urls, labels_in_sqlite
+
+GET_OR_INSERT = """use std::collections::HashMap;
+
+pub fn cached_len<'a>(cache: &'a mut HashMap<String, usize>, word: &str) -> &'a usize {
+    if let Some(hit) = cache.get(word) {
+        return hit;
+    }
+    cache.insert(word.to_string(), word.len());
+    cache.get(word).unwrap()
+}
+"""
+TWO_MUTABLE_BORROWS = """pub fn two_borrows() {
+    let mut v = vec![1, 2, 3];
+    let first = &mut v;
+    let second = &mut v;
+    first.push(4);
+    second.push(5);
+}
+"""
+CLEAN = "pub fn add(a: u32, b: u32) -> u32 {\n    a + b\n}\n"
+JSONL_CLEAN = "pub fn double(x: i32) -> i32 {\n    x * 2\n}\n"
+JSONL_BOTH_REJECT = ("pub fn push_while_shared() {\n    let mut s = String::new();\n"
+                     "    let r = &s;\n    s.push('a');\n    println!(\"{r}\");\n}\n")
 
 pytestmark = pytest.mark.toolchains
 
@@ -59,3 +89,90 @@ def test_screenshot_mode_renders_a_checked_file(tmp_path: Path) -> None:
     assert code == 0
     image = QImage(str(out))
     assert (image.width(), image.height()) == (1440, 900)
+
+
+def make_drop_folder(folder: Path) -> list[Path]:
+    folder.mkdir()
+    (folder / "get_or_insert.rs").write_text(GET_OR_INSERT)
+    (folder / "two_borrows.rs").write_text(TWO_MUTABLE_BORROWS)
+    (folder / "clean.rs").write_text(CLEAN)
+    (folder / "README.md").write_text("# not Rust\n")
+    (folder / "snippets.jsonl").write_text(
+        json.dumps({"source": JSONL_CLEAN}) + "\n"
+        + json.dumps({"source": JSONL_BOTH_REJECT, "edition": "2018"}) + "\n")
+    return sorted(folder.iterdir())
+
+
+def test_real_drop_triages_labels_and_exports(qtbot: Any, real_window: MainWindow,
+                                               tmp_path: Path) -> None:
+    window = real_window
+    items = make_drop_folder(tmp_path / "drop")
+    started = time.monotonic()
+    with qtbot.waitSignal(window.batch_finished, timeout=180_000) as finished:
+        drop_urls(window, items)
+    first_run = time.monotonic() - started
+    assert finished.args == [5, False]
+    # batch_finished comes after the corpus thread stored and listed every record.
+    model = window.cases.model
+    assert model.total() == 5
+    verdicts = {model.summary(r).origin: model.summary(r).verdict for r in range(5)}
+    drop = tmp_path / "drop"
+    assert verdicts == {
+        f"{drop / 'get_or_insert.rs'}:1": "polonius-accepts",
+        f"{drop / 'two_borrows.rs'}:1": "both-reject",
+        f"{drop / 'clean.rs'}:1": "clean",
+        f"{drop / 'snippets.jsonl'}:1": "clean",
+        f"{drop / 'snippets.jsonl'}:2": "both-reject",
+    }
+    assert "README.md" in window.notice.message()
+    assert not window.batch_bar.isVisible()
+    conn = sqlite3.connect(window.corpus_path)
+    try:
+        stored = dict(conn.execute("SELECT origin, verdict FROM cases").fetchall())
+    finally:
+        conn.close()
+    assert stored == verdicts
+
+    # A re-drop of the same files is served by the result cache.
+    started = time.monotonic()
+    with qtbot.waitSignal(window.batch_finished, timeout=60_000) as again:
+        drop_urls(window, items)
+    assert again.args == [5, False]
+    assert time.monotonic() - started < first_run
+    assert window.cases.model.total() == 5
+
+    # Label the Polonius case with its number key, straight into the SQLite file.
+    row = next(r for r in range(5) if model.summary(r).verdict == "polonius-accepts")
+    case = model.summary(row).id
+    with qtbot.waitSignal(window.case_loaded, timeout=10_000):
+        window.cases.select_id(case)
+    window.cases.table.setFocus()
+    with qtbot.waitSignal(window.labels_saved, timeout=10_000) as saved:
+        qtbot.keyClick(window.cases.table, Qt.Key.Key_1)
+    assert saved.args == [case, ["confirmed-false-positive"]]
+    assert labels_in_sqlite(window.corpus_path) == {case: {"confirmed-false-positive"}}
+
+    # The export dialog writes that case as a valid JSONL record.
+    dialog = window.export_jsonl_dialog()
+    out = tmp_path / "labels.jsonl"
+    dialog.path_edit.setText(str(out))
+    for i in range(dialog.label_list.count()):
+        item = dialog.label_list.item(i)
+        if item.text() == "confirmed-false-positive":
+            item.setCheckState(Qt.CheckState.Checked)
+    with qtbot.waitSignal(window.export_finished, timeout=10_000) as exported:
+        dialog.export_button.click()
+    assert exported.args == [1, str(out)]
+    (line,) = out.read_text(encoding="utf-8").splitlines()
+    record = json.loads(line)
+    assert jsonl.validate_record(record) is None
+    assert (record["id"], record["verdict"]) == (case, "polonius-accepts")
+
+
+def test_real_drop_model_passes_qtmodeltester(qtbot: Any, qtmodeltester: Any,
+                                              real_window: MainWindow, tmp_path: Path) -> None:
+    with qtbot.waitSignal(real_window.batch_finished, timeout=180_000):
+        real_window.triage_paths(make_drop_folder(tmp_path / "drop"))
+    assert real_window.cases.model.total() == 5
+    qtmodeltester.check(real_window.cases.model)
+    qtmodeltester.check(real_window.cases.proxy)
