@@ -73,12 +73,15 @@ def check_roles(
     roles: tuple[str, ...] = ROLES,
     cancel: threading.Event | None = None,
     progress: Progress | None = None,
+    sequential: bool = False,
 ) -> dict[str, CheckResult]:
-    """Run the given roles concurrently; a role that fails leaves the others' results intact."""
+    """Run the given roles (concurrently unless ``sequential``); a failing role spares the others."""
     infos = [toolchains.roles[r] for r in roles if r in toolchains.roles]
     refusal = None if toolchains.limits.allow_include else host_file_access(snippet.user_source)
     if refusal is not None:
         return {info.role: refused_result(info, refusal) for info in infos}
+    if sequential:
+        return {info.role: run_role(info, snippet, toolchains, cancel) for info in infos}
     futures = {info.role: _pool().submit(run_role, info, snippet, toolchains, cancel)
                for info in infos}
     results: dict[str, CheckResult] = {}
