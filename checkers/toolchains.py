@@ -36,6 +36,7 @@ _LIMIT_KEYS: dict[str, type | tuple[type, ...]] = {
     "output_kb": int,
     "max_input_kb": int,
     "allow_include": bool,
+    "bootstrap_fallback": bool,
 }
 _POLONIUS_MODES = ("next", "legacy", "off")
 
@@ -50,6 +51,7 @@ class Limits:
     output_kb: int = 8192
     max_input_kb: int = 1024
     allow_include: bool = False
+    bootstrap_fallback: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -522,7 +524,8 @@ def load_toolchains(path: Path | str | None = None) -> Toolchains:
             stable_binary = Path(stable_spec.rustc)
         elif stable_spec.toolchain:
             stable_binary = _toolchain_binary(stable_spec.toolchain)
-    roles = {role: _resolve_role(specs[role], stable_binary=stable_binary)
+    fallback = stable_binary if limits.bootstrap_fallback else None
+    roles = {role: _resolve_role(specs[role], stable_binary=fallback)
              for role in ROLES if role in specs}
     notes = tuple(n for info in roles.values() for n in info.notes)
     result = Toolchains(roles=roles, limits=limits, source_path=file, notes=notes)
@@ -544,6 +547,7 @@ def doctor(toolchains: Toolchains) -> dict[str, Any]:
             "output_kb": toolchains.limits.output_kb,
             "max_input_kb": toolchains.limits.max_input_kb,
             "allow_include": toolchains.limits.allow_include,
+            "bootstrap_fallback": toolchains.limits.bootstrap_fallback,
         },
         "roles": {role: info.to_dict() for role, info in toolchains.roles.items()},
         "notes": list(toolchains.notes),

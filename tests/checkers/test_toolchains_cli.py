@@ -47,7 +47,7 @@ def test_shipped_default_has_the_four_roles() -> None:
     assert specs["polonius-legacy"].polonius == "legacy"
     assert specs["nightly"].polonius == "off"
     assert limits.timeout == 10 and limits.memory_mb == 2048 and limits.max_input_kb == 1024
-    assert limits.allow_include is False
+    assert limits.allow_include is False and limits.bootstrap_fallback is True
 
 
 @pytest.mark.parametrize(
@@ -257,3 +257,26 @@ def test_every_edition_runs(edition: str) -> None:
     assert result.returncode == 0, result.stderr
     record = json.loads(result.stdout)
     assert record["edition"] == edition and record["verdict"] == "clean"
+
+
+@pytest.mark.toolchains
+def test_missing_nightly_without_fallback_is_exit_3_with_the_fix(tmp_path: Path) -> None:
+    rustup = Path(os.environ.get("RUSTUP_HOME", Path.home() / ".rustup"))
+    fake_home = tmp_path / "rustup"
+    (fake_home / "toolchains").mkdir(parents=True)
+    for directory in (rustup / "toolchains").iterdir():
+        if directory.name.startswith("stable"):
+            (fake_home / "toolchains" / directory.name).symlink_to(directory)
+    config = DEFAULT_TOOLCHAINS_FILE.read_text().replace("bootstrap_fallback = true",
+                                                          "bootstrap_fallback = false")
+    toml = write(tmp_path, "toolchains.toml", config)
+    env = {"RUSTUP_HOME": str(fake_home)}
+    result = ptriage("toolchains", "--toolchains", str(toml), env=env)
+    assert result.returncode == 3
+    assert "[stable]  ok" in result.stdout
+    assert "[polonius]  MISSING" in result.stdout
+    assert "fix:     rustup toolchain install nightly" in result.stdout
+    src = write(tmp_path, "a.rs", "pub fn f() {}\n")
+    check = ptriage("check", "--toolchains", str(toml), str(src), env=env)
+    assert check.returncode == 3
+    assert "rustup toolchain install nightly" in check.stderr
