@@ -355,3 +355,20 @@ def test_partial_fix_disputed_by_legacy_is_not_corroborated() -> None:
         "pick": "alpha-only-accepts", "always": "both-reject"}
     changes = sorted((d.change, d.diagnostic.line) for d in triage.diff)
     assert changes == [("kept", 14), ("removed", 6)]
+
+
+def test_diagnostic_flood_hits_the_output_cap(tmp_path: Path) -> None:
+    tc = load_toolchains(_toml(tmp_path, """
+        [limits]
+        output_kb = 2
+        [roles.stable]
+        toolchain = "stable"
+        [roles.polonius]
+        toolchain = "nightly"
+        polonius = "next"
+    """))
+    body = "\n".join(f'    let x{i}: u8 = "s";' for i in range(50))
+    triage = check_source(f"pub fn f() {{\n{body}\n}}\n", toolchains=tc, patterns=False)
+    assert triage.verdict == "toolchain-error"
+    assert triage.checks["stable"].status == "output-limit"
+    assert "2 KiB" in triage.reason
