@@ -50,6 +50,18 @@ _SORT_KEYS: tuple[Callable[[CaseSummary], Any], ...] = (
 )
 
 
+def _insertion_point(keys: list[Any], key: Any, *, descending: bool) -> int:
+    """Where ``key`` goes in ``keys`` (sorted ascending, or descending), after equal keys."""
+    low, high = 0, len(keys)
+    while low < high:
+        middle = (low + high) // 2
+        if (keys[middle] < key) if descending else (key < keys[middle]):
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
 def _dot(colour: str) -> QIcon:
     pixmap = QPixmap(12, 12)
     pixmap.fill(Qt.GlobalColor.transparent)
@@ -142,17 +154,40 @@ class CaseTableModel(QAbstractTableModel):
                                   self.index(max(changed), len(COLUMNS) - 1))
         if not fresh:
             return
-        if self._pending_start < len(self._pending):
-            # Not every row is in the view yet: queue them behind the others, in order.
-            for summary in fresh.values():
+        if self._sort is None:
+            self._insert_block(len(self._rows), list(fresh.values()))
+            return
+        # Keep the view's sort order: each new case goes where the sort puts it.
+        column, order = self._sort
+        key = _SORT_KEYS[column]
+        descending = order == Qt.SortOrder.DescendingOrder
+        ordered = sorted(fresh.values(), key=key, reverse=descending)
+        keys = [key(row) for row in self._rows]
+        groups: list[tuple[int, list[CaseSummary]]] = []
+        for summary in ordered:
+            position = _insertion_point(keys, key(summary), descending=descending)
+            if groups and groups[-1][0] == position:
+                groups[-1][1].append(summary)
+            else:
+                groups.append((position, [summary]))
+        # Insert from the back so earlier positions stay valid.
+        for position, block in reversed(groups):
+            self._insert_block(position, block)
+
+    def _insert_block(self, position: int, block: list[CaseSummary]) -> None:
+        if position >= len(self._rows) and self._pending_start < len(self._pending):
+            # Past the rows in the view while more wait to be fetched: queue them behind those.
+            for summary in block:
                 self._pending_index[summary.id] = len(self._pending)
                 self._pending.append(summary)
             return
-        first = len(self._rows)
-        self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
-        for offset, summary in enumerate(fresh.values()):
-            self._rows.append(summary)
-            self._index[summary.id] = first + offset
+        self.beginInsertRows(QModelIndex(), position, position + len(block) - 1)
+        self._rows[position:position] = block
+        if position + len(block) == len(self._rows):
+            for offset, summary in enumerate(block):
+                self._index[summary.id] = position + offset
+        else:
+            self._index = {s.id: i for i, s in enumerate(self._rows)}
         self.endInsertRows()
 
     def row_of(self, case_id: str) -> int | None:
@@ -370,8 +405,12 @@ class CaseListPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in zip(COLUMNS, (140, 115, 135, 150, 120), strict=True):
+        for column, width in zip(COLUMNS, (135, 110, 110, 150, 115), strict=True):
             self.table.setColumnWidth(COLUMNS.index(column), width)
+        # Where a case came from tells dropped cases apart: show it right after the verdict,
+        # its path elided in the middle so the file name stays readable.
+        header.moveSection(COLUMNS.index("origin"), 1)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.chips = LabelChipDelegate({}, self.table)
         self.table.setItemDelegateForColumn(COLUMNS.index("labels"), self.chips)
         layout.addWidget(self.table, 1)

@@ -283,15 +283,26 @@ class BatchThread(QThread):
         reader, writer = self._context.Pipe(duplex=False)
         process: BaseProcess | None = None
         thread: threading.Thread | None = None
-        if self._scan is None:
-            process = self._context.Process(target=child_main, name="ptriage-batch",
-                                            args=(self._job, writer, self._cancel_event),
-                                            daemon=True)
-            process.start()
-        else:
-            thread = threading.Thread(target=_produce_and_close, name="ptriage-batch",
-                                      args=(self._job, writer, self._cancel_event, self._scan))
-            thread.start()
+        try:
+            if self._scan is None:
+                process = self._context.Process(target=child_main, name="ptriage-batch",
+                                                args=(self._job, writer, self._cancel_event),
+                                                daemon=True)
+                process.start()
+            else:
+                thread = threading.Thread(target=_produce_and_close, name="ptriage-batch",
+                                          args=(self._job, writer, self._cancel_event,
+                                                self._scan))
+                thread.start()
+        except (OSError, RuntimeError) as exc:
+            # E.g. out of processes, or a script embedding the window without a main guard.
+            log.error("cannot start the batch process: %s", exc)
+            reader.close()
+            writer.close()
+            self.batch_failed.emit(f"the batch process could not start ({exc}); close other "
+                                   "programs or restart Polonius Triage, then drop again")
+            self.batch_finished.emit(0, 0, self.cancelled, [])
+            return
         # Only the producer may hold the writing end, or the reader would never see EOF.
         if process is not None:
             writer.close()

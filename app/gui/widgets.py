@@ -72,6 +72,16 @@ class NoticeBar(QFrame):
         return self.text.text()
 
 
+def format_seconds(seconds: float) -> str:
+    """A short duration for an ETA: "8 s", "3 min 20 s", "1 h 05 min"."""
+    whole = max(0, round(seconds))
+    if whole < 60:
+        return f"{whole} s"
+    if whole < 3600:
+        return f"{whole // 60} min {whole % 60:02d} s"
+    return f"{whole // 3600} h {whole % 3600 // 60:02d} min"
+
+
 class BatchBar(QFrame):
     """Progress of a triage batch: count, bar, rate and Cancel."""
 
@@ -84,9 +94,9 @@ class BatchBar(QFrame):
         layout.setContentsMargins(8, 4, 8, 4)
         self.title = QLabel("Triaging…")
         self.bar = QProgressBar()
-        self.bar.setTextVisible(True)
+        self.bar.setTextVisible(False)
         self.rate = QLabel("")
-        self.rate.setMinimumWidth(190)
+        self.rate.setMinimumWidth(260)
         self.cancel = QPushButton("Cancel")
         self.cancel.clicked.connect(self.cancel_clicked)
         layout.addWidget(self.title)
@@ -106,15 +116,18 @@ class BatchBar(QFrame):
     def set_total(self, total: int, queued: int = 0) -> None:
         self.bar.setRange(0, max(1, total))
         self.bar.setValue(0)
-        self.bar.setFormat(f"%v / {total}")
         more = f" (+{queued} queued)" if queued else ""
         self.title.setText(f"Triaging {total} case{'s' * (total != 1)}{more}")
+        self.rate.setText(f"0 / {total}")
 
     def set_progress(self, done: int, total: int, rate: float) -> None:
+        """Count, rate and time left (the count sits beside the bar, always legible)."""
         self.bar.setValue(done)
-        left = (total - done) / rate if rate > 0 else 0.0
-        eta = f" · {left:.0f} s left" if done < total and rate > 0 else ""
-        self.rate.setText(f"{rate:.1f} files/s{eta}")
+        text = f"{done} / {total} · {rate:.0f} cases/s" if rate >= 10 else \
+            f"{done} / {total} · {rate:.1f} cases/s"
+        if done < total and rate > 0:
+            text += f" · {format_seconds((total - done) / rate)} left"
+        self.rate.setText(text)
 
     def cancelling(self) -> None:
         self.cancel.setEnabled(False)

@@ -324,7 +324,22 @@ class MainWindow(QMainWindow):
         self.corpus_label.setText(f"corpus: {path}")
         self._set_labels(labels)
         self._set_summaries(summaries)
+        if self._triage is not None:
+            # The case on screen may not be in this corpus: its "stored" state must follow.
+            case_id = self._triage.id
+            self.db.run(lambda c: c.get(case_id) if c is not None else None,
+                        lambda record: self._on_db_shown_case_rechecked(case_id, record),
+                        self._on_db_failed)
         self.corpus_opened.emit(str(path))
+
+    def _on_db_shown_case_rechecked(self, case_id: str, record: dict[str, Any] | None) -> None:
+        if self._triage is None or self._triage.id != case_id:
+            return
+        if record is None:
+            self._stored_record = None
+            self._show_case_info(None)
+        else:
+            self._on_db_stored_looked_up(record)
 
     def _on_db_corpus_failed(self, message: str) -> None:
         self.notice.show_message(

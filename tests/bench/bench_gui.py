@@ -1,7 +1,8 @@
 """GUI benchmark: process start → first paint, and the longest UI stall while 500 files triage.
 
-Run: .venv/bin/python tests/bench/bench_gui.py [--files 500] [--folder DIR]
-Targets: first paint < 2 s; longest UI-thread stall < 100 ms (10 ms timer heartbeat).
+Run: .venv/bin/python tests/bench/bench_gui.py [--files 500]
+Targets: first paint < 2 s; longest UI-thread stall < 100 ms (10 ms timer heartbeat), both for
+the first drop of the folder and for a re-drop (served by the result cache).
 """
 
 from __future__ import annotations
@@ -65,8 +66,8 @@ def make_folder(folder: Path, count: int) -> None:
         (folder / f"case_{n:04d}.rs").write_text(body, encoding="utf-8")
 
 
-def stall_during_batch(folder: Path, corpus: Path) -> dict[str, Any]:
-    from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
+def stall_during_batches(folder: Path, corpus: Path, rounds: int) -> list[dict[str, Any]]:
+    from PySide6.QtCore import QEventLoop
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
@@ -78,6 +79,14 @@ def stall_during_batch(folder: Path, corpus: Path) -> dict[str, Any]:
     loop = QEventLoop()
     window.corpus_opened.connect(loop.quit)
     loop.exec()
+    results = [stall_during_batch(window, loop, folder) for _ in range(rounds)]
+    window.close()
+    app.processEvents()
+    return results
+
+
+def stall_during_batch(window: Any, loop: Any, folder: Path) -> dict[str, Any]:
+    from PySide6.QtCore import QElapsedTimer, QTimer
 
     gaps: list[float] = []
     when: list[float] = []
@@ -109,14 +118,13 @@ def stall_during_batch(folder: Path, corpus: Path) -> dict[str, Any]:
     heartbeat.stop()
     elapsed = time.perf_counter() - started
     rows = window.cases.model.total()
-    window.close()
-    app.processEvents()
+    window.batch_finished.disconnect(finished)
     # The heartbeat interval itself is 10 ms: the stall is what exceeds it.
     stalls = [g - 10.0 for g in gaps[1:]]
     worst = sorted(zip(stalls, when[1:], strict=True), reverse=True)[:3]
     result["worst"] = ", ".join(f"{stall:.0f} ms at {at:.1f} s" for stall, at in worst)
     result.update(seconds=elapsed, rows=rows, ticks=len(gaps), max_stall_ms=max(stalls),
-                  p99_stall_ms=statistics.quantiles(stalls, n=100)[98],
+                  p99_stall_ms=statistics.quantiles(stalls, n=100, method="inclusive")[98],
                   median_gap_ms=statistics.median(gaps))
     return result
 
@@ -143,16 +151,17 @@ def main() -> int:
         folder = base / "folder"
         folder.mkdir()
         make_folder(folder, args.files)
-        stats = stall_during_batch(folder, corpus)
-        print(f"batch: {int(stats['triaged'])} files triaged in {stats['seconds']:.1f} s "
-              f"({stats['triaged'] / stats['seconds']:.1f} files/s, {os.cpu_count()} CPUs), "
-              f"{int(stats['rows'])} rows in the case list")
-        print(f"UI heartbeat (10 ms timer, {int(stats['ticks'])} ticks): longest stall "
-              f"{stats['max_stall_ms']:.1f} ms, p99 {stats['p99_stall_ms']:.1f} ms, median gap "
-              f"{stats['median_gap_ms']:.1f} ms  [target < 100 ms: "
-              f"{'OK' if stats['max_stall_ms'] < 100 else 'MISSED'}]")
-        print(f"worst stalls: {stats['worst']}")
-        print(json.dumps({"first_paint_s": paints, **stats}))
+        rounds = stall_during_batches(folder, corpus, 2)
+        for name, stats in zip(("first drop", "re-drop (cached)"), rounds, strict=True):
+            print(f"{name}: {int(stats['triaged'])} files triaged in {stats['seconds']:.1f} s "
+                  f"({stats['triaged'] / stats['seconds']:.1f} files/s, {os.cpu_count()} CPUs), "
+                  f"{int(stats['rows'])} rows in the case list")
+            print(f"  UI heartbeat (10 ms timer, {int(stats['ticks'])} ticks): longest stall "
+                  f"{stats['max_stall_ms']:.1f} ms, p99 {stats['p99_stall_ms']:.1f} ms, median gap "
+                  f"{stats['median_gap_ms']:.1f} ms  [target < 100 ms: "
+                  f"{'OK' if stats['max_stall_ms'] < 100 else 'MISSED'}]")
+            print(f"  worst stalls: {stats['worst']}")
+        print(json.dumps({"first_paint_s": paints, "drops": rounds}))
     return 0
 
 

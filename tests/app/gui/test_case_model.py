@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, Qt
 
 from app.corpus import CaseSummary
-from app.gui.cases import CaseFilterProxy, CaseListPanel, CaseTableModel
+from app.gui.cases import COLUMNS, CaseFilterProxy, CaseListPanel, CaseTableModel
 from checkers.model import VERDICTS
 
 
@@ -72,6 +72,31 @@ def test_upsert_appends_new_and_refreshes_known_rows() -> None:
     model.upsert(CaseSummary(id="f" * 64, verdict="clean", patterns=(), labels=(), origin="",
                              updated="", reviewer=""))
     assert model.rowCount() == 4
+
+
+def test_upsert_many_keeps_the_sort_order_and_passes_qtmodeltester(qapp: Any,
+                                                                   qtmodeltester: Any) -> None:
+    model = CaseTableModel()
+    model.set_summaries(summaries(40))
+    model.sort(COLUMNS.index("updated"), Qt.SortOrder.DescendingOrder)
+    qtmodeltester.check(model)  # keeps checking every change from here on
+    inserts: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _p, first, last: inserts.append((first, last)))
+    known = replace(model.summary(5), labels=("real-error",))
+    batch = [known] + [CaseSummary(id=f"{1000 + i:064x}", verdict="clean", patterns=(), labels=(),
+                                   origin=f"drop/{i}.rs:1", updated=updated, reviewer="")
+                       for i, updated in enumerate(("2026-12-01T00:00:00.000Z",
+                                                    "2026-12-02T00:00:00.000Z",
+                                                    "2026-11-15T12:00:00.000Z",
+                                                    "2000-01-01T00:00:00.000Z"))]
+    model.upsert_many(batch)
+    assert model.rowCount() == 44
+    dates = [model.summary(r).updated for r in range(model.rowCount())]
+    assert dates == sorted(dates, reverse=True)
+    # The two newest land together at the top in one insertion.
+    assert (0, 1) in inserts and len(inserts) == 3
+    assert model.summary(model.row_of(known.id) or 0).labels == ("real-error",)
+    assert model.row_of(f"{1000:064x}") == 1
 
 
 def test_panel_filters_by_verdict_label_and_pattern(qtbot: Any) -> None:

@@ -176,3 +176,21 @@ def test_real_drop_model_passes_qtmodeltester(qtbot: Any, qtmodeltester: Any,
     assert real_window.cases.model.total() == 5
     qtmodeltester.check(real_window.cases.model)
     qtmodeltester.check(real_window.cases.proxy)
+
+
+def test_cancel_ends_the_batch_process(qtbot: Any, real_window: MainWindow,
+                                       tmp_path: Path) -> None:
+    import multiprocessing
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for n in range(200):
+        (folder / f"f{n:03d}.rs").write_text(f"pub fn f{n}(v: &mut Vec<u32>) {{ v.push({n}); }}\n")
+    with qtbot.waitSignal(real_window.batch_started, timeout=60_000):
+        real_window.triage_paths([folder])
+    assert [p.name for p in multiprocessing.active_children()] == ["ptriage-batch"]
+    with qtbot.waitSignal(real_window.batch_finished, timeout=30_000) as finished:
+        real_window.cancel_batch()
+    triaged, cancelled = finished.args
+    assert cancelled and triaged < 200
+    qtbot.waitUntil(lambda: not multiprocessing.active_children(), timeout=10_000)

@@ -87,6 +87,48 @@ def test_drop_fills_case_list_and_lists_refused_items(qtbot: Any, window: MainWi
     assert not window.batch_bar.isVisible()
 
 
+def test_drop_reads_inputs_like_ptriage_scan(qtbot: Any, window: MainWindow,
+                                             tmp_path: Path) -> None:
+    """Folders skip target/, hidden dirs and .gitignore'd files; bad JSONL lines are listed."""
+    crate = tmp_path / "crate"
+    for sub in ("src", "target/debug", ".hidden", "generated"):
+        (crate / sub).mkdir(parents=True)
+    (crate / ".gitignore").write_text("generated/\n*.bak.rs\n")
+    (crate / "src" / "lib.rs").write_text(CLEAN_SRC)
+    (crate / "src" / "old.bak.rs").write_text(REJECT_SRC)
+    (crate / "target" / "debug" / "build.rs").write_text(REJECT_SRC)
+    (crate / ".hidden" / "h.rs").write_text(REJECT_SRC)
+    (crate / "generated" / "g.rs").write_text(REJECT_SRC)
+    corpus = tmp_path / "cases.jsonl"
+    corpus.write_text(json.dumps({"source": ACCEPT_SRC}) + "\n{not json\n"
+                      + json.dumps({"code": "fn x() {}"}) + "\n")
+    window.show()
+    with qtbot.waitSignal(window.batch_finished, timeout=20_000) as finished:
+        window.triage_paths([crate, corpus, tmp_path / "gone.rs", tmp_path / "notes.md"])
+    assert finished.args == [2, False]
+    assert sorted(window.cases.model.summary(r).verdict for r in range(2)) == [
+        "clean", "polonius-accepts"]
+    message = window.notice.message()
+    assert f"{corpus}:2" in message and f"{corpus}:3" in message
+    assert "gone.rs" in message and "no such file" in message
+    assert "notes.md" in message
+    assert "build.rs" not in message and "h.rs" not in message
+
+
+def test_batch_bar_shows_count_rate_and_time_left(qtbot: Any) -> None:
+    from app.gui.widgets import BatchBar
+
+    bar = BatchBar()
+    qtbot.addWidget(bar)
+    bar.start("3 dropped items")
+    bar.set_total(500)
+    bar.set_progress(125, 500, 25.0)
+    assert bar.bar.value() == 125 and bar.bar.maximum() == 500
+    assert bar.rate.text() == "125 / 500 · 25 cases/s · 15 s left"
+    bar.set_progress(500, 500, 80.0)
+    assert bar.rate.text() == "500 / 500 · 80 cases/s"
+
+
 def test_cancel_stops_a_running_batch(qtbot: Any, window: MainWindow, fake_engine: Any,
                                       tmp_path: Path) -> None:
     for n in range(30):
