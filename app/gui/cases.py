@@ -405,11 +405,12 @@ class CaseListPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in zip(COLUMNS, (135, 110, 110, 150, 115), strict=True):
+        for column, width in zip(COLUMNS, (150, 110, 110, 135, 115), strict=True):
             self.table.setColumnWidth(COLUMNS.index(column), width)
-        # Where a case came from tells dropped cases apart: show it right after the verdict,
-        # its path elided in the middle so the file name stays readable.
+        # Verdict, origin (tells dropped cases apart; elided in the middle so the file name
+        # stays readable) and labels fit the pane; patterns and date are a scroll away.
         header.moveSection(COLUMNS.index("origin"), 1)
+        header.moveSection(header.visualIndex(COLUMNS.index("labels")), 2)
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.chips = LabelChipDelegate({}, self.table)
         self.table.setItemDelegateForColumn(COLUMNS.index("labels"), self.chips)

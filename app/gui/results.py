@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
+    QScrollArea,
     QSizePolicy,
     QSplitter,
     QTextBrowser,
@@ -165,18 +166,37 @@ class FunctionStrip(QWidget):
         self._layout.setSpacing(6)
         self._title = QLabel("Functions:")
         self._layout.addWidget(self._title)
-        self._layout.addStretch(1)
+        # Many functions must not widen the window: they scroll sideways inside the strip.
+        self._scroll = QScrollArea(self)
+        self._scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self._scroll.setWidgetResizable(True)
+        self._scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self._scroll.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        inner = QWidget(self._scroll)
+        self._buttons_layout = QHBoxLayout(inner)
+        self._buttons_layout.setContentsMargins(0, 0, 0, 0)
+        self._buttons_layout.setSpacing(6)
+        self._buttons_layout.addStretch(1)
+        self._scroll.setWidget(inner)
+        self._layout.addWidget(self._scroll, 1)
         self.buttons: list[QToolButton] = []
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        bar = self._scroll.horizontalScrollBar().sizeHint().height()
+        row = max(self._title.sizeHint().height(), QToolButton().sizeHint().height())
+        self._scroll.setFixedHeight(row + bar)
 
     def show_triage(self, triage: Triage | None) -> None:
         for button in self.buttons:
-            self._layout.removeWidget(button)
+            self._buttons_layout.removeWidget(button)
             button.deleteLater()
         self.buttons = []
         functions = triage.functions if triage is not None else ()
         self._title.setText("Functions:" if functions else "Functions: none found")
         for index, function in enumerate(functions):
-            button = QToolButton(self)
+            button = QToolButton(self._scroll.widget())
             button.setAutoRaise(True)
             colour = verdict_colour(function.verdict)
             button.setText(f"● fn {function.name}  {function.verdict}")
@@ -185,7 +205,7 @@ class FunctionStrip(QWidget):
                               f"{VERDICT_TEXT.get(function.verdict, function.verdict)}")
             button.clicked.connect(lambda _=False, line=function.line:
                                    self.function_activated.emit(line))
-            self._layout.insertWidget(1 + index, button)
+            self._buttons_layout.insertWidget(index, button)
             self.buttons.append(button)
 
 
