@@ -24,6 +24,7 @@ from checkers.model import (
     DEFAULT_EDITION,
     EDITIONS,
     ROLES,
+    CancelFlag,
     CheckResult,
     Diagnostic,
     DiagnosticDiff,
@@ -627,7 +628,7 @@ class _RoleRun:
 
 
 def _solo(info: RoleInfo, snippet: Snippet, toolchains: Toolchains,
-          cancel: threading.Event | None, run: _RoleRun) -> CheckResult:
+          cancel: CancelFlag | None, run: _RoleRun) -> CheckResult:
     run.bump("rustc_runs")
     run.bump("solo_runs")
     return run_role(info, snippet, toolchains, cancel)
@@ -652,7 +653,7 @@ def _member_result(info: RoleInfo, raw: RawRun, member: _Member, messages: list[
 
 
 def check_batch(info: RoleInfo, snippets: Sequence[Snippet], *, toolchains: Toolchains,
-                cancel: threading.Event | None = None, hosted: bool = False,
+                cancel: CancelFlag | None = None, hosted: bool = False,
                 counters: dict[str, int] | None = None) -> list[CheckResult]:
     """One role over several snippets, giving each exactly what a check of it alone gives.
 
@@ -686,7 +687,7 @@ def _enqueue(queue: deque[list[int]], members: list[int], snippets: list[Snippet
 
 def _schedule(info: RoleInfo, snippets: list[Snippet], chunks: list[list[int]],
               hosts: dict[str, list[int]], toolchains: Toolchains,
-              cancel: threading.Event | None, run: _RoleRun,
+              cancel: CancelFlag | None, run: _RoleRun,
               batch_size: int = DEFAULT_BATCH_SIZE) -> dict[int, CheckResult]:
     """Run batches until every snippet has a trusted result (by index into ``snippets``).
 
@@ -850,7 +851,7 @@ def _findings(source: str, edition: str) -> tuple[tuple[Finding, ...], tuple[Fin
 
 
 def _confirm(snippet: Snippet, found: tuple[Finding, ...], toolchains: Toolchains,
-             cancel: threading.Event | None) -> tuple[Finding, ...]:
+             cancel: CancelFlag | None) -> tuple[Finding, ...]:
     """Prove findings by rewrite exactly as ``check_source(confirm=True)`` does."""
     from checkers import patterns as pattern_mod
     from checkers.engine import check_source
@@ -903,7 +904,7 @@ def triage_from_record(record: dict[str, Any], *, origin: dict[str, Any] | None)
 
 
 def process_unit(unit: WorkUnit, *, toolchains: Toolchains | None = None,
-                 cancel: threading.Event | None = None,
+                 cancel: CancelFlag | None = None,
                  cache: ResultCache | None = None) -> UnitResult:
     """Check every case of ``unit`` under every role: cache first, then batches, then singles."""
     tc = toolchains if toolchains is not None else load_toolchains(unit.toolchains_file)
@@ -1036,7 +1037,7 @@ def process_unit(unit: WorkUnit, *, toolchains: Toolchains | None = None,
 
 def _run_role_many(info: RoleInfo, snippets: list[Snippet], placement: list[str],
                    hints: list[bool] | None, toolchains: Toolchains,
-                   cancel: threading.Event | None, counters: dict[str, int],
+                   cancel: CancelFlag | None, counters: dict[str, int],
                    batch_size: int) -> list[CheckResult]:
     """Batch what can share a crate (per edition and predicted outcome, bounded size), with
     crate-root snippets hosting batch runs; check the rest alone."""
@@ -1104,7 +1105,7 @@ class _Backend(Protocol):
 class _LocalBackend:
     """A thread pool over work units: rustc runs are subprocesses, so threads overlap them well."""
 
-    def __init__(self, jobs: int, toolchains: Toolchains, cancel: threading.Event) -> None:
+    def __init__(self, jobs: int, toolchains: Toolchains, cancel: CancelFlag) -> None:
         self.slots = jobs
         self._pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="ptriage-scan")
         self._toolchains = toolchains
@@ -1196,7 +1197,7 @@ def scan_iter(
     toolchains: Toolchains | None = None,
     jobs: int | None = None,
     cache: bool = True,
-    cancel: threading.Event | None = None,
+    cancel: CancelFlag | None = None,
     progress: Progress | None = None,
     executor: str | None = None,
     patterns: bool = True,

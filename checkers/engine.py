@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from checkers.errors import InputError, ToolchainError
-from checkers.model import ROLES, CheckResult, Finding, Triage, case_id
+from checkers.model import ROLES, CancelFlag, CheckResult, Finding, Triage, case_id
 from checkers.rustc import run_rustc, to_check_result
 from checkers.snippet import Snippet, detect_edition, function_spans, host_file_access, prepare
 from checkers.toolchains import REQUIRED_ROLES, RoleInfo, Toolchains, load_toolchains
@@ -58,7 +58,7 @@ def effective_role(info: RoleInfo, source: str) -> RoleInfo:
 
 
 def run_role(info: RoleInfo, snippet: Snippet, toolchains: Toolchains,
-             cancel: threading.Event | None = None) -> CheckResult:
+             cancel: CancelFlag | None = None) -> CheckResult:
     """One role on one prepared snippet (also the unit of work for batch executors)."""
     info = effective_role(info, snippet.source)
     raw = run_rustc(info, snippet.source, edition=snippet.edition, limits=toolchains.limits,
@@ -71,7 +71,7 @@ def check_roles(
     *,
     toolchains: Toolchains,
     roles: tuple[str, ...] = ROLES,
-    cancel: threading.Event | None = None,
+    cancel: CancelFlag | None = None,
     progress: Progress | None = None,
     sequential: bool = False,
 ) -> dict[str, CheckResult]:
@@ -145,7 +145,7 @@ def check_source(
     origin: dict[str, Any] | None = None,
     patterns: bool = True,
     confirm: bool = False,
-    cancel: threading.Event | None = None,
+    cancel: CancelFlag | None = None,
     progress: Progress | None = None,
 ) -> Triage:
     """Check one case under every role and say what Polonius changes.

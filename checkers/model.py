@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 SCHEMA_VERSION = 1
+
+
+class CancelFlag(Protocol):
+    """What the engine needs of a cancel signal: ``threading.Event`` or a multiprocessing Event."""
+
+    def is_set(self) -> bool: ...
 
 #: Role names, in display order. ``stable`` is the baseline, ``polonius`` the candidate,
 #: ``polonius-legacy`` the corroborating candidate, ``nightly`` the control.

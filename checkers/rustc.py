@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from typing import Any
 
 from checkers.diagnostics import is_borrowck
 from checkers.errors import CancelledError
-from checkers.model import CheckResult, Diagnostic
+from checkers.model import CancelFlag, CheckResult, Diagnostic
 from checkers.toolchains import Limits, RoleInfo
 
 SNIPPET_FILE = "snippet.rs"
@@ -118,7 +117,7 @@ def run_rustc(
     *,
     edition: str,
     limits: Limits,
-    cancel: threading.Event | None = None,
+    cancel: CancelFlag | None = None,
     scratch_root: Path | None = None,
 ) -> RawRun:
     """Run one rustc on ``source`` in a fresh scratch directory, killed on timeout or cancel."""
