@@ -123,13 +123,17 @@ class ResultCache:
         """Store results (only deterministic statuses); returns how many were written."""
         rows = [(key, result.role, json.dumps(result.to_dict(), separators=(",", ":")), time.time())
                 for key, result in items.items() if result.status in CACHEABLE_STATUSES]
+        return self._write("INSERT OR REPLACE INTO results (key, role, value, created) "
+                           "VALUES (?, ?, ?, ?)", rows)
+
+    def _write(self, sql: str, rows: list[tuple[Any, ...]]) -> int:
+        """Insert rows in one immediate transaction; a failure rolls back and says what to do."""
         if not rows:
             return 0
         conn = self._connect()
         try:
             conn.execute("BEGIN IMMEDIATE")
-            conn.executemany("INSERT OR REPLACE INTO results (key, role, value, created) "
-                             "VALUES (?, ?, ?, ?)", rows)
+            conn.executemany(sql, rows)
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             if conn.in_transaction:
@@ -160,20 +164,8 @@ class ResultCache:
         """Store whole records (callers only store records whose every role ran to a result)."""
         rows = [(key, json.dumps(record, separators=(",", ":"), ensure_ascii=False), time.time())
                 for key, record in items.items()]
-        if not rows:
-            return 0
-        conn = self._connect()
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.executemany("INSERT OR REPLACE INTO records (key, value, created) "
-                             "VALUES (?, ?, ?)", rows)
-            conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise CacheError(f"result cache {self.path} cannot be written: {exc} "
-                             "(run with --no-cache or delete the file)") from exc
-        return len(rows)
+        return self._write("INSERT OR REPLACE INTO records (key, value, created) VALUES (?, ?, ?)",
+                           rows)
 
     def count(self) -> int:
         row = self._connect().execute("SELECT COUNT(*) FROM results").fetchone()
