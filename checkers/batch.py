@@ -26,10 +26,7 @@ from checkers.model import (
     ROLES,
     CancelFlag,
     CheckResult,
-    Diagnostic,
-    DiagnosticDiff,
     Finding,
-    FunctionVerdict,
     Triage,
     case_id,
 )
@@ -883,24 +880,7 @@ def record_key(case: Case, toolchains: Toolchains, *, patterns: bool, confirm: b
 
 def triage_from_record(record: dict[str, Any], *, origin: dict[str, Any] | None) -> Triage:
     """Rebuild a Triage from its record (``to_record`` round-trips through this)."""
-    return Triage(
-        id=record["id"],
-        source=record["source"],
-        edition=record["edition"],
-        checks={role: CheckResult.from_dict(role, data) for role, data in record["checks"].items()},
-        verdict=record["verdict"],
-        corroborated=bool(record["corroborated"]),
-        drift=bool(record["drift"]),
-        reason=record.get("reason", ""),
-        diff=tuple(DiagnosticDiff(d["change"], Diagnostic.from_dict(d))
-                   for d in record.get("diff", ())),
-        functions=tuple(FunctionVerdict(f["name"], f["line"], f["end_line"], f["verdict"])
-                        for f in record.get("functions", ())),
-        patterns=tuple(Finding.from_dict(f, kind="pattern") for f in record.get("patterns", ())),
-        epochs=tuple(Finding.from_dict(f, kind="epoch") for f in record.get("epochs", ())),
-        origin=origin,
-        notes=tuple(record.get("notes", ())),
-    )
+    return Triage.from_record(record, origin=origin)
 
 
 def process_unit(unit: WorkUnit, *, toolchains: Toolchains | None = None,

@@ -259,6 +259,34 @@ class Triage:
     origin: dict[str, Any] | None = None
     notes: tuple[str, ...] = field(default=())
 
+    @classmethod
+    def from_record(cls, record: dict[str, Any], *, origin: Any = ...) -> Triage:
+        """Rebuild a Triage from its record (the inverse of :meth:`to_record`).
+
+        ``origin`` replaces the record's own origin when given (cached records carry none).
+        """
+        return cls(
+            id=record["id"],
+            source=record["source"],
+            edition=record.get("edition", DEFAULT_EDITION),
+            checks={role: CheckResult.from_dict(role, data)
+                    for role, data in (record.get("checks") or {}).items()},
+            verdict=record.get("verdict", ""),
+            corroborated=bool(record.get("corroborated", False)),
+            drift=bool(record.get("drift", False)),
+            reason=record.get("reason", ""),
+            diff=tuple(DiagnosticDiff(d.get("change", "kept"), Diagnostic.from_dict(d))
+                       for d in record.get("diff") or ()),
+            functions=tuple(
+                FunctionVerdict(f.get("name", "?"), int(f.get("line", 1)),
+                                int(f.get("end_line", f.get("line", 1))), f.get("verdict", ""))
+                for f in record.get("functions") or ()),
+            patterns=tuple(Finding.from_dict(f, kind="pattern") for f in record.get("patterns") or ()),
+            epochs=tuple(Finding.from_dict(f, kind="epoch") for f in record.get("epochs") or ()),
+            origin=record.get("origin") if origin is ... else origin,
+            notes=tuple(record.get("notes") or ()),
+        )
+
     def to_record(self) -> dict[str, Any]:
         """The shared record shape (schema 1): CLI ``--json``, corpus and JSONL all use it."""
         record: dict[str, Any] = {

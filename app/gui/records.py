@@ -7,11 +7,8 @@ from typing import Any
 
 from checkers.model import (
     ROLES,
-    CheckResult,
     Diagnostic,
-    DiagnosticDiff,
     Finding,
-    FunctionVerdict,
     Triage,
 )
 
@@ -38,28 +35,7 @@ VERDICT_TEXT: dict[str, str] = {
 
 def triage_from_record(record: dict[str, Any]) -> Triage:
     """Rebuild the engine's ``Triage`` from a stored record (``Triage.to_record()`` shape)."""
-    checks = {role: CheckResult.from_dict(role, data)
-              for role, data in (record.get("checks") or {}).items()}
-    diff = tuple(
-        DiagnosticDiff(change=d.get("change", "kept"), diagnostic=Diagnostic.from_dict(d))
-        for d in record.get("diff") or ()
-    )
-    functions = tuple(
-        FunctionVerdict(name=f.get("name", "?"), line=int(f.get("line", 1)),
-                        end_line=int(f.get("end_line", f.get("line", 1))),
-                        verdict=f.get("verdict", ""))
-        for f in record.get("functions") or ()
-    )
-    patterns = tuple(Finding.from_dict(p, kind="pattern") for p in record.get("patterns") or ())
-    epochs = tuple(Finding.from_dict(e, kind="epoch") for e in record.get("epochs") or ())
-    return Triage(
-        id=record["id"], source=record["source"], edition=record.get("edition", "2021"),
-        checks=checks, verdict=record.get("verdict", ""),
-        corroborated=bool(record.get("corroborated", False)),
-        drift=bool(record.get("drift", False)), reason=record.get("reason", ""),
-        diff=diff, functions=functions, patterns=patterns, epochs=epochs,
-        origin=record.get("origin"), notes=tuple(record.get("notes") or ()),
-    )
+    return Triage.from_record(record)
 
 
 @dataclass(frozen=True, slots=True)

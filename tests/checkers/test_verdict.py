@@ -122,3 +122,22 @@ def test_unattributed_type_error_makes_clean_functions_unknown() -> None:
 )
 def test_borrowck_classification(code: str | None, message: str, expected: bool) -> None:
     assert is_borrowck(code, message) is expected
+
+
+def test_record_round_trips_through_from_record() -> None:
+    from checkers.model import Finding, FunctionVerdict, Triage
+
+    triage = Triage(
+        id="0" * 64, source="fn f() {}\n", edition="2018",
+        checks={"stable": _result("stable", bc(3)), "polonius": _result("polonius")},
+        verdict="polonius-accepts", corroborated=False, drift=True, reason="why",
+        diff=tuple(diagnostic_diff([bc(3)], [])),
+        functions=(FunctionVerdict("f", 1, 1, "polonius-accepts"),),
+        patterns=(Finding("entry-owned-key", "pattern", "P3", 1, 1, 1, 9, confirmed=True,
+                          reason="ok", rewrite="fn g() {}\n"),),
+        epochs=(Finding("epoch-try-macro", "epoch", "epoch", 1, 1, 1, 5),),
+        origin={"path": "a.rs", "line": 1}, notes=("n",),
+    )
+    record = triage.to_record()
+    assert Triage.from_record(record).to_record() == record
+    assert Triage.from_record(record, origin=None).origin is None
