@@ -35,6 +35,7 @@ from checkers.snippet import (
     DEFAULT_MAX_INPUT,
     Snippet,
     decode_source,
+    detect_edition,
     host_file_access,
     parse,
     prepare,
@@ -304,7 +305,7 @@ def _cases_from_source(source: str, *, edition: str, origin: dict[str, Any], spl
                    id=f"{case_id_hint}#{name}" if case_id_hint else None)
 
 
-def _cases_from_jsonl(path: Path, *, default_edition: str, split: str | None, max_bytes: int,
+def _cases_from_jsonl(path: Path, *, default_edition: str | None, split: str | None, max_bytes: int,
                       on_skip: SkipCallback | None) -> Iterator[Case]:
     def bad(lineno: int, reason: str) -> None:
         if on_skip is not None:
@@ -339,6 +340,8 @@ def _cases_from_jsonl(path: Path, *, default_edition: str, split: str | None, ma
                 bad(lineno, str(exc))
                 continue
             edition = obj.get("edition", default_edition)
+            if edition is None and isinstance(obj.get("source"), str):
+                edition = detect_edition(obj["source"])
             if str(edition) not in EDITIONS:
                 bad(lineno, f"unknown edition {edition!r} (use one of {', '.join(EDITIONS)})")
                 continue
@@ -363,11 +366,14 @@ def iter_cases_from_paths(
     paths: Iterable[str | Path],
     *,
     split: str | None = None,
-    edition: str = DEFAULT_EDITION,
+    edition: str | None = None,
     on_skip: SkipCallback | None = None,
     max_bytes: int = DEFAULT_MAX_INPUT,
 ) -> Iterator[Case]:
     """Cases from files, folders (walked for ``.rs``) and ``.jsonl`` corpora, lazily.
+
+    ``edition=None`` (the default) honours a compiletest header (`//@ edition:2018`) in each
+    source and otherwise uses 2021, exactly like ``check_source(edition=None)``.
 
     A folder skips ``target/``, hidden directories and what ``.gitignore`` files ignore; a path
     named explicitly is always read. ``split="fn"`` makes one case per top-level function. Inputs
@@ -375,7 +381,7 @@ def iter_cases_from_paths(
     """
     if split not in (None, "fn"):
         raise InputError(f"unknown split mode {split!r}: use 'fn'")
-    if edition not in EDITIONS:
+    if edition is not None and edition not in EDITIONS:
         raise InputError(f"unknown edition {edition!r}: use one of {', '.join(EDITIONS)}")
     for item in paths:
         path = Path(item)
@@ -398,7 +404,7 @@ def iter_cases_from_paths(
                 if on_skip is not None:
                     on_skip(str(file), str(exc).removeprefix(f"{file}: "))
                 continue
-            yield from _cases_from_source(source, edition=edition,
+            yield from _cases_from_source(source, edition=edition or detect_edition(source),
                                           origin={"path": str(file), "line": 1}, split=split,
                                           case_id_hint=None, where=str(file), on_skip=on_skip)
 

@@ -51,9 +51,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                         help="where records go (default: standard output)")
     parser.add_argument("--split", choices=["fn"],
                         help="fn: one case per top-level function (origin gives its lines)")
-    parser.add_argument("--edition", default=DEFAULT_EDITION, choices=EDITIONS,
+    parser.add_argument("--edition", default=None, choices=EDITIONS,
                         help=f"edition of .rs inputs and of JSONL lines without one "
-                             f"(default {DEFAULT_EDITION})")
+                             f"(default: a `//@ edition:` header, else {DEFAULT_EDITION})")
     parser.add_argument("--toolchains", type=Path, metavar="FILE",
                         help="toolchains.toml to use instead of the user's or the default")
     parser.add_argument("--jobs", "-j", type=int, metavar="N",

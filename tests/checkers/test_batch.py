@@ -297,3 +297,18 @@ def test_unattributable_kinds_poison_the_batch() -> None:
     assert decisions == ["rerun", "solo", "rerun"]
     assert _trust([[_msg("E0463", "can't find crate")], [_msg("E0308")]]) == ["solo", "rerun"]
     assert _trust([[_msg(None, "expected item")], [_msg("unused_must_use")]]) == ["solo", "rerun"]
+
+
+def test_edition_header_is_honoured_unless_an_edition_is_given(tmp_path: Path) -> None:
+    from checkers.batch import iter_cases_from_paths
+
+    (tmp_path / "old.rs").write_text("//@ edition:2015\npub fn f(x: &Fn()) { x() }\n")
+    (tmp_path / "new.rs").write_text("pub fn g() {}\n")
+    (tmp_path / "c.jsonl").write_text('{"source": "//@ edition:2018\\nfn h() {}\\n"}\n'
+                                      '{"source": "fn k() {}", "edition": "2024"}\n')
+    auto = {Path(c.origin["path"]).name + str(c.origin.get("line")): c.edition
+            for c in iter_cases_from_paths([tmp_path / "old.rs", tmp_path / "new.rs",
+                                            tmp_path / "c.jsonl"])}
+    assert sorted(auto.values()) == ["2015", "2018", "2021", "2024"]
+    forced = {c.edition for c in iter_cases_from_paths([tmp_path / "old.rs"], edition="2021")}
+    assert forced == {"2021"}
