@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from checkers.cache import CACHE_VERSION, ResultCache, cache_key, code_fingerprint, shared_cache
 from checkers.diagnostics import is_borrowck
-from checkers.engine import build_triage, refused_result, run_role
+from checkers.engine import build_triage, compiletest_revisions, refused_result, run_role
 from checkers.errors import CancelledError, CheckerError, InputError, ToolchainError
 from checkers.model import (
     DEFAULT_EDITION,
@@ -507,6 +507,8 @@ def _solo_reason(snippet: Snippet, code: str) -> str | None:
     """Reasons no shared crate can reproduce a single check, not even as its root."""
     if len(snippet.source) > MAX_BATCH_CHARS // 4:
         return "large input"
+    if compiletest_revisions(snippet.source):
+        return "declares compiletest revisions (each role compiles it with its own --cfg)"
     if _INNER_ATTRIBUTE.search(code):
         problem = _inner_attribute_problem(snippet.source)
         if problem is not None:

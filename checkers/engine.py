@@ -43,13 +43,40 @@ def uses_feature_gates(source: str) -> bool:
     return bool(_FEATURE_GATE.search(source))
 
 
+_REVISIONS = re.compile(r"^[ \t]*//@[ \t]*revisions[ \t]*:(.*)$", re.M)
+#: compiletest revision names that mean each role, in order of preference.
+_ROLE_REVISIONS: dict[str, tuple[str, ...]] = {
+    "stable": ("nll", "base", "stable"),
+    "nightly": ("nll", "base", "nightly"),
+    "polonius": ("polonius", "next", "polonius_next", "alpha"),
+    "polonius-legacy": ("legacy", "polonius_legacy", "datalog"),
+}
+
+
+def compiletest_revisions(source: str) -> tuple[str, ...]:
+    """Revision names a rustc UI test declares (`//@ revisions: nll polonius legacy`)."""
+    match = _REVISIONS.search(source[:8192])
+    return tuple(match.group(1).split()) if match else ()
+
+
+def role_revision(role: str, source: str) -> str | None:
+    """The revision a role stands for in a rustc UI test, if the test declares one."""
+    declared = compiletest_revisions(source)
+    return next((name for name in _ROLE_REVISIONS.get(role, ()) if name in declared), None)
+
+
 def effective_role(info: RoleInfo, source: str) -> RoleInfo:
     """The role as it must run for this source.
 
     A stable compiler refuses `#![feature(...)]` outright (E0554), which would hide every
     borrow-check answer; such code runs on stable with RUSTC_BOOTSTRAP=1 (same borrow checker),
-    and the result says so through ``bootstrap``.
+    and the result says so through ``bootstrap``. A rustc UI test that declares revisions gets
+    ``--cfg <revision>`` for the revision each role stands for, as compiletest would pass it, so
+    `#[cfg(legacy)]`-guarded code means what the test's authors meant.
     """
+    revision = role_revision(info.role, source)
+    if revision is not None:
+        info = dataclasses.replace(info, flags=(*info.flags, "--cfg", revision))
     if info.bootstrap or "nightly" in info.release or "dev" in info.release:
         return info
     if not uses_feature_gates(source):
@@ -109,6 +136,8 @@ def build_triage(
     reason = refused or decision.reason
     if any(c.bootstrap for c in checks.values()) and uses_feature_gates(snippet.source) and not notes:
         notes.append("the code uses #![feature(...)]: stable ran with RUSTC_BOOTSTRAP=1")
+    if compiletest_revisions(snippet.source):
+        notes.append("a rustc UI test with revisions: each role compiled it with --cfg <revision>")
     if drift_of(checks):
         notes.append("stable and the nightly control disagree: part of the difference comes from "
                      "the compiler version, not from Polonius")

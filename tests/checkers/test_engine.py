@@ -372,3 +372,33 @@ def test_diagnostic_flood_hits_the_output_cap(tmp_path: Path) -> None:
     assert triage.verdict == "toolchain-error"
     assert triage.checks["stable"].status == "output-limit"
     assert "2 KiB" in triage.reason
+
+
+REVISIONED = """\
+//@ revisions: nll polonius legacy
+//@ [polonius] compile-flags: -Z polonius=next
+#[cfg(legacy)]
+pub fn only_legacy() -> u32 { "not a number" }
+pub fn everywhere() {}
+"""
+
+
+def test_ui_test_revisions_become_cfg_flags_per_role() -> None:
+    triage = check_source(REVISIONED, patterns=False)
+    flags = {role: result.flags for role, result in triage.checks.items()}
+    assert flags["stable"] == ("--cfg", "nll")
+    assert flags["polonius"] == ("-Zpolonius=next", "--cfg", "polonius")
+    assert flags["polonius-legacy"] == ("-Zpolonius=legacy", "--cfg", "legacy")
+    assert triage.checks["polonius-legacy"].errors[0].code == "E0308"
+    assert triage.checks["stable"].accepted and triage.checks["polonius"].accepted
+    assert any("--cfg <revision>" in note for note in triage.notes)
+    plain = check_source(REVISIONED.replace("//@ revisions", "// revisions"), patterns=False)
+    assert plain.checks["stable"].flags == ()
+
+
+def test_revisioned_tests_are_never_batched_with_others() -> None:
+    from checkers.batch import batch_placement
+    from checkers.snippet import prepare
+
+    assert batch_placement(prepare(REVISIONED))[0] == "solo"
+    assert batch_placement(prepare("pub fn f() {}\n"))[0] == "module"
