@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from app.gui.main import main
+# The guard matters: the GUI's batch worker is a spawned process, which re-imports the main
+# module under another name and must not open a second window.
+if __name__ == "__main__":
+    from app.gui.main import main
 
-sys.exit(main())
+    sys.exit(main())
