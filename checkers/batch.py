@@ -375,9 +375,11 @@ def iter_cases_from_paths(
     ``edition=None`` (the default) honours a compiletest header (`//@ edition:2018`) in each
     source and otherwise uses 2021, exactly like ``check_source(edition=None)``.
 
-    A folder skips ``target/``, hidden directories and what ``.gitignore`` files ignore; a path
-    named explicitly is always read. ``split="fn"`` makes one case per top-level function. Inputs
-    that cannot be read are reported through ``on_skip(where, reason)`` and skipped.
+    A folder skips ``target/``, hidden directories and what ``.gitignore`` files ignore; a file
+    named explicitly is read whatever ``.gitignore`` says, if it is a ``.rs`` or ``.jsonl`` file
+    (anything else is reported through ``on_skip``). ``split="fn"`` makes one case per
+    top-level function. Inputs that cannot be read are reported through
+    ``on_skip(where, reason)`` and skipped.
     """
     if split not in (None, "fn"):
         raise InputError(f"unknown split mode {split!r}: use 'fn'")
@@ -388,6 +390,12 @@ def iter_cases_from_paths(
         if path.is_dir():
             files: Iterable[Path] = walk_rust_files(path, on_skip=on_skip)
         elif path.exists():
+            if path.suffix not in (".rs", ".jsonl"):
+                # `ptriage scan *` would otherwise check README.md or Cargo.toml as Rust.
+                if on_skip is not None:
+                    on_skip(str(path), "not a .rs or .jsonl file (check it on its own with "
+                                       "`ptriage check FILE`)")
+                continue
             files = [path]
         else:
             if on_skip is not None:

@@ -312,3 +312,16 @@ def test_edition_header_is_honoured_unless_an_edition_is_given(tmp_path: Path) -
     assert sorted(auto.values()) == ["2015", "2018", "2021", "2024"]
     forced = {c.edition for c in iter_cases_from_paths([tmp_path / "old.rs"], edition="2021")}
     assert forced == {"2021"}
+
+
+def test_explicit_non_rust_files_are_reported_not_read(tmp_path: Path) -> None:
+    from checkers.batch import iter_cases_from_paths
+
+    (tmp_path / "README.md").write_text("# hello\n")
+    (tmp_path / "lib.rs").write_text("pub fn f() {}\n")
+    skipped: list[tuple[str, str]] = []
+    cases = list(iter_cases_from_paths([tmp_path / "README.md", tmp_path / "lib.rs"],
+                                       on_skip=lambda where, why: skipped.append((where, why))))
+    assert [Path(c.origin["path"]).name for c in cases] == ["lib.rs"]
+    assert skipped == [(str(tmp_path / "README.md"),
+                        "not a .rs or .jsonl file (check it on its own with `ptriage check FILE`)")]
