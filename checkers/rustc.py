@@ -273,7 +273,11 @@ def to_diagnostic(message: dict[str, Any], *, map_line: LineMapper,
         elif span.get("label"):
             line = map_line(int(span["line_start"]))
             if line is not None:
+                label_end = map_line(int(span["line_end"]))
                 labels.append({"line": line, "column": int(span["column_start"]),
+                               "end_line": label_end if label_end is not None else line,
+                               "end_column": int(span["column_end"]) if label_end is not None
+                               else int(span["column_start"]),
                                "label": str(span["label"])})
     line = column = end_line = end_column = None
     if primary is not None:

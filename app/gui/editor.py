@@ -82,6 +82,7 @@ class CodeEditor(QPlainTextEdit):
         self._highlighter = RustHighlighter(self.document())
         self._diagnostics: list[tuple[_Span, MergedDiagnostic]] = []
         self._findings: list[tuple[_Span, Finding]] = []
+        self._labels: list[tuple[_Span, str, MergedDiagnostic]] = []
         self._current_line = QColor()
         self.blockCountChanged.connect(self._on_self_block_count_changed)
         self.updateRequest.connect(self._on_self_update_request)
@@ -179,6 +180,17 @@ class CodeEditor(QPlainTextEdit):
             span = self._span(d.line, d.column, d.end_line, d.end_column)
             if span is not None:
                 self._diagnostics.append((span, merged))
+        self._labels = []
+        seen: set[tuple[int, int, str]] = set()
+        for merged in diagnostics:
+            for label in merged.diagnostic.labels:
+                span = self._span(label.get("line"), label.get("column"), label.get("end_line"),
+                                  label.get("end_column"))
+                text = str(label.get("label", ""))
+                if span is None or not text or (span.start, span.end, text) in seen:
+                    continue
+                seen.add((span.start, span.end, text))
+                self._labels.append((span, text, merged))
         self._findings = []
         for finding in findings:
             span = self._span(finding.line, finding.column, finding.end_line, finding.end_column)
@@ -211,6 +223,15 @@ class CodeEditor(QPlainTextEdit):
         for span, finding in self._findings:
             sel = QTextEdit.ExtraSelection()
             sel.format.setBackground(self._finding_colour(finding))
+            sel.cursor = self._cursor_for(span)
+            selections.append(sel)
+        for span, _text, merged in self._labels:
+            # Secondary spans ("first mutable borrow occurs here"): a quieter dotted underline.
+            sel = QTextEdit.ExtraSelection()
+            fmt = QTextCharFormat()
+            fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.DotLine)
+            fmt.setUnderlineColor(QColor(CHANGE_COLOURS.get(merged.change, CHANGE_COLOURS[""])))
+            sel.format = fmt
             sel.cursor = self._cursor_for(span)
             selections.append(sel)
         for span, merged in self._diagnostics:
@@ -259,9 +280,18 @@ class CodeEditor(QPlainTextEdit):
         found = [f for s, f in self._findings if s.start <= position < s.end]
         return diags, found
 
+    def labels_at(self, position: int) -> list[tuple[str, MergedDiagnostic]]:
+        """Secondary diagnostic labels covering ``position`` (text, the diagnostic they explain)."""
+        return [(text, m) for s, text, m in self._labels if s.start <= position < s.end]
+
     def tooltip_html(self, position: int) -> str:
         diags, found = self.annotations_at(position)
         parts: list[str] = []
+        for text, merged in self.labels_at(position):
+            d = merged.diagnostic
+            where = f" at {d.line}:{d.column}" if d.line is not None else ""
+            parts.append(f"<b>{html.escape(text)}</b><br><i>{html.escape(d.code or 'error')}"
+                         f"{html.escape(where)}: {html.escape(d.message)}</i>")
         for merged in diags:
             d = merged.diagnostic
             roles = ", ".join(ROLE_TITLES.get(r, r) for r in merged.roles)

@@ -63,8 +63,15 @@ def test_samples_get_their_verdicts_and_an_edit_changes_the_banner(
     assert window.banner.verdict_label.text() == "polonius-accepts"
     stable = window.roles.columns["stable"].items
     assert stable and {change for _d, change in stable} == {"removed"}
-    # Make the conflict real: keep `value` alive across the insert.
+    # Secondary spans ("first mutable borrow occurs here") are underlined and explained.
     editor = window.editor
+    first = next(label for d, _c in stable for label in d.labels
+                 if "first mutable borrow" in label["label"])
+    block = editor.document().findBlockByNumber(first["line"] - 1)
+    explained = editor.labels_at(block.position() + first["column"] - 1)
+    assert explained and "first mutable borrow" in explained[0][0]
+    assert "first mutable borrow" in editor.tooltip_html(block.position() + first["column"] - 1)
+    # Make the conflict real: keep `value` alive across the insert.
     text = editor.toPlainText().replace("map.get_mut(&key).unwrap()\n",
                                         "map.get_mut(&key).unwrap();\n    value\n")
     with qtbot.waitSignal(window.triage_shown, timeout=60_000) as shown:
