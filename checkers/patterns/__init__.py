@@ -8,7 +8,7 @@ from checkers.errors import InputError
 from checkers.model import EDITIONS, Finding
 from checkers.patterns import epochs as _epochs  # noqa: F401  (registers the epoch detectors)
 from checkers.patterns._scopes import PLANS, Scan, run_family
-from checkers.patterns._tree import Source, parse, query_names
+from checkers.patterns._tree import Source, enclosing_fn, parse, query_names
 from checkers.patterns.catalog import CATALOG, EPOCH_IDS, PATTERN_IDS, CatalogEntry
 from checkers.patterns.confirm import confirm
 from checkers.patterns.detectors import DETECTORS, Captures, Context, Hit
@@ -68,15 +68,23 @@ def run_detectors(source: str, *, edition: str = "2021") -> tuple[Source, list[H
         DETECTORS[id_](ctx, grouped.get(id_, []))
     hits = sorted(set(ctx.hits), key=lambda h: (h.start, h.id, h.end))
     for loser, winner in _SUPPRESSED_INSIDE.items():
-        wins = [h for h in hits if h.id == winner]
+        # the winner's whole function: the adapter may also dereference its pointer after the loop
+        wins = [_fn_span(src, h) for h in hits if h.id == winner]
         hits = [h for h in hits if h.id != loser or not any(
-            w.start <= h.start and h.end <= w.end for w in wins)]
+            w[0] <= h.start and h.end <= w[1] for w in wins)]
     unique: dict[tuple[str, int, int], Hit] = {}
     for hit in hits:
         key = (hit.id, hit.start, hit.end)
         if key not in unique or _rank(hit.confidence) > _rank(unique[key].confidence):
             unique[key] = hit
     return src, list(unique.values())
+
+
+def _fn_span(src: Source, hit: Hit) -> tuple[int, int]:
+    """The byte span of the `fn` item around `hit` (the hit's own span outside any function)."""
+    node = src.tree.root_node.descendant_for_byte_range(hit.start, hit.end)
+    fn = enclosing_fn(node) if node is not None else None
+    return (fn.start_byte, fn.end_byte) if fn is not None else (hit.start, hit.end)
 
 
 def _rank(confidence: str) -> int:

@@ -247,7 +247,8 @@ _GAT = re.compile(rb"type\s+\w+\s*<[^>;=]*'")
 
 PLANS: dict[str, Plan] = {
     "check-then-relookup": Plan(per_fn=_p3, tokens=(b"contains", b"is_some", b"is_none", b"any",
-                                                 b"is_ok", b"return")),
+                                                 b"is_ok", b"return", b"match",
+                                                 b"if let")),
     "entry-owned-key": Plan(per_fn=_p3, tokens=(b"entry",)),
     "index-instead-of-reference": Plan(per_fn=_p3, tokens=(b"position", b"binary_search",
                                                        b"enumerate")),

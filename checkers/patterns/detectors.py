@@ -22,6 +22,7 @@ from checkers.patterns._tree import (
     function_path,
     has_mut_ref_param,
     has_mut_self,
+    is_tail,
     method_name,
     param_named,
     receiver,
@@ -231,9 +232,69 @@ def _check_then_relookup(ctx: Context, matches: list[Captures]) -> None:
         if guard is not None:
             _ctr_guard(ctx, guard, src)
             continue
+        lookup = _one(caps, "lookup")
+        if lookup is not None:
+            _ctr_pattern(ctx, lookup, _one(caps, "match"), _one(caps, "letcond"), src)
+            continue
         if_node = _one(caps, "if")
         if if_node is not None:
             _ctr_recall(ctx, if_node, src)
+
+
+def _binds_nothing(pattern: Node | None, src: Source) -> bool:
+    """`Some(_)`, `Some(Some(_))`, `None`, `_`: a pattern that keeps no part of the value."""
+    if pattern is None:
+        return False
+    for ident in descendants(pattern, frozenset({"identifier"})):
+        parent = ident.parent
+        if parent is not None and (parent.type == "scoped_identifier" or (
+                parent.type in ("tuple_struct_pattern", "struct_pattern")
+                and same(parent.child_by_field_name("type"), ident))):
+            continue  # `Some`, `Entry::Occupied`: the constructor, not a binding
+        if src.text(ident)[:1].isupper():
+            continue  # `None`, a constant
+        return False
+    return True
+
+
+def _ctr_pattern(ctx: Context, lookup: Node, match: Node | None, letcond: Node | None,
+                 src: Source) -> None:
+    """The guard is a pattern that binds nothing (`Some(_)`), then the branch looks up again."""
+    if method_name(lookup, src) not in LOOKUPS - ITERS:
+        return
+    fn = enclosing_fn(lookup)
+    coll = _collection(lookup, src)
+    if fn is None or coll is None or not returns_borrow(fn, src):
+        return
+    place = src.norm(coll)
+    branches: list[tuple[Node, Node, Node]] = []  # (the construct, the branch, other branches)
+    if match is not None:
+        body = match.child_by_field_name("body")
+        if body is None:
+            return
+        for arm in body.named_children:
+            value = arm.child_by_field_name("value")
+            pat = arm.child_by_field_name("pattern")
+            if arm.type == "match_arm" and value is not None and _binds_nothing(pat, src) \
+                    and pat is not None and src.norm(pat) not in ("_", "None"):
+                branches.append((match, value, body))
+    elif letcond is not None:
+        if_node = letcond.parent
+        then = if_node.child_by_field_name("consequence") if if_node is not None else None
+        if if_node is not None and then is not None and if_node.type == "if_expression" and \
+                _binds_nothing(letcond.child_by_field_name("pattern"), src):
+            branches.append((if_node, then, then))
+    uses = _use_regex(place)
+    for construct, branch, others in branches:
+        if not _relookups(branch, place, lookup, fn, src):
+            continue
+        raw = bytearray(src.data[others.start_byte:others.end_byte])
+        raw[branch.start_byte - others.start_byte:branch.end_byte - others.start_byte] = \
+            b" " * (branch.end_byte - branch.start_byte)
+        if uses.search(raw.decode("utf-8", "replace")) or _used_after(
+                construct, branch, place, fn, src):
+            ctx.add("check-then-relookup", construct, variant="pattern")
+            return
 
 
 def _guard_place(guard: Node, src: Source) -> tuple[str, str] | None:
@@ -479,11 +540,14 @@ def _transmutes_reference(call: Node, src: Source) -> bool:
     if func is not None and func.type == "generic_function" and any(
             True for _ in descendants(func, frozenset({"reference_type"}))):
         return True
-    let = enclosing(call, frozenset({"let_declaration"}),
-                    stop=frozenset({"block", "function_item"}))
-    if let is None:
-        stmt = _statement_of(call)
-        let = stmt if stmt.type == "let_declaration" else None
+    # `let r: &mut T = transmute(x);` or `let r: &mut T = unsafe { transmute(x) };`
+    value = call
+    while value.parent is not None and (
+            value.parent.type in ("unsafe_block", "parenthesized_expression")
+            or (value.parent.type == "block" and is_tail(value, value.parent))):
+        value = value.parent
+    let = value.parent if value.parent is not None and value.parent.type == "let_declaration" \
+        else None
     ty = let.child_by_field_name("type") if let is not None else None
     return ty is not None and ty.type == "reference_type"
 

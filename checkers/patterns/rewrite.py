@@ -612,6 +612,13 @@ def _map_err_variant(src: Source, hit: Hit, fn: Node, ret: Node) -> list[Edit] |
 
 # ------------------------------------------------- unsafe-lifetime-extension / lending iterator
 
+#: Where an `unsafe { e }` block is an operand: its unwrapped `e` needs parentheses there.
+_OPERAND_PARENTS = frozenset({
+    "field_expression", "index_expression", "unary_expression", "type_cast_expression",
+    "binary_expression", "try_expression", "reference_expression", "range_expression",
+})
+
+
 def _detach(src: Source, fn: Node, blocks: list[Node]) -> list[Edit] | None:
     """Undo a raw-pointer / transmute detachment inside `blocks` (unsafe blocks of `fn`)."""
     body = fn.child_by_field_name("body")
@@ -705,6 +712,9 @@ def _detach(src: Source, fn: Node, blocks: list[Node]) -> list[Edit] | None:
         if len(stmts) == 1 and is_tail(stmts[0], inner):
             # a single-expression block: the expression itself, without `unsafe { }`
             text = text.strip()[1:-1].strip()
+            if block.parent is not None and block.parent.type in _OPERAND_PARENTS and not (
+                    text.isidentifier()):
+                text = f"({text})"  # `unsafe { &mut *p }.field`: keep the operand whole
         outer_edits.append((block.start_byte, block.end_byte, text))
     for let in pointer_lets.values():
         outer_edits.append((let.start_byte, let.end_byte, ""))

@@ -11,3 +11,8 @@
 (if_expression
   condition: (_) @cond
   consequence: (block (expression_statement (return_expression) @ret))) @if
+
+; Variant A through a pattern: `match R.get(k) { Some(_) => return R.get_mut(k).unwrap(), .. }`
+; or `if let Some(_) = R.get(k) { .. }`. Python requires an arm pattern that binds nothing.
+(match_expression value: (call_expression) @lookup) @match
+(let_condition value: (call_expression) @lookup) @letcond

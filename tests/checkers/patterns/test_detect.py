@@ -174,3 +174,19 @@ def test_catalog_covers_every_id_with_the_documented_classes() -> None:
             assert "Still needed with Polonius alpha" in entry.explanation
         if entry.cls == "NONE":
             assert "Never removable" in entry.explanation
+
+
+def test_check_then_relookup_through_a_pattern_that_binds_nothing() -> None:
+    head = ("use std::collections::HashMap;\n"
+            "pub fn f<'a>(m: &'a mut HashMap<u32, String>, k: u32) -> &'a mut String {\n")
+    tail = " m.insert(k, String::new());\n m.get_mut(&k).unwrap()\n}\n"
+    guard = " match m.get(&k) { Some(_) => return m.get_mut(&k).unwrap(), None => {} }\n"
+    binds = " match m.get(&k) { Some(x) if x.is_empty() => return m.get_mut(&k).unwrap(), _ => {} }\n"
+    iflet = " if let Some(_) = m.get(&k) { return m.get_mut(&k).unwrap(); }\n"
+    ids = lambda s: {f.id for f in detect(s).patterns}  # noqa: E731
+    assert ids(head + guard + tail) == {"check-then-relookup"}
+    assert ids(head + iflet + tail) == {"check-then-relookup"}
+    assert ids(head + binds + tail) == set()
+    owned = ("pub fn g(v: &mut Vec<u32>) -> u32 {\n"
+             " match v.first() { Some(_) => v[0], None => { v.push(0); v[0] } }\n}\n")
+    assert ids(owned) == set()

@@ -188,3 +188,18 @@ def test_loop_recall_binds_the_call_once() -> None:
     _, out = _rewritten("ctr_while_recall_option", "check-then-relookup")
     assert "let found = self.peek_word(); if found.is_some_and(" in out
     assert "return found;" in out and out.count("self.peek_word()") == 1
+
+
+def test_unsafe_block_used_as_a_receiver_keeps_its_parentheses() -> None:
+    source = (DATA / "positive" / "adv_unsafe_cast_arena.rs").read_text()
+    (finding,) = _only(source, "unsafe-lifetime-extension")
+    out = rewrite(source, finding)
+    assert out is not None and "unsafe {" not in out
+    assert "(&mut (*self)).nodes.iter_mut()" in out
+
+
+def test_transmute_inside_an_unsafe_let_value_is_detected_and_undone() -> None:
+    source = (DATA / "positive" / "adv_unsafe_transmute_loop.rs").read_text()
+    (finding,) = _only(source, "unsafe-lifetime-extension")
+    out = rewrite(source, finding)
+    assert out is not None and "transmute" not in out
