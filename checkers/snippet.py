@@ -175,30 +175,22 @@ class Snippet:
         return None
 
 
-def _has_top_level_try(node: Any) -> bool:
-    """A `?` outside any nested fn/closure/async block: the wrapper must return a Result."""
+_OWN_SCOPE = frozenset({"function_item", "closure_expression", "async_block", "impl_item",
+                        "trait_item", "mod_item"})
+
+
+def _has_top_level(node: Any, kind: str) -> bool:
+    """A ``kind`` node outside any nested fn/closure/async block/impl/module.
+
+    A top-level `?` makes the wrapper return a Result; a top-level `.await` makes it async.
+    """
     stack = [node]
     while stack:
         current = stack.pop()
-        if current.type == "try_expression":
+        if current.type == kind:
             return True
-        if current.type in ("function_item", "closure_expression", "async_block", "impl_item",
-                            "trait_item", "mod_item"):
-            continue
-        stack.extend(current.children)
-    return False
-
-
-def _has_top_level_await(node: Any) -> bool:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if current.type == "await_expression":
-            return True
-        if current.type in ("function_item", "closure_expression", "async_block", "impl_item",
-                            "trait_item", "mod_item"):
-            continue
-        stack.extend(current.children)
+        if current.type not in _OWN_SCOPE:
+            stack.extend(current.children)
     return False
 
 
@@ -242,8 +234,8 @@ def prepare(source: str, *, edition: str = "2021") -> Snippet:
         end = last.end_byte
         encoded = body.encode("utf-8", "surrogatepass")
         body = (encoded[:end] + b";" + encoded[end:]).decode("utf-8", "surrogatepass")
-    header_async = "async " if _has_top_level_await(root) else ""
-    if _has_top_level_try(root):
+    header_async = "async " if _has_top_level(root, "await_expression") else ""
+    if _has_top_level(root, "try_expression"):
         header = (f"#[allow(unreachable_code, unused)] {header_async}fn {WRAPPER_FN}() "
                   "-> std::result::Result<(), std::boxed::Box<dyn std::error::Error>> {\n")
         footer = "#[allow(unreachable_code)] Ok(())\n}\n"
