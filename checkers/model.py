@@ -37,8 +37,10 @@ DEFAULT_EDITION = "2021"
 def normalise_source(source: str) -> str:
     """Normalise what does not change meaning: line endings, trailing blanks, a final newline."""
     text = source.replace("\r\n", "\n").replace("\r", "\n")
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    # Every byte-order mark before the first code goes (not only a first one), so normalising
+    # twice changes nothing and BOM-prefixed copies of one source share one id.
+    lead = len(text) - len(text.lstrip("\ufeff \t\n\f\v"))
+    text = text[:lead].replace("\ufeff", "") + text[lead:]
     lines = [line.rstrip() for line in text.split("\n")]
     while lines and not lines[-1]:
         lines.pop()

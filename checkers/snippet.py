@@ -212,9 +212,8 @@ def prepare(source: str, *, edition: str = "2021") -> Snippet:
     exactly one.
     """
     edition = validate_edition(edition)
-    text = source.replace("\r\n", "\n").replace("\r", "\n")
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    reject_lone_surrogates(source)
+    text = strip_leading_boms(source.replace("\r\n", "\n").replace("\r", "\n"))
     if not text.strip():
         raise InputError("input is empty")
     user_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
@@ -227,11 +226,14 @@ def prepare(source: str, *, edition: str = "2021") -> Snippet:
                        crate_root_needed=needs_crate_root(text))
 
     body = text if text.endswith("\n") else text + "\n"
-    last = root.named_children[-1]
-    last_text = (last.text or b"").decode("utf-8", "replace").rstrip()
+    last = [c for c in root.named_children if c.type not in _COMMENT_KINDS][-1]
+    code_end = _code_end(last)
+    last_text = (text.encode("utf-8", "surrogatepass")[last.start_byte:code_end]
+                 .decode("utf-8", "replace").rstrip())
     if _is_loose(last) and not last_text.endswith((";", "}")):
-        # A trailing expression: end it with `;` so its value is dropped, not returned.
-        end = last.end_byte
+        # A trailing expression: end it with `;` so its value is dropped, not returned (before
+        # any comment that trails it, or the `;` would be commented out).
+        end = code_end
         encoded = body.encode("utf-8", "surrogatepass")
         body = (encoded[:end] + b";" + encoded[end:]).decode("utf-8", "surrogatepass")
     header_async = "async " if _has_top_level(root, "await_expression") else ""
@@ -247,29 +249,82 @@ def prepare(source: str, *, edition: str = "2021") -> Snippet:
                    crate_root_needed=needs_crate_root(text))
 
 
+_COMMENT_KINDS = ("line_comment", "block_comment")
+
+
+def _code_end(node: Any) -> int:
+    """End byte of ``node`` without the comments that trail it (tree-sitter puts a comment on the
+    same line into the statement before it)."""
+    kids = list(node.children)
+    while kids and (kids[-1].type in _COMMENT_KINDS or kids[-1].is_missing):
+        kids.pop()
+    if not kids or len(kids) == len(node.children):
+        return int(node.end_byte)
+    return _code_end(kids[-1])
+
+
 def _is_loose(node: Any) -> bool:
-    """A top-level node that only makes sense inside a function body."""
+    """A top-level node that only makes sense inside a function body.
+
+    A macro invocation at the top level (``cfg_if! { … }``, ``impl_x!(Foo);``) is an item: only
+    the macros of the standard library that expand to expressions (``println!``, ``assert!``, …)
+    are statements.
+    """
     kind = node.type
     if kind in _ITEM_KINDS:
         return False
+    if kind == "macro_invocation":
+        return _is_statement_macro(node)
+    if kind == "expression_statement":
+        inner = [c for c in node.named_children if c.type not in _COMMENT_KINDS]
+        if len(inner) == 1 and inner[0].type == "macro_invocation":
+            return _is_statement_macro(inner[0])
+        return True
     if kind in _STATEMENT_KINDS or kind.endswith("_expression") or kind in _BLOCK_LIKE:
         return True
-    if kind == "macro_invocation":
-        return not _is_item_macro(node)
     if kind == "ERROR":
         return any(c.type in _STATEMENT_KINDS or c.type.endswith("_expression")
                    for c in node.named_children)
     return False
 
 
-_ITEM_MACROS = frozenset({"macro_rules", "thread_local", "lazy_static", "include", "bitflags"})
+#: Macros of std/core that only expand to expressions or statements: at the top level of a
+#: snippet they mean "run this", never "define items".
+_STATEMENT_MACROS = frozenset({
+    "assert", "assert_eq", "assert_ne", "debug_assert", "debug_assert_eq", "debug_assert_ne",
+    "dbg", "eprint", "eprintln", "format", "format_args", "matches", "panic", "print", "println",
+    "todo", "unimplemented", "unreachable", "vec", "write", "writeln", "concat", "stringify",
+    "line", "column", "file", "env", "option_env", "cfg", "compile_error",
+})
 
 
-def _is_item_macro(node: Any) -> bool:
-    """`thread_local! { … }` and friends are items; `println!(…)` at top level is a statement."""
+def _is_statement_macro(node: Any) -> bool:
+    """`println!(…)` at top level is a statement; `cfg_if! { … }`, `thread_local! { … }` are
+    items (any macro we do not know to be an expression macro can expand to items)."""
     macro = node.child_by_field_name("macro")
-    name = macro.text.decode() if macro is not None and macro.text else ""
-    return name.rsplit("::", 1)[-1] in _ITEM_MACROS
+    name = macro.text.decode("utf-8", "replace") if macro is not None and macro.text else ""
+    return name.rsplit("::", 1)[-1] in _STATEMENT_MACROS
+
+
+def strip_leading_boms(text: str) -> str:
+    """Drop every byte-order mark before the first code (rustc skips one; editors add more)."""
+    match = _LEADING_BOMS.match(text)
+    if match is None or "\ufeff" not in match.group(0):
+        return text
+    return match.group(0).replace("\ufeff", "") + text[match.end():]
+
+
+_LEADING_BOMS = re.compile(r"[\s\ufeff]*")
+
+
+def reject_lone_surrogates(text: str) -> None:
+    """Text with a lone surrogate cannot be written as UTF-8 for rustc: refuse it clearly."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        line = text.count("\n", 0, exc.start) + 1
+        raise InputError(f"input has a lone surrogate (U+{ord(text[exc.start]):04X}) at line "
+                         f"{line}: not valid Unicode text; decode the source as UTF-8") from exc
 
 
 # ---------------------------------------------------------------------------------------------

@@ -131,3 +131,69 @@ def test_garbage_never_raises_anything_but_input_error() -> None:
         for result in triage.checks.values():
             for diag in result.diagnostics:
                 assert diag.line is None or 1 <= diag.line <= source.count("\n") + 1
+
+
+# --- issue 9: the loose-statement wrapper, normalisation, lone surrogates --------------------
+
+
+@pytest.mark.toolchains
+@pytest.mark.parametrize("source", [
+    "let v = vec![1];\nv.len() // how many",
+    "let v = vec![1];\nv.len() /* a */ // how many\n",
+    "let v = vec![1];\nv.len()\n// how many\n",
+])
+def test_trailing_comment_after_the_last_expression_is_clean(source: str) -> None:
+    triage = check_source(source, patterns=False)
+    assert triage.verdict == "clean", triage.reason
+
+
+@pytest.mark.parametrize("source", ["\ufeff\ufefffn f() {}\n", "\n\ufefffn f() {}\n",
+                                    "\ufeff\n\ufeff \nfn f() {}\n", "fn f() {}"])
+def test_normalise_source_is_idempotent_and_boms_give_one_id(source: str) -> None:
+    from checkers.model import case_id, normalise_source
+
+    once = normalise_source(source)
+    assert normalise_source(once) == once
+    assert case_id(source, "2021") == case_id("fn f() {}\n", "2021")
+
+
+@pytest.mark.toolchains
+def test_leading_boms_compile_like_the_id_says() -> None:
+    assert check_source("\ufeff\ufefffn f() {}\n", patterns=False).verdict == "clean"
+
+
+def test_lone_surrogate_is_an_input_error() -> None:
+    with pytest.raises(InputError, match="lone surrogate"):
+        prepare("fn f() {}\n// \ud800\n")
+    with pytest.raises(InputError, match=r"lone surrogate \(U\+DC00\) at line 2"):
+        check_source("fn f() {}\nlet x = '\udc00';\n", patterns=False)
+
+
+# --- issue 14: item-position macros -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("source", [
+    "cfg_if::cfg_if! {\n    if #[cfg(unix)] { fn a() {} } else { fn b() {} }\n}\nfn c() {}\n",
+    "pin_project! {\n    struct P { x: u8 }\n}\n",
+    "macro_rules! impl_x { ($t:ident) => { impl $t { fn go(&self) {} } } }\n"
+    "struct Foo;\nimpl_x!(Foo);\n",
+    "my_items! { fn f() {} }\nmod m {}\n",
+])
+def test_item_position_macros_make_a_file_of_items(source: str) -> None:
+    assert not prepare(source).wrapped
+
+
+@pytest.mark.parametrize("source", ["println!(\"hi\");\n", "let x = 1;\nimpl_x!(Foo);\n",
+                                    "std::assert_eq!(1, 1);\n", "vec![1].len();\n"])
+def test_real_statements_still_wrap(source: str) -> None:
+    assert prepare(source).wrapped
+
+
+@pytest.mark.toolchains
+def test_item_macro_file_compiles_without_wrapper_errors() -> None:
+    source = ("macro_rules! impl_x { ($t:ident) => { impl $t { fn go(&self) {} } } }\n"
+              "struct Foo;\nimpl_x!(Foo);\n"
+              "macro_rules! items { ($($i:item)*) => { $($i)* } }\n"
+              "items! { pub fn f(v: &mut Vec<u8>) { v.push(1); } }\n")
+    triage = check_source(source, patterns=False)
+    assert triage.verdict == "clean", triage.reason
