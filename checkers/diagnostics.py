@@ -36,26 +36,40 @@ BORROWCK_CODES: frozenset[str] = frozenset({
     "E0716",  # temporary value dropped while borrowed
 })
 
-#: Region errors from `rustc_borrowck` that carry no error code.
-_CODELESS = re.compile(
-    r"^(?:"
-    r"lifetime may not live long enough"
-    r"|borrowed data escapes outside of "
-    r"|captured variable cannot escape `FnMut` closure body"
-    r"|returns a reference to a captured variable which escapes the closure body"
-    r"|returns a value referencing data owned by the current function"
-    r"|higher-ranked (?:lifetime|subtype) error"
-    r"|implementation of `[^`]+` is not general enough"
-    r"|.+ does not live long enough"
-    r"|temporary value dropped while borrowed"
-    r"|cannot (?:borrow|assign|move out|use|return)\b"
-    r"|(?:dropped|drop of) .* while still borrowed"
-    r")"
+#: The error messages `rustc_borrowck` emits without an error code, each matched as a whole
+#: message (placeholders as `…`-free patterns). Taken from rust-lang/rust
+#: `compiler/rustc_borrowck/messages.ftl` (borrowck_lifetime_constraints_error,
+#: borrowck_higher_ranked_lifetime_error, borrowck_higher_ranked_subtype_error,
+#: borrowck_generic_does_not_live_long_enough, borrowck_var_cannot_escape_closure,
+#: borrowck_returned_ref_escaped, borrowck_returned_closure_escaped,
+#: borrowck_returned_async_block_escaped, borrowck_opaque_type_lifetime_mismatch,
+#: borrowck_could_not_prove, borrowck_could_not_normalize, borrowck_simd_intrinsic_arg_const)
+#: and from `src/diagnostics/bound_region_errors.rs`, which reports higher-ranked region errors
+#: through the trait solver's "implementation of `Trait` is not general enough". Every other
+#: codeless error (parse, resolve, inline asm's "cannot use register …", …) is not borrow-check.
+BORROWCK_MESSAGES: tuple[str, ...] = (
+    r"lifetime may not live long enough",
+    r"higher-ranked lifetime error",
+    r"higher-ranked subtype error",
+    r"`[^`]+` does not live long enough",
+    r"captured variable cannot escape `FnMut` closure body",
+    r"returns a reference to a captured variable which escapes the closure body",
+    r"returns a closure that contains a reference to a captured variable, which then escapes "
+    r"the closure body",
+    r"returns an `async` block that contains a reference to a captured variable, which then "
+    r"escapes the closure body",
+    r"opaque type used twice with different lifetimes",
+    r"could not prove `.+`",
+    r"could not normalize `.+`",
+    r"(?:1st|2nd|3rd|\d+th) argument of `[^`]+` is required to be a `const` item",
+    r"implementation of `.+` is not general enough",
 )
+
+_CODELESS = re.compile("|".join(f"(?:{m})" for m in BORROWCK_MESSAGES))
 
 
 def is_borrowck(code: str | None, message: str) -> bool:
     """True when a diagnostic is a borrow-check (or borrowck region) error."""
     if code:
         return code in BORROWCK_CODES
-    return bool(_CODELESS.match(message.strip()))
+    return _CODELESS.fullmatch(message.strip()) is not None

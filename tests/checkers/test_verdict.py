@@ -111,7 +111,14 @@ def test_unattributed_type_error_makes_clean_functions_unknown() -> None:
         ("E0308", "mismatched types", False),
         ("E0425", "cannot find value `x` in this scope", False),
         (None, "lifetime may not live long enough", True),
-        (None, "borrowed data escapes outside of method", True),
+        ("E0521", "borrowed data escapes outside of method", True),
+        (None, "cannot use register `bx`: rbx is used internally by LLVM and cannot be used as "
+               "an operand for inline asm", False),
+        (None, "cannot borrow here, since the borrowed element may contain interior mutability",
+         False),
+        (None, "`T` does not live long enough", True),
+        (None, "returns a closure that contains a reference to a captured variable, which then "
+               "escapes the closure body", True),
         (None, "implementation of `FnOnce` is not general enough", True),
         (None, "higher-ranked lifetime error", True),
         (None, "captured variable cannot escape `FnMut` closure body", True),
