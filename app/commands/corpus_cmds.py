@@ -56,6 +56,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     stats = sub.add_parser("stats", parents=[common], help="counts by verdict, label, pattern, "
                                                            "reviewer")
     stats.add_argument("--json", action="store_true", help="print JSON")
+    stats.add_argument("--agreement", action="store_true",
+                       help="also print reviewer agreement per label (Cohen's kappa for two "
+                            "reviewers, Krippendorff's alpha for more)")
     stats.set_defaults(func=cmd_stats)
 
     label = sub.add_parser("label", parents=[common], help="label a case",
@@ -133,15 +136,28 @@ def _print_counts(title: str, counts: dict[str, int]) -> None:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
+    from app.agreement import agreement_report, format_report
+
     with Corpus(args.corpus) as corpus:
         stats = corpus.stats()
         where = corpus.path
+        agreement = agreement_report(corpus) if args.agreement else None
     if args.json:
+        if agreement is not None:
+            stats["agreement"] = {
+                "items": agreement.items, "reviewers": list(agreement.reviewers),
+                "labels": {e.label: {"method": e.method, "value": e.value, "kappa": e.kappa,
+                                     "alpha": e.alpha, "observed": e.observed, "items": e.items,
+                                     "disagreements": e.disagreements,
+                                     "reviewers": list(e.reviewers)} for e in agreement.labels},
+                "disagreements": dict(agreement.disagreements)}
         print(json.dumps(stats, sort_keys=True, indent=2))
         return EXIT_OK
     print(f"{stats['cases']} cases in {where}")
     for title in ("verdicts", "labels", "patterns", "reviewers"):
         _print_counts(title, stats[title])
+    if agreement is not None:
+        print(format_report(agreement))
     return EXIT_OK
 
 
