@@ -39,8 +39,13 @@ def _codes(errors: Sequence[Diagnostic]) -> str:
     return ", ".join(codes) if codes else "no errors"
 
 
-def decide(stable: Outcome, next_: Outcome, legacy: Outcome | None) -> Decision:
-    """The verdict table of ARCHITECTURE.md, for one region of code."""
+def decide(stable: Outcome, next_: Outcome, legacy: Outcome | None, *,
+           base_name: str = "stable") -> Decision:
+    """The verdict table of ARCHITECTURE.md, for one region of code.
+
+    ``stable`` is the NLL outcome Polonius is compared with (``base_name`` says which role gave
+    it: stable, or the nightly control when the compilers drift apart).
+    """
     legacy_ran = legacy is not None and legacy.ran
     if not stable.ran:
         return Decision("toolchain-error", False, "the stable baseline did not run")
@@ -54,14 +59,20 @@ def decide(stable: Outcome, next_: Outcome, legacy: Outcome | None) -> Decision:
             if legacy_ran and legacy is not None and not legacy.accepted:
                 reason = f"accepted by NLL and Polonius alpha; legacy rejects ({_codes(legacy.errors)})"
             return Decision("clean", corroborated, reason)
+        new_borrowck = [d for d in next_.errors if d.borrowck]
+        if not new_borrowck:
+            # Polonius cannot add a type or resolve error: that is not a Polonius regression.
+            return Decision("other-error", False,
+                            "NLL accepts; Polonius alpha rejects for non-borrow-check reasons "
+                            f"({_codes(next_.errors)})")
         corroborated = legacy_ran and legacy is not None and not legacy.accepted
         return Decision("regression", corroborated,
-                        f"NLL accepts; Polonius alpha rejects ({_codes(next_.errors)})")
+                        f"NLL accepts; Polonius alpha rejects ({_codes(new_borrowck)})")
 
     if not stable.borrowck_only:
         other = [d for d in stable.errors if not d.borrowck]
         return Decision("other-error", False,
-                        f"stable rejects for non-borrow-check reasons ({_codes(other)})")
+                        f"{base_name} rejects for non-borrow-check reasons ({_codes(other)})")
 
     if next_.accepted:
         if not legacy_ran:
@@ -141,6 +152,17 @@ def drift_of(checks: Mapping[str, CheckResult]) -> bool:
     return Counter(d.key() for d in stable.errors) != Counter(d.key() for d in control.errors)
 
 
+def comparison_base(checks: Mapping[str, CheckResult]) -> CheckResult | None:
+    """The NLL result Polonius is compared with: stable, unless the nightly control (the same
+    compiler as the Polonius roles) disagrees with it; then the control, so that what the
+    compilers differ in (drift) is not taken for what Polonius changes."""
+    control = checks.get(CONTROL)
+    stable = checks.get(BASELINE)
+    if control is not None and drift_of(checks):
+        return control
+    return stable
+
+
 def triage_verdict(checks: Mapping[str, CheckResult]) -> tuple[Decision, list[DiagnosticDiff]]:
     stable = checks.get(BASELINE)
     cand = checks.get(CANDIDATE)
@@ -153,13 +175,19 @@ def triage_verdict(checks: Mapping[str, CheckResult]) -> tuple[Decision, list[Di
         why = cand.error if cand is not None else "not configured"
         return Decision("toolchain-error", False,
                         f"polonius: {cand.status if cand else 'missing'}: {why}"), []
-    s, n = outcome_of(stable), outcome_of(cand)
-    assert s is not None and n is not None
-    decision = decide(s, n, outcome_of(legacy))
+    base = comparison_base(checks)
+    s, n = outcome_of(base), outcome_of(cand)
+    assert base is not None and s is not None and n is not None
+    decision = decide(s, n, outcome_of(legacy),
+                      base_name="stable" if base is stable else "the nightly control")
+    if base is not stable:
+        decision = Decision(decision.verdict, decision.corroborated,
+                            f"{decision.reason} (compared with the nightly control: stable "
+                            "differs from it by compiler drift)")
     if legacy is not None and not legacy.ok and legacy.status != "missing":
         decision = Decision(decision.verdict, decision.corroborated,
                             f"{decision.reason}; polonius-legacy {legacy.status}: {legacy.error}")
-    return decision, diagnostic_diff(stable.errors, cand.errors)
+    return decision, diagnostic_diff(base.errors, cand.errors)
 
 
 def function_verdicts(
@@ -171,6 +199,8 @@ def function_verdicts(
     legacy = checks.get(CORROBORATOR)
     if not functions or stable is None or cand is None or not stable.ok or not cand.ok:
         return []
+    # Per function too, Polonius is judged against the control when it ran (drift aside).
+    stable = comparison_base(checks) or stable
     fn_list = list(functions)
 
     def errors_in(result: CheckResult | None, fn: FunctionSpan) -> tuple[Diagnostic, ...]:

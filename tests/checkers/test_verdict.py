@@ -148,3 +148,49 @@ def test_record_round_trips_through_from_record() -> None:
     record = triage.to_record()
     assert Triage.from_record(record).to_record() == record
     assert Triage.from_record(record, origin=None).origin is None
+
+
+# --- drift is not Polonius --------------------------------------------------------------------
+
+#: `cfg(version)` is true on the 1.97 nightly and false on 1.95 stable (which runs this with
+#: RUSTC_BOOTSTRAP=1 because of the feature gate): real compiler drift, as a real file shows it.
+DRIFT_PRELUDE = '#![feature(cfg_version)]\n#[cfg(version("1.96"))]\npub fn drifted() -> u8 { "x" }\n'
+
+
+def test_pure_type_error_under_polonius_only_is_not_a_regression() -> None:
+    assert decide(OK, rej(other(2)), rej(other(2))).verdict == "other-error"
+    assert decide(OK, rej(other(2), bc(3)), None).verdict == "regression"
+
+
+def test_control_replaces_stable_when_the_compilers_drift() -> None:
+    checks = {"stable": _result("stable"), "polonius": _result("polonius", other(2)),
+              "polonius-legacy": _result("polonius-legacy", other(2)),
+              "nightly": _result("nightly", other(2))}
+    decision, diff = triage_verdict(checks)
+    assert decision.verdict == "other-error"
+    assert "nightly control" in decision.reason
+    assert [d.change for d in diff] == ["kept"]
+
+
+@pytest.mark.toolchains
+def test_nightly_only_type_error_is_drift_not_regression() -> None:
+    from checkers.engine import check_source
+
+    triage = check_source(DRIFT_PRELUDE, patterns=False)
+    assert triage.checks["stable"].accepted
+    assert [d.code for d in triage.checks["nightly"].errors] == ["E0308"]
+    assert triage.drift
+    assert triage.verdict == "other-error", triage.reason
+    assert [f.verdict for f in triage.functions] == ["other-error"]
+
+
+@pytest.mark.toolchains
+def test_per_function_drift_is_not_regression_and_real_conflicts_stay() -> None:
+    from checkers.engine import check_source
+
+    source = DRIFT_PRELUDE + ("pub fn conflict(v: &mut Vec<u8>) {\n    let first = &v[0];\n"
+                              "    v.clear();\n    let _ = *first;\n}\n")
+    triage = check_source(source, patterns=False)
+    verdicts = {f.name: f.verdict for f in triage.functions}
+    assert verdicts == {"drifted": "other-error", "conflict": "both-reject"}
+    assert "regression" not in (triage.verdict, *verdicts.values())
