@@ -44,3 +44,20 @@ def expected_ids(text: str) -> set[str]:
 def fixture_edition(path: Path) -> str:
     return "2015" if "2015" in path.name else "2021"
 
+
+
+def style_fixtures() -> list[tuple[str, Path, Path]]:
+    """(id, workaround file, direct-form file) for the new-style fixtures under `<id>/styles/`.
+
+    Written for issue 11 in shapes the first fixtures did not use; each direct form was checked
+    with the compiler (rejected by stable; accepted by both Polonius analyses for P3 ids, by
+    none for the NONE ids), see test_styles.py.
+    """
+    if not EXAMPLES.is_dir():
+        return []
+    out = []
+    for path in sorted(EXAMPLES.glob("*/styles/*.rs")):
+        if path.name.endswith(".direct.rs"):
+            continue
+        out.append((path.parent.parent.name, path, path.with_name(path.stem + ".direct.rs")))
+    return out

@@ -1,0 +1,13 @@
+// expect: check-then-relookup
+use std::collections::HashMap;
+#[derive(Default)]
+pub struct Sess { pub n: u32 }
+
+pub fn session<'a>(all: &'a mut HashMap<u64, Sess>, id: u64) -> &'a mut Sess {
+    if all.contains_key(&id) {
+        all.get_mut(&id).unwrap()
+    } else {
+        all.insert(id, Sess::default());
+        all.get_mut(&id).unwrap()
+    }
+}

@@ -1,0 +1,12 @@
+use std::collections::HashMap;
+pub struct Reg { vals: HashMap<String, String> }
+
+impl Reg {
+    pub fn resolve(&mut self, name: &str) -> Result<&String, String> {
+        if let Some(v) = self.vals.get(name) {
+            return Ok(v);
+        }
+        self.vals.insert(name.to_owned(), name.to_uppercase());
+        self.vals.get(name).ok_or_else(|| name.to_owned())
+    }
+}

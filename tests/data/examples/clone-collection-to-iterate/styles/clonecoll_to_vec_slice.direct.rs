@@ -1,0 +1,8 @@
+pub struct Mixer { inputs: Vec<f32>, out: f32 }
+
+impl Mixer {
+    fn add(&mut self, x: f32) { self.out += x; }
+    pub fn mix(&mut self) {
+        self.inputs[1..].iter().for_each(|x| self.add(*x));
+    }
+}

@@ -1,0 +1,13 @@
+// expect: clone-to-end-borrow
+use std::collections::BTreeMap;
+pub struct Interner { names: BTreeMap<u32, String> }
+
+impl Interner {
+    pub fn name(&mut self, id: u32) -> String {
+        if let Some(n) = self.names.get(&id) {
+            return n.to_string();
+        }
+        self.names.insert(id, format!("sym{id}"));
+        self.names[&id].to_string()
+    }
+}

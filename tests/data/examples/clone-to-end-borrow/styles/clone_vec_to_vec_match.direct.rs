@@ -1,0 +1,13 @@
+use std::collections::HashMap;
+pub struct Deps { graph: HashMap<u32, Vec<u32>> }
+
+impl Deps {
+    pub fn deps(&mut self, id: u32) -> &[u32] {
+        match self.graph.get(&id) {
+            Some(d) => return d,
+            None => {}
+        }
+        self.graph.insert(id, vec![0]);
+        &self.graph[&id]
+    }
+}

@@ -1,0 +1,24 @@
+// expect: lending-iterator-raw-pointer
+pub trait Lender {
+    type Item<'a>
+    where
+        Self: 'a;
+    fn lend(&mut self) -> Option<Self::Item<'_>>;
+}
+
+pub struct Nth<L> { inner: L, skip: usize }
+
+impl<L: Lender> Lender for Nth<L> {
+    type Item<'a> = L::Item<'a> where Self: 'a;
+    fn lend(&mut self) -> Option<Self::Item<'_>> {
+        let p: *mut L = &mut self.inner;
+        let mut seen = 0;
+        loop {
+            let item = unsafe { (*p).lend() }?;
+            if seen == self.skip {
+                return Some(item);
+            }
+            seen += 1;
+        }
+    }
+}

@@ -1,0 +1,13 @@
+use std::collections::BTreeMap;
+pub type Found<'a> = Option<&'a mut String>;
+pub struct Names { map: BTreeMap<u32, String> }
+
+impl Names {
+    pub fn name(&mut self, id: u32) -> Found<'_> {
+        if let Some(s) = self.map.get_mut(&id) {
+            return Some(s);
+        }
+        self.map.insert(id, format!("#{id}"));
+        self.map.get_mut(&id)
+    }
+}
