@@ -44,6 +44,9 @@ class ScanJob:
     paths: tuple[str, ...]
     jobs: int | None = None
     cache: bool = True
+    #: Prove findings by rewrite in the batch, as the live check does: a dropped case then
+    #: shows (and stores) the same proof a re-check would.
+    confirm: bool = True
 
 
 # Messages, each one ``pickle.dumps`` of a tuple sent with ``Connection.send_bytes``:
@@ -135,7 +138,7 @@ def produce(job: ScanJob, conn: Connection, cancel: CancelFlag, scan: ScanFn | N
 
             triages: Iterable[Any] = scan_iter(cases, cancel=cancel, total=len(cases),  # type: ignore[arg-type]
                                                on_skip=outbox.skip, jobs=job.jobs,
-                                               cache=job.cache)
+                                               cache=job.cache, confirm=job.confirm)
         else:
             triages = scan(cases, cancel=cancel, total=len(cases), on_skip=outbox.skip)
         for triage in triages:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -128,11 +129,18 @@ class MainWindow(QMainWindow):
         self._batch_timer.setInterval(BATCH_COALESCE_MS)
         self._batch_timer.timeout.connect(self._on_batch_timer_timeout)
         self._origin: dict[str, Any] | None = None
+        #: The stored case the reviewer typed over (the edit is a new case, without its origin).
+        self._edited_from: str | None = None
+        #: The triage on screen came from a check and differs from (or is missing in) the corpus.
+        self._unsaved_result = False
+        self._info_case: str | None = None
+        self._draft_cancel = threading.Event()
         self._label_colours: dict[str, str] = {}
         self._closed = False
 
         self.db = SerialRunner("db", self)
         self.probe = SerialRunner("toolchains", self)
+        self.drafts = SerialRunner("drafts", self)
         self.live = LiveChecker(self._check, self)
         self.live.check_started.connect(self._on_live_check_started)
         self.live.check_finished.connect(self._on_live_check_finished)
@@ -313,7 +321,7 @@ class MainWindow(QMainWindow):
         def done(result: tuple[Path, list[Label], list[CaseSummary]]) -> None:
             self._on_db_corpus_opened(result, remember)
 
-        self.db.run(op, done, self._on_db_corpus_failed)
+        self.db.run(op, done, lambda message: self._on_db_corpus_failed(message, target))
 
     def _on_db_corpus_opened(self, result: tuple[Path, list[Label], list[CaseSummary]],
                              remember: bool) -> None:
@@ -341,12 +349,18 @@ class MainWindow(QMainWindow):
         else:
             self._on_db_stored_looked_up(record)
 
-    def _on_db_corpus_failed(self, message: str) -> None:
-        self.notice.show_message(
-            f"The corpus cannot be opened: {message}\nChoose another with File ▸ Switch Corpus; "
-            "checking code still works, but labels cannot be stored.", kind="error",
-        )
-        self.corpus_label.setText("no corpus")
+    def _on_db_corpus_failed(self, message: str, target: Path | None = None) -> None:
+        if self.corpus_path is not None:
+            # The DB thread only swaps corpora once the new one opened: the old one is still in
+            # use, and the window must say so (labels keep going there).
+            self.notice.show_message(
+                f"The corpus {target} cannot be opened: {message}\nStill using {self.corpus_path}"
+                "; choose another with File ▸ Switch Corpus.", kind="error")
+        else:
+            self.notice.show_message(
+                f"The corpus cannot be opened: {message}\nChoose another with File ▸ Switch "
+                "Corpus; checking code still works, but labels cannot be stored.", kind="error")
+            self.corpus_label.setText("no corpus")
         self.corpus_failed.emit(message)
 
     def _set_labels(self, labels: Sequence[Label]) -> None:
@@ -402,6 +416,7 @@ class MainWindow(QMainWindow):
     def load_case(self, case_id: str) -> None:
         """Show a stored case: its source, its stored result and its labels (no rustc needed)."""
         self._flush_note()
+        self._keep_shown_work()
         self.live.invalidate()
         self.db.run(lambda c: c.get(case_id), self._on_db_case_loaded, self._on_db_failed)
 
@@ -413,6 +428,8 @@ class MainWindow(QMainWindow):
             return
         triage = triage_from_record(record)
         self._origin = triage.origin
+        self._edited_from = None
+        self._unsaved_result = False
         self._set_editor_text(triage.source, triage.edition)
         self._stored_record = record
         self._show_triage(triage)
@@ -433,6 +450,11 @@ class MainWindow(QMainWindow):
         triage = self._triage
         from app.corpus import origin_text
 
+        shown = record["id"] if record is not None else (triage.id if triage else None)
+        if shown != self._info_case:
+            # A status line ("Labels: …") is about one case; never carry it to the next.
+            self._info_case = shown
+            self.labels_panel.status.setText("")
         if record is not None:
             self.labels_panel.show_case(case_id=record["id"], origin=origin_text(
                 record.get("origin")), stored=True, note=record.get("note", ""),
@@ -440,17 +462,23 @@ class MainWindow(QMainWindow):
             self.labels_panel.set_checked(record.get("labels", ()))
         elif triage is not None:
             note = self.labels_panel.note.toPlainText()
-            self.labels_panel.show_case(case_id=triage.id, origin=origin_text(triage.origin),
-                                        stored=False, note=note)
+            origin = origin_text(triage.origin)
+            if not origin and self._edited_from is not None:
+                origin = f"edited from case {self._edited_from[:12]}"
+            self.labels_panel.show_case(case_id=triage.id, origin=origin, stored=False,
+                                        note=note)
             self.labels_panel.set_checked(())
 
     def open_source(self, source: str, *, edition: str = DEFAULT_EDITION,
                     origin: dict[str, Any] | None = None) -> None:
         """Put code in the editor and check it right away."""
         self._flush_note()
+        self._keep_shown_work()
         self._stored_record = None
         self._triage = None
         self._origin = origin
+        self._edited_from = None
+        self._unsaved_result = False
         self._set_editor_text(source, edition)
         self.editor.clear_annotations()
         self.labels_panel.show_case(case_id=None, origin="", stored=False, note="")
@@ -486,6 +514,12 @@ class MainWindow(QMainWindow):
     def _on_editor_text_changed(self) -> None:
         if self._loading:
             return
+        if self._edited_from is None and self._triage is not None \
+                and self._stored_record is not None:
+            self._edited_from = self._triage.id
+        # Typed code is a new case: it does not come from the loaded case's file and line.
+        self._origin = None
+        self._mark_result_stale()
         self.live.request(self.editor.toPlainText(), edition=self.current_edition(),
                           origin=self._origin)
 
@@ -499,6 +533,17 @@ class MainWindow(QMainWindow):
             self.live.request(self.editor.toPlainText(), edition=self.current_edition(),
                               origin=self._origin, immediate=True)
 
+    def _mark_result_stale(self) -> None:
+        """The editor no longer shows what the result describes: undraw it until the new one."""
+        self.editor.clear_annotations()
+        self.roles.setEnabled(False)
+        self.findings.setEnabled(False)
+        self.banner.show_checking(True)
+        if self.cases.table.selectionModel().hasSelection():
+            self.cases.table.blockSignals(True)
+            self.cases.table.clearSelection()
+            self.cases.table.blockSignals(False)
+
     def _on_live_check_started(self) -> None:
         self.banner.show_checking(True)
 
@@ -508,6 +553,7 @@ class MainWindow(QMainWindow):
 
     def _on_live_check_finished(self, triage: Triage) -> None:
         previous = self._triage.id if self._triage is not None else None
+        self._unsaved_result = True
         self._show_triage(triage)
         if triage.id != previous or self._stored_record is None:
             self._stored_record = None
@@ -531,6 +577,8 @@ class MainWindow(QMainWindow):
 
     def _show_triage(self, triage: Triage) -> None:
         self._triage = triage
+        self.roles.setEnabled(True)
+        self.findings.setEnabled(True)
         self.banner.show_triage(triage)
         self.functions.show_triage(triage)
         self.roles.show_triage(triage)
@@ -575,13 +623,16 @@ class MainWindow(QMainWindow):
             return
         reviewer = self.reviewer_name()
         case_id = record["id"]
+        latest = self._unsaved_result
 
         def op(corpus: Corpus | None) -> dict[str, Any] | None:
             if corpus is None:
                 raise_no_corpus()
             assert corpus is not None
-            if corpus.get(case_id) is None:
-                corpus.upsert_record(record)
+            existing = corpus.get(case_id)
+            if existing is None or latest:
+                # What is on screen is what is stored: e.g. a proof by rewrite from F5.
+                corpus.upsert_record(keep_stored_origin(record, existing))
             corpus.toggle_label(case_id, name, reviewer=reviewer)
             return corpus.get(case_id)
 
@@ -604,6 +655,7 @@ class MainWindow(QMainWindow):
         self.cases.model.upsert(CaseSummary(**summary_fields(record)))
         if self._triage is not None and record["id"] == self._triage.id:
             self._stored_record = record
+            self._unsaved_result = False
             if self.labels_panel.note_dirty:
                 self.labels_panel.set_checked(record.get("labels", ()))
             else:
@@ -637,7 +689,7 @@ class MainWindow(QMainWindow):
             if corpus is None:
                 raise_no_corpus()
             assert corpus is not None
-            corpus.upsert_record(record)
+            corpus.upsert_record(keep_stored_origin(record, corpus.get(case_id)))
             corpus.set_note(case_id, note, reviewer=reviewer)
             return corpus.get(case_id)
 
@@ -649,6 +701,7 @@ class MainWindow(QMainWindow):
         self.cases.model.upsert(CaseSummary(**summary_fields(record)))
         if self._triage is not None and record["id"] == self._triage.id:
             self._stored_record = record
+            self._unsaved_result = False
             self.labels_panel.mark_note_saved()
             self._show_case_info(record)
             self._select_quietly(record["id"])
@@ -670,6 +723,50 @@ class MainWindow(QMainWindow):
     def _on_db_note_flushed(self, record: dict[str, Any] | None) -> None:
         if record is not None:
             self.cases.model.upsert(CaseSummary(**summary_fields(record)))
+
+    def _keep_shown_work(self) -> None:
+        """Before the editor shows something else: store a re-check (a proof by rewrite) of the
+        case on screen, and keep typed code as a draft case, checked or not (issue 12)."""
+        if self._closed:
+            return
+        text = self.editor.toPlainText()
+        triage = self._triage
+        shown = triage is not None and normalise_source(text) == normalise_source(triage.source)
+        if shown and self._unsaved_result and not self.live.busy:
+            assert triage is not None
+            self._store_kept(triage.to_record(), draft=self._stored_record is None)
+        elif self.live.busy and text.strip() and not shown:
+            self._check_draft(text, self.current_edition())
+        self._unsaved_result = False
+
+    def _check_draft(self, source: str, edition: str) -> None:
+        check, cancel = self._check, self._draft_cancel
+        self.drafts.run(
+            lambda _state: check(source, edition=edition, origin=None, cancel=cancel).to_record(),
+            lambda record: self._store_kept(record, draft=True),
+            lambda message: self.notice.show_message(
+                f"Your typed code could not be checked, so it was not kept as a draft: {message}",
+                kind="warning"))
+
+    def _store_kept(self, record: dict[str, Any], *, draft: bool) -> None:
+        case_id = record["id"]
+
+        def op(corpus: Corpus | None) -> dict[str, Any] | None:
+            if corpus is None:
+                raise_no_corpus()
+            assert corpus is not None
+            corpus.upsert_record(keep_stored_origin(record, corpus.get(case_id)))
+            return corpus.get(case_id)
+
+        def done(stored: dict[str, Any] | None) -> None:
+            if stored is None:
+                return
+            self.cases.model.upsert(CaseSummary(**summary_fields(stored)))
+            message = (f"Kept your typed code as a draft case {case_id[:12]}." if draft
+                       else f"Stored the re-check of case {case_id[:12]}.")
+            self.statusBar().showMessage(message, 6000)
+
+        self.db.run(op, done, self._on_db_failed)
 
     def next_case(self) -> None:
         if not self.cases.step(+1):
@@ -792,6 +889,12 @@ class MainWindow(QMainWindow):
         self.cases.model.upsert_many(summaries)
         if self._triage is None and not self.live.busy and not self.editor.toPlainText().strip():
             self.load_case(summaries[0].id)
+        elif self._triage is not None and self._stored_record is None \
+                and any(s.id == self._triage.id for s in summaries):
+            # The case on screen just landed in the corpus (e.g. the first-launch sample).
+            case_id = self._triage.id
+            self.db.run(lambda c: c.get(case_id) if c is not None else None,
+                        self._on_db_stored_looked_up, self._on_db_failed)
 
     def _on_batch_failed(self, message: str) -> None:
         self._batch_failure = message
@@ -1018,6 +1121,8 @@ class MainWindow(QMainWindow):
                 batch.wait()
         self._ending_batches.clear()
         self.live.shutdown()
+        self._draft_cancel.set()
+        self.drafts.shutdown()
         self.probe.shutdown()
         self.db.shutdown(final=lambda corpus: corpus.close() if corpus is not None else None)
 
@@ -1028,6 +1133,15 @@ class MainWindow(QMainWindow):
     def fetch_all_rows(self) -> None:
         while self.cases.model.canFetchMore(QModelIndex()):
             self.cases.model.fetchMore(QModelIndex())
+
+
+def keep_stored_origin(record: dict[str, Any], existing: dict[str, Any] | None
+                       ) -> dict[str, Any]:
+    """``record``, with the stored case's origin when the check carries none (an edit undone
+    back to a stored case is that case, from its file)."""
+    if existing is not None and record.get("origin") is None and existing.get("origin"):
+        return {**record, "origin": existing["origin"]}
+    return record
 
 
 def raise_no_corpus() -> None:

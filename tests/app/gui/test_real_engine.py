@@ -89,6 +89,26 @@ def test_confirmed_pattern_has_a_rewrite_diff(qtbot: Any, real_window: MainWindo
     assert "+++ b/snippet.rs (direct form)" in real_window.findings.diff.toPlainText()
 
 
+def test_a_dropped_workaround_is_proven_by_rewrite_in_the_batch(
+        qtbot: Any, real_window: MainWindow, tmp_path: Path) -> None:
+    # Issue 12: dropped batches get proofs too, so the stored record says "confirmed".
+    dropped = tmp_path / "relookup.rs"
+    dropped.write_text((SAMPLES / "check_then_relookup.rs").read_text(encoding="utf-8"))
+    with qtbot.waitSignal(real_window.batch_finished, timeout=180_000) as finished:
+        drop_urls(real_window, [dropped])
+    assert finished.args == [1, False]
+    case = real_window.cases.model.summary(0).id
+    conn = sqlite3.connect(real_window.corpus_path)
+    try:
+        (record_json,) = conn.execute(
+            "SELECT r.record FROM case_records r JOIN cases c ON c.rid = r.rid WHERE c.id = ?",
+            (case,)).fetchone()
+    finally:
+        conn.close()
+    record = json.loads(record_json)
+    assert any(p["id"] == "check-then-relookup" and p["confirmed"] for p in record["patterns"])
+
+
 def test_screenshot_mode_renders_a_checked_file(tmp_path: Path) -> None:
     out = tmp_path / "shot.png"
     code = main(["--screenshot", str(out), "--corpus", str(tmp_path / "c.sqlite3"),
