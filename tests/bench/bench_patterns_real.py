@@ -68,11 +68,20 @@ def install(missing: list[str]) -> None:
     subprocess.run(cmd, check=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
 
 
-def rust_files(dirs: dict[str, Path | None]) -> list[Path]:
-    out: list[Path] = []
+def crate_edition(folder: Path) -> str:
+    """The crate's edition from its Cargo.toml (2015 when it names none, as Cargo does)."""
+    manifest = folder / "Cargo.toml"
+    text = manifest.read_text(errors="replace") if manifest.is_file() else ""
+    match = re.search(r'^edition\s*=\s*"(\d{4})"', text, re.M)
+    return match.group(1) if match else "2015"
+
+
+def rust_files(dirs: dict[str, Path | None]) -> list[tuple[Path, str]]:
+    out: list[tuple[Path, str]] = []
     for folder in dirs.values():
         if folder is not None:
-            out.extend(sorted(folder.rglob("*.rs")))
+            edition = crate_edition(folder)
+            out.extend((path, edition) for path in sorted(folder.rglob("*.rs")))
     return out
 
 
@@ -124,11 +133,11 @@ def main() -> int:
     lines = 0
     times: list[float] = []
     dump = open(args.dump, "w") if args.dump else None  # noqa: SIM115 - closed below
-    for path in files:
+    for path, edition in files:
         text = path.read_bytes().decode("utf-8", "replace")
         lines += text.count("\n") + 1
         started = time.perf_counter()
-        found = detect(text)
+        found = detect(text, edition=edition)
         times.append(time.perf_counter() - started)
         rel = str(path.relative_to(REGISTRY))
         src_lines = text.splitlines()
