@@ -880,7 +880,10 @@ def _confirm(snippet: Snippet, found: tuple[Finding, ...], toolchains: Toolchain
 
 
 #: Role statuses that make a whole record safe to reuse (the same inputs give the same record).
-_STABLE_STATUSES = frozenset({"ok", "ice", "refused", "missing"})
+#: Records whose every role has one of these statuses are cached whole. Not ``refused``: a
+#: refusal is cheap to recompute, and one from the host fallback's dep-info check must never be
+#: stored (the run read a host file).
+_STABLE_STATUSES = frozenset({"ok", "ice", "missing"})
 
 
 def record_key(case: Case, toolchains: Toolchains, *, patterns: bool, confirm: bool) -> str:

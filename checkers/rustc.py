@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from checkers import sandbox as sandboxes
 from checkers.diagnostics import is_borrowck
 from checkers.errors import CancelledError
 from checkers.model import CancelFlag, CheckResult, Diagnostic
@@ -27,7 +28,8 @@ SNIPPET_FILE = "snippet.rs"
 class RawRun:
     """What one rustc process did, before diagnostics are mapped to user coordinates."""
 
-    status: str  # ok | ice | timeout | memory-limit | cpu-limit | output-limit | crashed | missing
+    # ok | ice | timeout | memory-limit | cpu-limit | output-limit | crashed | missing | refused
+    status: str
     returncode: int | None
     messages: tuple[dict[str, Any], ...]
     stderr_text: str
@@ -36,6 +38,7 @@ class RawRun:
 
 
 def _limit_preexec(limits: Limits) -> Callable[[], None] | None:
+    """Limits set in the child before exec: inherited by bwrap's children and so by rustc."""
     if sys.platform == "win32":
         return None
     import resource
@@ -46,12 +49,77 @@ def _limit_preexec(limits: Limits) -> Callable[[], None] | None:
 
     def apply() -> None:
         # Runs in the child between fork and exec: only async-signal-safe-ish C calls here.
+        sandboxes.set_parent_death_signal()
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 2))
         resource.setrlimit(resource.RLIMIT_FSIZE, (output, output))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
     return apply
+
+
+#: The one line a result gets when the host fallback saw it read outside its scratch dir. It
+#: names no file, and is the same whether the file exists or not (no existence oracle).
+HOST_READ_REFUSAL = (
+    "refused: the code made rustc read a file outside the snippet, and no sandbox confines "
+    "rustc here ({why}); the result is dropped"
+)
+
+
+def _mounts(info: RoleInfo, scratch: Path, limits: Limits) -> sandboxes.Mounts:
+    assert info.binary is not None
+    readonly = list(sandboxes.toolchain_roots([info.binary]))
+    sysroot = Path(info.sysroot).resolve() if info.sysroot else None
+    if sysroot is not None and sysroot not in readonly:
+        readonly.append(sysroot)
+    return sandboxes.Mounts(writable=(scratch,), readonly=tuple(readonly),
+                            host_readonly=limits.allow_include)
+
+
+def _message_texts(message: dict[str, Any]) -> Iterator[str]:
+    yield str(message.get("message", ""))
+    for child in message.get("children", ()) or ():
+        if isinstance(child, dict):
+            yield from _message_texts(child)
+
+
+def _message_files(message: dict[str, Any]) -> Iterator[str]:
+    for span in message.get("spans", ()) or ():
+        current = span
+        while isinstance(current, dict):
+            yield str(current.get("file_name", ""))
+            expansion = current.get("expansion")
+            current = expansion.get("span") if isinstance(expansion, dict) else None
+    for child in message.get("children", ()) or ():
+        if isinstance(child, dict):
+            yield from _message_files(child)
+
+
+def host_read_evidence(scratch: Path, messages: list[dict[str, Any]],
+                       toolchain: tuple[Path, ...]) -> bool:
+    """Whether an unsandboxed rustc run read (or tried to read) a file outside ``scratch``.
+
+    Three signs, any one enough: the dep-info names a file outside the scratch dir or the
+    toolchain; a diagnostic points into such a file (rustc aborted before writing dep-info, e.g.
+    a parse error inside an included file); a diagnostic reports an I/O error (``os error``:
+    a read of a missing file, which must look the same as a read of an existing one).
+    """
+    allowed = (scratch, *toolchain)
+    dep_files = list((scratch / "out").glob("*.d"))
+    for dep in dep_files:
+        if sandboxes.dep_info_outside(dep, allowed, base=scratch):
+            return True
+    for message in messages:
+        if any("(os error " in text for text in _message_texts(message)):
+            return True
+        for name in _message_files(message):
+            if not name or name.startswith("<") or name.startswith("/rustc/"):
+                continue
+            path = Path(name) if Path(name).is_absolute() else scratch / name
+            resolved = path.resolve()
+            if not any(resolved == a or a in resolved.parents for a in allowed):
+                return True
+    return False
 
 
 def scrubbed_env(info: RoleInfo, scratch: Path) -> dict[str, str]:
@@ -70,14 +138,14 @@ def scrubbed_env(info: RoleInfo, scratch: Path) -> dict[str, str]:
 
 
 def rustc_argv(info: RoleInfo, *, edition: str, source_file: Path, out_dir: Path,
-               crate_name: str = "snippet") -> list[str]:
+               crate_name: str = "snippet", dep_info: bool = False) -> list[str]:
     assert info.binary is not None
     return [
         info.binary,
         "--edition", edition,
         "--crate-type", "lib",
         "--crate-name", crate_name,
-        "--emit=metadata",
+        "--emit=dep-info,metadata" if dep_info else "--emit=metadata",
         "--error-format=json",
         "-A", "warnings",
         "--out-dir", str(out_dir),
@@ -86,7 +154,52 @@ def rustc_argv(info: RoleInfo, *, edition: str, source_file: Path, out_dir: Path
     ]
 
 
+def descendants(pid: int) -> list[int]:
+    """Every live process below ``pid`` (Linux ``/proc``; empty elsewhere), parents first."""
+    children: dict[int, list[int]] = {}
+    proc_root = Path("/proc")
+    if not proc_root.is_dir():
+        return []
+    for entry in proc_root.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # "pid (comm) state ppid ...": comm may contain spaces and parentheses
+        fields = stat[stat.rfind(")") + 2:].split()
+        if len(fields) > 1 and fields[0] != "Z":
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    out: list[int] = []
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(0), ()):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """Kill everything ``proc`` started, then ``proc``'s whole process group.
+
+    The grandchildren go first and ``proc`` gets a moment to reap them: killing bubblewrap
+    before the namespace it watches would orphan that namespace's init (a zombie wherever
+    PID 1 does not reap). rustc itself may run in its own session inside the sandbox, so
+    ``killpg`` alone would not reach it.
+    """
+    below = descendants(proc.pid)
+    for pid in reversed(below):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            continue
+    if below:
+        try:
+            proc.wait(timeout=2)
+            return  # reaped: its pid (and so its group id) may already belong to someone else
+        except subprocess.TimeoutExpired:
+            pass  # it did not exit once its children died: the group kill below ends it
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
@@ -120,27 +233,40 @@ def run_rustc(
     cancel: CancelFlag | None = None,
     scratch_root: Path | None = None,
 ) -> RawRun:
-    """Run one rustc on ``source`` in a fresh scratch directory, killed on timeout or cancel."""
+    """Run one rustc on ``source`` in a fresh scratch directory, killed on timeout or cancel.
+
+    The process runs inside ``sandbox.detect()``'s sandbox (bubblewrap where it works). Without
+    one, rustc also writes dep-info and a run that read outside its scratch dir is ``refused``
+    (its diagnostics dropped: they may quote the file).
+    """
     if not info.available or info.binary is None:
         return RawRun("missing", None, (), "", 0, error=info.problem or "toolchain not available")
-    scratch = Path(tempfile.mkdtemp(prefix="ptriage-", dir=scratch_root))
+    box, box_note = sandboxes.detect()
+    scratch = Path(tempfile.mkdtemp(prefix="ptriage-", dir=scratch_root)).resolve()
     try:
         src = scratch / SNIPPET_FILE
         src.write_text(source, encoding="utf-8")
         out_dir = scratch / "out"
         out_dir.mkdir()
         stderr_path = scratch / "stderr.txt"
-        argv = rustc_argv(info, edition=edition, source_file=src, out_dir=out_dir)
+        check_reads = not box.isolated and not limits.allow_include
+        argv = rustc_argv(info, edition=edition, source_file=src, out_dir=out_dir,
+                          dep_info=check_reads)
+        if box.isolated:
+            # The sandbox mounts the toolchain where it really is, not where a symlink points.
+            argv[0] = str(Path(argv[0]).resolve())
+        mounts = _mounts(info, scratch, limits)
+        env = scrubbed_env(info, scratch)
         started = time.perf_counter()
         with open(stderr_path, "wb") as stderr_file:
             try:
                 proc = subprocess.Popen(
-                    argv,
+                    box.wrap(argv, cwd=scratch, env=env, mounts=mounts),
                     stdin=subprocess.DEVNULL,
                     stdout=stderr_file,
                     stderr=stderr_file,
                     cwd=scratch,
-                    env=scrubbed_env(info, scratch),
+                    env=box.popen_env(env),
                     start_new_session=True,
                     preexec_fn=_limit_preexec(limits),
                 )
@@ -174,8 +300,13 @@ def run_rustc(
         text = raw.decode("utf-8", errors="replace")
         messages, other = _parse_messages(text)
         rc = proc.returncode
+        if check_reads and host_read_evidence(scratch, messages, mounts.readonly):
+            return RawRun("refused", rc, (), "", elapsed,
+                          error=HOST_READ_REFUSAL.format(why=box_note or "no sandbox"))
         status, error = _classify_exit(rc, timed_out, messages, other, scratch, limits,
                                        len(raw))
+        if box.isolated and status == "crashed" and rc == 1 and not messages and "bwrap:" in other:
+            error = f"the sandbox could not start rustc: {other.strip()[:300]}"
         return RawRun(status, rc, tuple(messages), other, elapsed, error=error)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -25,7 +25,7 @@ import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -51,6 +51,9 @@ class Mounts:
     #: Network access (only ``cargo fetch``, which runs no project code, may ask for it).
     network: bool = False
     extra_readonly: tuple[Path, ...] = field(default_factory=tuple)
+    #: The whole host file system read-only (``limits.allow_include = true``: the user asked for
+    #: host files to be readable). Still no network, no host ``/tmp`` writes, a cleared env.
+    host_readonly: bool = False
 
 
 class Sandbox(Protocol):
@@ -94,6 +97,11 @@ class BwrapSandbox:
         out: list[str] = [self.bwrap, "--die-with-parent", "--unshare-all", "--new-session"]
         if mounts.network:
             out.append("--share-net")
+        if mounts.host_readonly:
+            out += ["--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev"]
+            for p in mounts.writable:
+                out += ["--bind", str(p), str(p)]
+            return self._finish(out, argv, cwd=cwd, env=env)
         out += ["--ro-bind", "/usr", "/usr"]
         # usrmerge: /bin, /lib, /lib64, /sbin are symlinks into /usr on current distributions.
         for top in ("bin", "lib", "lib64", "lib32", "libx32", "sbin"):
@@ -115,6 +123,11 @@ class BwrapSandbox:
                 out += ["--ro-bind", str(p), str(p)]
         for p in mounts.writable:
             out += ["--bind", str(p), str(p)]
+        return self._finish(out, argv, cwd=cwd, env=env)
+
+    @staticmethod
+    def _finish(out: list[str], argv: Sequence[str], *, cwd: Path,
+                env: Mapping[str, str]) -> list[str]:
         out += ["--chdir", str(cwd), "--clearenv"]
         for key, value in env.items():
             out += ["--setenv", key, value]
@@ -138,6 +151,34 @@ class HostSandbox:
 
     def popen_env(self, env: Mapping[str, str]) -> dict[str, str]:
         return dict(env)
+
+
+def set_parent_death_signal() -> None:
+    """In a child between fork and exec: SIGKILL it when its parent dies (even by SIGKILL).
+
+    Linux only (``prctl(PR_SET_PDEATHSIG)``); elsewhere a no-op. The signal follows the
+    *thread* that forked, so callers fork from threads that outlive the child (they wait on it).
+    """
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, 9, 0, 0, 0)
+
+
+def _load_prctl() -> Callable[..., int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    except OSError:
+        return None
+    prctl: Callable[..., int] = libc.prctl
+    return prctl
+
+
+_PR_SET_PDEATHSIG = 1
+_PRCTL = _load_prctl()
 
 
 _LOCK = threading.Lock()
@@ -193,12 +234,15 @@ def reset_detection() -> None:
         _MEMO.clear()
 
 
-def dep_info_outside(dep_file: Path, allowed: Sequence[Path]) -> list[str]:
+def dep_info_outside(dep_file: Path, allowed: Sequence[Path], *,
+                     base: Path | None = None) -> list[str]:
     """Files a ``--emit=dep-info`` file names that lie outside every ``allowed`` directory.
 
-    rustc writes make-style rules ``target: dep dep …`` (spaces in names escaped as ``\\ ``).
-    Missing dep-info is treated as suspicious by the caller, not here.
+    rustc writes make-style rules ``target: dep dep …`` (spaces in names escaped as ``\\ ``),
+    relative names relative to its working directory: pass it as ``base`` (default: the first
+    allowed directory). Missing dep-info is treated as suspicious by the caller, not here.
     """
+    anchor = base if base is not None else (allowed[0] if allowed else Path.cwd())
     text = dep_file.read_text(encoding="utf-8", errors="replace")
     roots = [a.resolve() for a in allowed]
     outside: list[str] = []
@@ -225,7 +269,7 @@ def dep_info_outside(dep_file: Path, allowed: Sequence[Path]) -> list[str]:
         if token:
             names.append(token)
         for name in names:
-            p = Path(name)
+            p = Path(name) if Path(name).is_absolute() else anchor / name
             try:
                 resolved = p.resolve()
             except (OSError, RuntimeError):

@@ -82,6 +82,9 @@ class RoleInfo:
     flags: tuple[str, ...] = ()
     env: tuple[tuple[str, str], ...] = ()
     bootstrap: bool = False
+    #: ``rustc --print sysroot``: mounted read-only into the sandbox (a wrapper script's real
+    #: compiler lives there, not next to the script).
+    sysroot: str = ""
     problem: str = ""
     fix: str = ""
     notes: tuple[str, ...] = ()
@@ -107,6 +110,7 @@ class RoleInfo:
             "flags": list(self.flags),
             "env": dict(self.env),
             "bootstrap": self.bootstrap,
+            "sysroot": self.sysroot,
             "toolchain": self.spec.toolchain,
             "polonius": self.spec.polonius,
             "problem": self.problem,
@@ -311,7 +315,7 @@ def _toolchain_binary(name: str) -> Path | None:
 
 _PROBE_LOCK = threading.Lock()
 _PROBE_MEMO: dict[str, dict[str, Any]] = {}
-_PROBE_CACHE_VERSION = 2
+_PROBE_CACHE_VERSION = 3
 
 
 def _probe_key(binary: Path, bootstrap: bool) -> str:
@@ -371,6 +375,14 @@ def _probe_binary(binary: Path, *, bootstrap: bool) -> dict[str, Any]:
             commit_date=info.get("commit-date", ""),
             host=info.get("host", ""),
         )
+        try:
+            sysroot = subprocess.run(
+                [str(binary), "--print", "sysroot"], capture_output=True, text=True, timeout=30,
+                env=env, check=False,
+            )
+            result["sysroot"] = sysroot.stdout.strip() if sysroot.returncode == 0 else ""
+        except (OSError, subprocess.TimeoutExpired):
+            result["sysroot"] = ""
         accepted: dict[str, bool] = {}
         with tempfile.TemporaryDirectory(prefix="ptriage-probe-") as tmp:
             src = Path(tmp) / "probe.rs"
@@ -495,6 +507,7 @@ def _resolve_role(spec: RoleSpec, *, stable_binary: Path | None) -> RoleInfo:
         flags=tuple(flags),
         env=tuple(sorted(env)),
         bootstrap=bootstrap,
+        sysroot=str(probe.get("sysroot", "")),
         fix=fix,
         notes=tuple(notes),
     )
