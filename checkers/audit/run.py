@@ -1,0 +1,479 @@
+"""`run_audit`: a Cargo workspace checked in its own context under every role, as per-file records."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from checkers.audit import mapping, proof
+from checkers.audit.runner import (
+    CargoEnv,
+    CargoRun,
+    RolePlan,
+    audit_cache,
+    first_error_line,
+    plan_roles,
+    run_cargo,
+    user_cargo_home,
+    wrapper_for,
+)
+from checkers.audit.workspace import (
+    SourceTree,
+    copy_overlay,
+    find_manifest,
+    read_tree,
+    sync_overlay,
+    workspace_root_of,
+)
+from checkers.errors import CheckerError, InputError, ToolchainError
+from checkers.model import ROLES, CancelFlag, CheckResult, Triage
+from checkers.sandbox import detect as detect_sandbox
+from checkers.toolchains import BASELINE, CANDIDATE, CORROBORATOR, Toolchains, load_toolchains
+
+#: Bumped when the records an audit produces change shape or meaning (invalidates the cache).
+AUDIT_VERSION = 1
+
+#: (package label, role or step, done, total)
+AuditProgress = Callable[[str, str, int, int], None]
+
+
+class AuditError(CheckerError):
+    """The workspace cannot be audited (cargo cannot read it, dependencies are missing)."""
+
+
+class TrustRequired(CheckerError):
+    """No sandbox here, and the workspace would run build scripts or proc macros."""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditOptions:
+    """What to audit and how (the CLI flags of `ptriage audit`)."""
+
+    packages: tuple[str, ...] = ()
+    features: tuple[str, ...] = ()
+    all_features: bool = False
+    no_default_features: bool = False
+    all_targets: bool = False
+    offline: bool = False
+    jobs: int | None = None
+    #: Run build scripts and proc macros even without a sandbox.
+    trust: bool = False
+    #: none: Polonius roles on stable + RUSTC_BOOTSTRAP=1; control: + nightly NLL control;
+    #: all: + the Polonius roles on nightly as toolchains.toml says.
+    nightly: str = "none"
+    confirm: bool = True
+    cache: bool = True
+    timeout: float = 900.0
+    memory_mb: int = 8192
+
+    def key(self) -> dict[str, Any]:
+        return {"packages": sorted(self.packages), "features": sorted(self.features),
+                "all_features": self.all_features, "no_default": self.no_default_features,
+                "all_targets": self.all_targets, "nightly": self.nightly,
+                "confirm": self.confirm}
+
+
+@dataclass(frozen=True, slots=True)
+class RoleOutcome:
+    """One role over the audited packages: did cargo run, how long the members took."""
+
+    role: str
+    compiler: str
+    flags: tuple[str, ...]
+    bootstrap: bool
+    status: str  # ok | failed | timeout | crashed | missing
+    elapsed_ms: int
+    member_ms: int
+    errors: tuple[str, ...] = ()
+    #: package name → ok | rejected | dependency-failed | not-run
+    packages: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"role": self.role, "compiler": self.compiler, "flags": list(self.flags),
+                "bootstrap": self.bootstrap, "status": self.status,
+                "elapsed_ms": self.elapsed_ms, "member_ms": self.member_ms,
+                "errors": list(self.errors), "packages": dict(self.packages)}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> RoleOutcome:
+        return cls(role=d["role"], compiler=d["compiler"], flags=tuple(d["flags"]),
+                   bootstrap=bool(d["bootstrap"]), status=d["status"],
+                   elapsed_ms=int(d["elapsed_ms"]), member_ms=int(d["member_ms"]),
+                   errors=tuple(d.get("errors", ())), packages=dict(d.get("packages", {})))
+
+
+@dataclass(frozen=True, slots=True)
+class AuditResult:
+    """An audit: the records (one per source file), the packages and every role's outcome."""
+
+    root: str
+    records: list[dict[str, Any]]
+    packages: list[dict[str, Any]]
+    roles: dict[str, RoleOutcome]
+    sandbox: str
+    notes: tuple[str, ...] = ()
+    cached: bool = False
+    rechecks: int = 0
+    elapsed_ms: int = 0
+
+    def triages(self) -> list[Triage]:
+        return [Triage.from_record(r) for r in self.records]
+
+    def report(self, fmt: str = "html") -> str:
+        from checkers.audit.report import render
+
+        return render(self, fmt=fmt)
+
+    def write_report(self, path: Path | str) -> Path:
+        """Write the report; ``.md`` gives Markdown, anything else self-contained HTML."""
+        out = Path(path)
+        fmt = "md" if out.suffix.lower() in (".md", ".markdown") else "html"
+        out.write_text(self.report(fmt), encoding="utf-8")
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"version": AUDIT_VERSION, "root": self.root, "records": self.records,
+                "packages": self.packages,
+                "roles": {r: o.to_dict() for r, o in self.roles.items()},
+                "sandbox": self.sandbox, "notes": list(self.notes), "rechecks": self.rechecks,
+                "elapsed_ms": self.elapsed_ms}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], *, cached: bool = False) -> AuditResult:
+        return cls(root=d["root"], records=list(d["records"]), packages=list(d["packages"]),
+                   roles={r: RoleOutcome.from_dict(o) for r, o in d["roles"].items()},
+                   sandbox=d["sandbox"], notes=tuple(d.get("notes", ())), cached=cached,
+                   rechecks=int(d.get("rechecks", 0)), elapsed_ms=int(d.get("elapsed_ms", 0)))
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass(slots=True)
+class _Session:
+    """State shared by the main check and the proof re-checks of one audit."""
+
+    root: Path
+    overlay: Path
+    tree: SourceTree
+    plans: dict[str, RolePlan]
+    cargo_env: CargoEnv
+    options: AuditOptions
+    members: list[mapping.Package]
+    member_ids: set[str]
+    cancel: CancelFlag | None
+
+    def target_dir(self, plan: RolePlan) -> Path:
+        return audit_cache() / "targets" / _digest(str(self.overlay), plan.compiler.identity)[:20]
+
+    def tag_of(self, overlay: Path) -> str:
+        return "" if overlay == self.overlay else f"overlay {overlay.name}"
+
+    def cargo_args(self, packages: Sequence[str]) -> list[str]:
+        args = ["check", "--message-format=json", "--keep-going", "--offline"]
+        if packages:
+            for name in packages:
+                args += ["-p", name]
+        else:
+            args.append("--workspace")
+        if self.options.all_features:
+            args.append("--all-features")
+        if self.options.no_default_features:
+            args.append("--no-default-features")
+        if self.options.features:
+            args += ["--features", ",".join(self.options.features)]
+        if self.options.all_targets:
+            args.append("--all-targets")
+        return args
+
+    def check(self, overlay: Path, packages: Sequence[str], roles: Sequence[str],
+              step: Callable[[str], None] | None = None) -> dict[str, CargoRun]:
+        runs: dict[str, CargoRun] = {}
+        args = self.cargo_args(packages)
+        for role in roles:
+            plan = self.plans[role]
+            run = run_cargo(args, compiler=plan.compiler, cwd=overlay,
+                            env_setup=self.cargo_env, target_dir=self.target_dir(plan),
+                            wrapper=wrapper_for(plan, tag=self.tag_of(overlay)),
+                            cancel=self.cancel)
+            if overlay != self.overlay:
+                # A proof overlay's members are the same packages at another path.
+                here, main = overlay.as_uri(), self.overlay.as_uri()
+                for msg in run.messages:
+                    pid = msg.get("package_id")
+                    if isinstance(pid, str) and here in pid:
+                        msg["package_id"] = pid.replace(here, main)
+            runs[role] = run
+            if step is not None:
+                step(role)
+        return runs
+
+    def triages(self, overlay: Path, runs: Mapping[str, CargoRun],
+                sources: Mapping[str, str], *, detect: bool) -> tuple[list[Triage], dict[
+                    str, dict[mapping.Target, mapping.UnitState]]]:
+        targets = [t for p in self.members for t in p.targets]
+        units_by_role = {role: mapping.collect_units(run, targets, overlay)
+                         for role, run in runs.items()}
+        files = mapping.assign_files(self.members, units_by_role, overlay)
+        file_set = {fu.path for fu in files}
+        notes = []
+        if any(p.bootstrap and p.compiler.rustc == self.plans[BASELINE].compiler.rustc
+               for r, p in self.plans.items() if r != BASELINE):
+            notes.append("checked in crate context by cargo; the Polonius roles ran on the "
+                         "stable compiler with RUSTC_BOOTSTRAP=1")
+        else:
+            notes.append("checked in crate context by cargo")
+        out: list[Triage] = []
+        for fu in files:
+            source = sources.get(fu.path)
+            if source is None:
+                continue
+            checks: dict[str, CheckResult] = {}
+            for role, plan in self.plans.items():
+                run = runs.get(role)
+                units = units_by_role.get(role, {})
+                crate_ms = run.member_ms.get(fu.target.crate_name, 0) if run else 0
+                checks[role] = mapping.check_for_file(fu, plan, run, units, file_set, overlay,
+                                                      self.member_ids, crate_ms)
+            triage = mapping.build_record(fu, source, checks, notes=notes, detect=detect)
+            out.append(triage)
+        return out, units_by_role
+
+
+def _sources(tree: SourceTree) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for rel, data in tree.files.items():
+        if rel.endswith(".rs"):
+            try:
+                out[rel] = data.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+    return out
+
+
+def _metadata(session: _Session, plan: RolePlan) -> dict[str, Any]:
+    run = run_cargo(["metadata", "--format-version", "1", "--offline"],
+                    compiler=plan.compiler, cwd=session.overlay, env_setup=session.cargo_env,
+                    cancel=session.cancel)
+    if run.status != "ok" or not run.messages:
+        raise AuditError(f"cargo cannot read the workspace {session.root}: "
+                         f"{first_error_line(run.stderr)} (are its dependencies available "
+                         "offline? run without --offline to fetch them)")
+    data = run.messages[-1]
+    return data
+
+
+def _runs_code(metadata: Mapping[str, Any]) -> list[str]:
+    out = []
+    for pkg in metadata.get("packages") or ():
+        for t in pkg.get("targets") or ():
+            kinds = t.get("kind") or ()
+            if "custom-build" in kinds or "proc-macro" in kinds:
+                out.append(f"{pkg['name']} ({'build script' if 'custom-build' in kinds else 'proc macro'})")
+    return sorted(set(out))
+
+
+def _role_outcome(role: str, plan: RolePlan, run: CargoRun, units: Mapping[
+        mapping.Target, mapping.UnitState], members: Sequence[mapping.Package],
+        selected: set[str], member_ids: set[str]) -> RoleOutcome:
+    packages: dict[str, str] = {}
+    for pkg in members:
+        if selected and pkg.name not in selected:
+            continue
+        states = [units[t] for t in pkg.targets if t in units]
+        ran = [s for s in states if s.ran]
+        if not ran:
+            packages[pkg.name] = "dependency-failed" if run.status == "failed" else "not-run"
+        elif any(m.get("level") == "error" for s in ran for m in s.messages):
+            packages[pkg.name] = "rejected"
+        else:
+            packages[pkg.name] = "ok"
+    errors = tuple(mapping.failed_dependencies(run, member_ids)) if run.status != "ok" else ()
+    if run.status in ("timeout", "crashed"):
+        errors = (*errors, first_error_line(run.stderr))
+    return RoleOutcome(role=role, compiler=plan.info.version, flags=plan.info.flags,
+                       bootstrap=plan.bootstrap, status=run.status, elapsed_ms=run.elapsed_ms,
+                       member_ms=sum(run.member_ms.values()), errors=errors, packages=packages)
+
+
+def run_audit(
+    path: Path | str,
+    *,
+    options: AuditOptions | None = None,
+    toolchains: Toolchains | None = None,
+    cancel: CancelFlag | None = None,
+    progress: AuditProgress | None = None,
+) -> AuditResult:
+    """Audit the Cargo workspace or package at ``path`` (a folder, a Cargo.toml, a file inside).
+
+    Every cargo process runs in the sandbox on an overlay copy in the cache dir: nothing is
+    written inside the workspace. Raises InputError (not a package), ToolchainError (stable
+    cannot run), TrustRequired (no sandbox and code would run), AuditError (cargo cannot read
+    the workspace), CancelledError.
+    """
+    started = time.perf_counter()
+    opts = options if options is not None else AuditOptions()
+    if opts.nightly not in ("none", "control", "all"):
+        raise InputError(f"unknown nightly mode {opts.nightly!r} (none, control or all)")
+    tc = toolchains if toolchains is not None else load_toolchains()
+    manifest = find_manifest(Path(path))
+    root = workspace_root_of(manifest)
+    tree = read_tree(root)
+    if "Cargo.toml" not in tree.files:
+        raise InputError(f"{root}: no Cargo.toml")
+    plans, problems = plan_roles(tc, nightly=opts.nightly)
+    sandbox, sandbox_note = detect_sandbox()
+    packages_opt = opts.packages
+    if not packages_opt and manifest.parent != root:
+        import tomllib
+
+        try:
+            name = tomllib.loads(manifest.read_text(encoding="utf-8"))["package"]["name"]
+        except (KeyError, OSError, tomllib.TOMLDecodeError) as exc:
+            raise InputError(f"{manifest}: no [package] name: {exc}") from exc
+        packages_opt = (str(name),)
+    opts = dataclasses.replace(opts, packages=packages_opt)
+    key = _digest(json.dumps({
+        "v": AUDIT_VERSION, "tree": tree.digest, "opts": opts.key(), "sandbox": sandbox.name,
+        "roles": {r: [p.info.identity(), p.compiler.identity] for r, p in sorted(plans.items())},
+        "problems": problems,
+    }, sort_keys=True))
+    cache_file = audit_cache() / "results" / f"{key}.json"
+    if opts.cache and cache_file.is_file():
+        try:
+            data = json.loads(cache_file.read_text(encoding="utf-8"))
+            if data.get("version") == AUDIT_VERSION and data.get("root") == str(root):
+                return AuditResult.from_dict(data, cached=True)
+        except (OSError, ValueError, KeyError):
+            # an unreadable cache entry is recomputed (and rewritten below)
+            pass
+
+    overlay = audit_cache() / "overlays" / _digest(str(root))[:20] / "ws"
+    sync_overlay(tree, overlay, drop_dev_deps=not opts.all_targets)
+    cargo_home = user_cargo_home()
+    if not cargo_home.is_dir():
+        cargo_home = audit_cache() / "empty-cargo-home"
+        cargo_home.mkdir(parents=True, exist_ok=True)
+    cargo_env = CargoEnv(sandbox=sandbox, cargo_home=cargo_home,
+                         scratch=audit_cache() / "scratch", timeout=opts.timeout,
+                         memory_mb=opts.memory_mb, jobs=opts.jobs)
+    session = _Session(root=root, overlay=overlay, tree=tree, plans=plans, cargo_env=cargo_env,
+                       options=opts, members=[], member_ids=set(), cancel=cancel)
+    baseline = plans[BASELINE]
+    if not opts.offline:
+        fetch = run_cargo(["fetch"], compiler=baseline.compiler, cwd=overlay,
+                          env_setup=cargo_env, network=True, cancel=cancel)
+        if fetch.status != "ok":
+            raise AuditError(f"cargo fetch failed for {root}: {first_error_line(fetch.stderr)} "
+                             "(use --offline when the dependencies are already available)")
+    metadata = _metadata(session, baseline)
+    risky = _runs_code(metadata)
+    if not sandbox.isolated and risky and not opts.trust:
+        raise TrustRequired(
+            f"no sandbox ({sandbox_note}) and building {root.name} runs code from "
+            f"{', '.join(risky[:5])}{' …' if len(risky) > 5 else ''}: install bubblewrap, or "
+            "pass --trust if you trust this workspace")
+    members = mapping.members_of(metadata, overlay)
+    known = {p.name for p in members}
+    unknown = [p for p in opts.packages if p not in known]
+    if unknown:
+        raise InputError(f"no workspace member named {', '.join(unknown)} in {root} "
+                         f"(members: {', '.join(sorted(known))})")
+    session.members = members
+    session.member_ids = {p.id for p in members}
+    label = ", ".join(opts.packages) if opts.packages else "workspace"
+    roles = [r for r in ROLES if r in plans]
+    total = len(roles)
+    done = [0]
+
+    def step(role: str) -> None:
+        done[0] += 1
+        if progress is not None:
+            progress(label, role, done[0], total)
+
+    runs = session.check(overlay, opts.packages, roles, step)
+    sources = _sources(tree)
+    triages, units_by_role = session.triages(overlay, runs, sources, detect=True)
+    selected = set(opts.packages)
+    outcomes = {r: _role_outcome(r, plans[r], runs[r], units_by_role[r], members, selected,
+                                 session.member_ids) for r in roles}
+    for role, why in problems.items():
+        outcomes[role] = RoleOutcome(role=role, compiler="", flags=(), bootstrap=False,
+                                     status="missing", elapsed_ms=0, member_ms=0, errors=(why,))
+    rechecks = 0
+    if opts.confirm and all(r in plans for r in (BASELINE, CANDIDATE, CORROBORATOR)):
+        triages, rechecks = _prove(session, triages, progress, label)
+    records = [t.to_record() for t in triages
+               if t.diff or t.functions or t.patterns or t.epochs
+               or any(c.diagnostics or c.status != "ok" for c in t.checks.values())]
+    notes = [sandbox_note] if sandbox_note else []
+    notes += [f"{role}: {why}" for role, why in problems.items()]
+    result = AuditResult(
+        root=str(root), records=records, packages=[p.to_dict() for p in members
+                                                   if not selected or p.name in selected],
+        roles=outcomes, sandbox=sandbox.name, notes=tuple(notes), rechecks=rechecks,
+        elapsed_ms=int((time.perf_counter() - started) * 1000))
+    if opts.cache:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(result.to_dict()), encoding="utf-8")
+        tmp.replace(cache_file)
+    return result
+
+
+def _prove(session: _Session, triages: list[Triage], progress: AuditProgress | None,
+           label: str) -> tuple[list[Triage], int]:
+    roles = (BASELINE, CANDIDATE, CORROBORATOR)
+    base_sources = _sources(session.tree)
+
+    def check(batch: Sequence[proof.Rewrite]) -> dict[str, Triage]:
+        name = _digest(*sorted(rw.key() for rw in batch))[:20]
+        overlay = session.overlay.parent / "proof" / name
+        if not overlay.is_dir():
+            tmp = overlay.with_name(name + ".tmp")
+            copy_overlay(session.overlay, tmp)
+            for rw in batch:
+                (tmp / rw.path).write_text(rw.source, encoding="utf-8")
+            tmp.rename(overlay)
+        packages = sorted({rw.package for rw in batch})
+        runs = session.check(overlay, packages, roles)
+        sources = dict(base_sources)
+        for rw in batch:
+            sources[rw.path] = rw.source
+        wanted = {rw.path for rw in batch}
+        plans = session.plans
+        session.plans = {r: plans[r] for r in roles}
+        try:
+            found, _units = session.triages(overlay, runs, {p: sources[p] for p in wanted},
+                                            detect=False)
+        finally:
+            session.plans = plans
+        by_path = {str((t.origin or {}).get("path")): t for t in found}
+        out: dict[str, Triage] = {}
+        for rw in batch:
+            triage = by_path.get(rw.path)
+            if triage is None:
+                missing = CheckResult(role=BASELINE, status="dependency-failed", accepted=None,
+                                      error=f"{rw.path} was not compiled in the re-check")
+                triage = Triage(id="0" * 64, source=rw.source, edition="2021",
+                                checks={BASELINE: missing}, verdict="toolchain-error",
+                                corroborated=False, drift=False, reason=missing.error)
+            out[rw.key()] = triage
+        return out
+
+    def step(done: int, total: int) -> None:
+        if progress is not None:
+            progress(label, "proof", done, total)
+
+    return proof.prove(triages, check=check, progress=step)
+
+
+__all__ = ["AuditError", "AuditOptions", "AuditProgress", "AuditResult", "RoleOutcome",
+           "ToolchainError", "TrustRequired", "run_audit"]

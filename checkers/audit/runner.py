@@ -1,0 +1,329 @@
+"""Running cargo for the audit: one target dir per compiler, one generated wrapper per role, all sandboxed.
+
+Dependencies are checked by NLL in every role, so each compiler builds them once into its own
+target dir. Workspace members go through ``RUSTC_WORKSPACE_WRAPPER``: a tiny generated script
+per role that adds the role's flags. Cargo mixes the wrapper's *path* into the metadata hash of
+workspace members (the hook clippy relies on), so each role's member outputs and fingerprints
+live apart in the shared target dir. Cargo does not fingerprint environment variables a wrapper
+reads, so the role is never passed that way: switching roles through a variable would replay a
+cached success. The wrapper also logs each member rustc's wall time (the borrow-check cost).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import shlex
+import signal
+import subprocess
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from checkers.errors import CancelledError, ToolchainError
+from checkers.model import CancelFlag
+from checkers.paths import cache_dir
+from checkers.sandbox import Mounts, Sandbox, toolchain_roots
+from checkers.toolchains import BASELINE, CANDIDATE, CONTROL, CORROBORATOR, RoleInfo, Toolchains
+
+TIMING_ENV = "PTRIAGE_AUDIT_TIMING"
+
+
+def audit_cache() -> Path:
+    return cache_dir() / "audit"
+
+
+@dataclass(frozen=True, slots=True)
+class Compiler:
+    """One rustc and the cargo next to it (never the rustup proxy)."""
+
+    rustc: str
+    cargo: str
+    version: str
+    identity: str
+
+
+@dataclass(frozen=True, slots=True)
+class RolePlan:
+    """How one role runs in the audit: its compiler, member flags and environment."""
+
+    role: str
+    info: RoleInfo
+    compiler: Compiler
+
+    @property
+    def bootstrap(self) -> bool:
+        return self.info.bootstrap
+
+
+@dataclass(frozen=True, slots=True)
+class CargoRun:
+    """What one cargo process did."""
+
+    status: str  # ok | failed | timeout | crashed
+    returncode: int | None
+    messages: tuple[dict[str, Any], ...]
+    stderr: str
+    elapsed_ms: int
+    #: crate name → wall time (ms) of its member rustc runs in this cargo run
+    member_ms: dict[str, int]
+
+
+def compiler_of(info: RoleInfo) -> Compiler | None:
+    if not info.available or info.binary is None:
+        return None
+    cargo = Path(info.binary).parent / "cargo"
+    if not cargo.is_file():
+        return None
+    return Compiler(rustc=info.binary, cargo=str(cargo), version=info.version,
+                    identity=f"{info.binary}|{info.version}|{info.commit}|{info.host}")
+
+
+def plan_roles(toolchains: Toolchains, *, nightly: str) -> tuple[dict[str, RolePlan], dict[str, str]]:
+    """The roles of an audit and, for roles that cannot run, why.
+
+    ``nightly``: ``none`` runs baseline + both Polonius analyses on the stable compiler
+    (``RUSTC_BOOTSTRAP=1``, one dependency build); ``control`` adds the nightly NLL control;
+    ``all`` also runs the Polonius roles on the nightly compiler as toolchains.toml says.
+    """
+    problems: dict[str, str] = {}
+    stable = toolchains.roles.get(BASELINE)
+    if stable is None or not stable.available:
+        why = stable.problem if stable is not None else "no [roles.stable] in toolchains.toml"
+        raise ToolchainError(f"the stable baseline cannot run: {why} (see `ptriage toolchains`)")
+    stable_compiler = compiler_of(stable)
+    if stable_compiler is None:
+        raise ToolchainError(f"no cargo next to {stable.binary}: install the toolchain with rustup")
+    plans: dict[str, RolePlan] = {BASELINE: RolePlan(BASELINE, stable, stable_compiler)}
+    for role, mode in ((CANDIDATE, "next"), (CORROBORATOR, "legacy")):
+        if nightly == "all":
+            info = toolchains.roles.get(role)
+            compiler = compiler_of(info) if info is not None else None
+            if info is None or compiler is None:
+                problems[role] = (info.problem if info is not None and info.problem
+                                  else f"role {role} has no compiler with a cargo beside it")
+                continue
+            plans[role] = RolePlan(role, info, compiler)
+            continue
+        env = dict(stable.env)
+        env["RUSTC_BOOTSTRAP"] = "1"
+        info = dataclasses.replace(
+            stable, role=role, flags=(*stable.flags, f"-Zpolonius={mode}"),
+            env=tuple(sorted(env.items())), bootstrap=True)
+        plans[role] = RolePlan(role, info, stable_compiler)
+    if nightly in ("control", "all"):
+        control = toolchains.roles.get(CONTROL)
+        compiler = compiler_of(control) if control is not None else None
+        if control is None or compiler is None:
+            problems[CONTROL] = (control.problem if control is not None and control.problem
+                                 else "the nightly control has no compiler with a cargo beside it")
+        else:
+            plans[CONTROL] = RolePlan(CONTROL, control, compiler)
+    return plans, problems
+
+
+def wrapper_for(plan: RolePlan, *, tag: str = "") -> Path:
+    """The role's generated ``RUSTC_WORKSPACE_WRAPPER``; its folder is named by its content.
+
+    ``tag`` gives a proof overlay its own wrapper: cargo hashes path packages relative to the
+    workspace root, so an overlay copy's members would otherwise share (and overwrite) the
+    fingerprints of the audited workspace's members in the shared target dir.
+    """
+    exports = "".join(f"export {k}={shlex.quote(v)}\n" for k, v in plan.info.env)
+    flags = " ".join(shlex.quote(f) for f in plan.info.flags)
+    text = (
+        "#!/bin/sh\n"
+        f"# ptriage audit: role {plan.role} on {plan.compiler.version} (generated) {tag}\n"
+        f"{exports}"
+        "name=; prev=\n"
+        'for a in "$@"; do [ "$prev" = "--crate-name" ] && name=$a; prev=$a; done\n'
+        "start=$(date +%s%N)\n"
+        f'"$@" {flags}\n'
+        "rc=$?\n"
+        f'if [ -n "${TIMING_ENV}" ] && [ -n "$name" ]; then\n'
+        f'  echo "$name $(( $(date +%s%N) - start ))" >> "${TIMING_ENV}"\n'
+        "fi\n"
+        "exit $rc\n"
+    )
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    folder = audit_cache() / "wrappers" / f"{plan.role}-{digest}"
+    path = folder / "rustc-wrapper"
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / "rustc-wrapper.tmp"
+        tmp.write_text(text, encoding="utf-8")
+        tmp.chmod(0o755)
+        os.replace(tmp, path)
+    return path
+
+
+def user_cargo_home() -> Path:
+    env = os.environ.get("CARGO_HOME")
+    if env:
+        return Path(env).expanduser()
+    return Path.home() / ".cargo"
+
+
+def _limits_preexec(memory_mb: int) -> Any:
+    import resource
+
+    memory = memory_mb * 1024 * 1024
+
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    return apply
+
+
+@dataclass(frozen=True, slots=True)
+class CargoEnv:
+    """Where one audit's cargo processes live: sandbox, cargo home, scratch home."""
+
+    sandbox: Sandbox
+    cargo_home: Path
+    scratch: Path
+    timeout: float
+    memory_mb: int
+    jobs: int | None
+
+
+def run_cargo(
+    args: Sequence[str],
+    *,
+    compiler: Compiler,
+    cwd: Path,
+    env_setup: CargoEnv,
+    target_dir: Path | None = None,
+    wrapper: Path | None = None,
+    network: bool = False,
+    cancel: CancelFlag | None = None,
+) -> CargoRun:
+    """One cargo process inside the sandbox; killed with its whole tree on timeout or cancel."""
+    scratch = env_setup.scratch
+    scratch.mkdir(parents=True, exist_ok=True)
+    cargo_home = env_setup.cargo_home
+    bin_dir = str(Path(compiler.cargo).parent)
+    env = {
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "HOME": str(scratch),
+        "TMPDIR": str(scratch),
+        "LANG": "C.UTF-8",
+        "CARGO_HOME": str(cargo_home),
+        "RUSTC": compiler.rustc,
+        "CARGO_TERM_COLOR": "never",
+        "CARGO_TERM_PROGRESS_WHEN": "never",
+        "RUST_BACKTRACE": "0",
+    }
+    timing = scratch / f"timing-{os.getpid()}-{time.monotonic_ns()}.log"
+    if target_dir is not None:
+        target_dir.mkdir(parents=True, exist_ok=True)
+        env["CARGO_TARGET_DIR"] = str(target_dir)
+    if wrapper is not None:
+        env["RUSTC_WORKSPACE_WRAPPER"] = str(wrapper)
+        env[TIMING_ENV] = str(timing)
+    if env_setup.jobs:
+        env["CARGO_BUILD_JOBS"] = str(env_setup.jobs)
+    writable = [cwd, scratch] + ([target_dir] if target_dir is not None else [])
+    readonly = [*toolchain_roots([compiler.rustc, compiler.cargo])]
+    if wrapper is not None:
+        readonly.append(wrapper.parent)
+    if network:
+        writable.append(cargo_home)
+    else:
+        readonly.append(cargo_home)
+    mounts = Mounts(writable=tuple(writable), readonly=tuple(readonly), linker=True,
+                    network=network)
+    sandbox = env_setup.sandbox
+    argv = sandbox.wrap([compiler.cargo, *args], cwd=cwd, env=env, mounts=mounts)
+    out_path = scratch / f"cargo-{os.getpid()}-{time.monotonic_ns()}.out"
+    err_path = out_path.with_suffix(".err")
+    started = time.perf_counter()
+    with open(out_path, "wb") as out_file, open(err_path, "wb") as err_file:
+        try:
+            proc = subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL, stdout=out_file, stderr=err_file, cwd=cwd,
+                env=sandbox.popen_env(env), start_new_session=True,
+                preexec_fn=_limits_preexec(env_setup.memory_mb),
+            )
+        except OSError as exc:
+            raise ToolchainError(f"cannot start {argv[0]}: {exc}") from exc
+        timed_out = cancelled = False
+        deadline = started + env_setup.timeout
+        try:
+            while True:
+                try:
+                    proc.wait(timeout=0.05)
+                    break
+                except subprocess.TimeoutExpired:
+                    if cancel is not None and cancel.is_set():
+                        cancelled = True
+                        break
+                    if time.perf_counter() > deadline:
+                        timed_out = True
+                        break
+        finally:
+            if proc.poll() is None or timed_out or cancelled:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    # the group already exited with its leader
+                    pass
+            proc.wait()
+    elapsed = int((time.perf_counter() - started) * 1000)
+    raw_out = out_path.read_text(encoding="utf-8", errors="replace")
+    stderr = err_path.read_text(encoding="utf-8", errors="replace")
+    out_path.unlink(missing_ok=True)
+    err_path.unlink(missing_ok=True)
+    member_ms = _read_timing(timing)
+    if cancelled:
+        raise CancelledError("audit cancelled")
+    messages: list[dict[str, Any]] = []
+    for line in raw_out.splitlines():
+        if line.startswith("{"):
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(obj, dict):
+                messages.append(obj)
+    rc = proc.returncode
+    if timed_out:
+        status = "timeout"
+    elif rc == 0:
+        status = "ok"
+    elif rc in (101, 1):
+        status = "failed"
+    else:
+        status = "crashed"
+    return CargoRun(status, rc, tuple(messages), stderr, elapsed, member_ms)
+
+
+def _read_timing(path: Path) -> dict[str, int]:
+    out: dict[str, int] = {}
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return out
+    path.unlink(missing_ok=True)
+    for line in text.splitlines():
+        name, _, ns = line.partition(" ")
+        if ns.strip().isdigit():
+            out[name] = out.get(name, 0) + int(ns) // 1_000_000
+    return out
+
+
+def first_error_line(stderr: str) -> str:
+    """The first `error…` line of cargo's own stderr (one line, for a user-facing message)."""
+    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+    for index, line in enumerate(lines):
+        if line.startswith("error"):
+            following = lines[index + 1] if index + 1 < len(lines) else ""
+            if line.endswith(":") and following:
+                return f"{line} {following}"[:400]
+            return line[:400]
+    return (lines[-1] if lines else "cargo failed without a message")[:400]

@@ -1,0 +1,5 @@
+fn main() {
+    let mut store = wscore::store::Store::new();
+    store.put("a", 1);
+    println!("{}", store.total());
+}
