@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from tree_sitter import Node
 
@@ -181,15 +182,23 @@ def _tokio_0x(ctx: Context, matches: list[Captures]) -> None:
 
 @detector("epoch-async-std")
 def _async_std(ctx: Context, matches: list[Captures]) -> None:
+    """One finding per import site (`use`, `extern crate`, `#[async_std::..]`); a fully
+    qualified `async_std::..` path counts only where no import site exists, once per `fn`."""
+    sites = [s for caps in matches if (s := _one(caps, "site")) is not None]
+    for site in sites:
+        ctx.add("epoch-async-std", site)
+    if sites:
+        return
+    seen: set[tuple[int, int]] = set()
     for caps in matches:
-        site = _one(caps, "site")
-        if site is not None:
-            ctx.add("epoch-async-std", site)
-            continue
         path = _one(caps, "path")
         if path is None or enclosing(path, frozenset({"use_declaration", "attribute_item"})):
             continue
-        ctx.add("epoch-async-std", _outermost_path(path))
+        fn = enclosing_fn(path)
+        key = (fn.start_byte, fn.end_byte) if fn is not None else (-1, -1)
+        if key not in seen:
+            seen.add(key)
+            ctx.add("epoch-async-std", _outermost_path(path))
 
 
 def _reference_let(let: Node) -> bool:
@@ -197,6 +206,24 @@ def _reference_let(let: Node) -> bool:
     ty = let.child_by_field_name("type")
     return (value is not None and value.type == "reference_expression") or (
         ty is not None and ty.type == "reference_type")
+
+
+#: Calls whose result is a guard (or borrows from a temporary guard): a block ending it is
+#: needed with any borrow checker, so it is no pre-NLL scope.
+_GUARD_CALLS = frozenset({"lock", "read", "write", "try_lock", "try_read", "try_write",
+                          "borrow", "borrow_mut", "pin", "enter", "upgradable_read", "lock_arc",
+                          "read_arc", "write_arc", "guard", "span"})
+
+
+def _holds_guard(let: Node, src: Source) -> bool:
+    pattern = let.child_by_field_name("pattern")
+    if pattern is not None and re.match(r"(mut\s+)?_\w", src.text(pattern)):
+        return True  # `let _guard = ..` is kept alive on purpose
+    value = let.child_by_field_name("value")
+    if value is None:
+        return False
+    return any(method_name(c, src) in _GUARD_CALLS
+               for c in descendants(value, frozenset({"call_expression"})))
 
 
 @detector("epoch-pre-nll-scope-block")
@@ -210,7 +237,7 @@ def _scope_block(ctx: Context, matches: list[Captures]) -> None:
             continue
         lets = [c for c in block.named_children if c.type == "let_declaration"]
         refs = [let for let in lets if _reference_let(let)]
-        if not refs:
+        if not refs or any(_holds_guard(let, src) for let in lets):
             continue
         places = set()
         for let in refs:
@@ -284,21 +311,57 @@ def _temp_rebind(ctx: Context, matches: list[Captures]) -> None:
             for a in descendants(body, frozenset({"assignment_expression"})))
         if not reassigned:
             continue
-        binding = find_binding(name, loop, src)
-        confidence = "low"
-        if binding is not None:
-            ty = binding.node.child_by_field_name("type")
-            value = binding.value
-            mut_ref = (ty is not None and ty.type == "reference_type" and "mut" in src.text(ty)) or (
-                value is not None and value.type == "reference_expression"
-                and "mut" in src.text(value).split()[0])
-            if not mut_ref and binding.kind == "param":
-                continue
-            confidence = "high" if mut_ref else "low"
-        ctx.add("epoch-pre-nll-temp-rebind", let, confidence=confidence)
+        # Only a `&mut` cursor is problem case #4: integer swaps and moves of owned values are
+        # ordinary code (measured on real crates), so an unknown binding is not reported.
+        if _mut_ref_binding(name, loop, src, hops=2):
+            ctx.add("epoch-pre-nll-temp-rebind", let)
+
+
+def _mut_ref_binding(name: str, at: Node, src: Source, *, hops: int) -> bool:
+    """Whether `name` is bound to a `&mut` reference (its type, its value, or a `&mut` param it
+    was copied from, up to `hops` plain `let a = b;` steps)."""
+    binding = find_binding(name, at, src)
+    if binding is None:
+        return False
+    if binding.kind == "param":
+        ty = binding.node.child_by_field_name("type")
+        return ty is not None and ty.type == "reference_type" and "mut" in src.text(ty)
+    if binding.kind != "let":
+        return False
+    ty = binding.node.child_by_field_name("type")
+    value = binding.value
+    if ty is not None:
+        return ty.type == "reference_type" and "mut" in src.text(ty)
+    if value is None:
+        return False
+    if value.type == "reference_expression":
+        return "mut" in src.text(value).split()[0]
+    if value.type == "identifier" and hops > 0:
+        return _mut_ref_binding(src.text(value), binding.node, src, hops=hops - 1)
+    return False
 
 
 _KEEP_EXTERN = frozenset({"alloc", "test", "std", "self", "core_intrinsics"})
+
+
+_RUSTC_PRIVATE = re.compile(rb"\bextern\s+crate\s+rustc_")
+
+
+def _extern_crate_outdated(decl: Node, name: str, src: Source) -> bool:
+    """Whether `extern crate name` could be dropped on edition 2018+.
+
+    Still required (measured on real crates): rustc_private crates (`rustc_*` and their sysroot
+    companions in the same file), `proc_macro` outside a proc-macro crate (no `#[proc_macro..]`
+    item in the file), and renames (`as x`) that put a crate in the extern prelude under a new
+    name (`extern crate core as std`).
+    """
+    if name.startswith("rustc_") or _RUSTC_PRIVATE.search(src.data):
+        return False
+    if decl.child_by_field_name("alias") is not None:
+        return False
+    return name != "proc_macro" or any(
+        src.text(a).replace(" ", "").startswith("#[proc_macro")
+        for a in descendants(src.tree.root_node, frozenset({"attribute_item"})))
 
 
 @detector("epoch-extern-crate")
@@ -307,6 +370,8 @@ def _extern_crate(ctx: Context, matches: list[Captures]) -> None:
     for caps in matches:
         decl, name = _one(caps, "decl"), _one(caps, "name")
         if decl is None or name is None or src.text(name) in _KEEP_EXTERN:
+            continue
+        if not _extern_crate_outdated(decl, src.text(name), src):
             continue
         start: Node = decl
         prev = decl.prev_named_sibling
@@ -363,13 +428,95 @@ def bare_trait(node: Node, src: Source) -> bool:
     if base is None:
         return False
     text = src.norm(base)
-    name = text.split("::")[-1]
+    parts = text.split("::")
+    name = parts[-1]
     if name not in _WELL_KNOWN_TRAITS:
         return False
-    if name == "Error" and "::" not in text:
+    local = _local_names(src)
+    if len(parts) > 1:
+        # A path names std's trait only through std/core/alloc or a std module imported as such
+        # (`io::Read`, `fmt::Debug`); `crate::error::Error`, `Self::Error` are something else.
+        head = parts[0]
+        if head in ("std", "core", "alloc"):
+            return name != "Error" or text.endswith("error::Error")
+        imported = local.imports.get(head)
+        if name == "Error" and (imported or "").split("::")[-1] != "error":
+            return False  # `io::Error`, `fmt::Error` are structs
+        return imported is not None and imported.split("::")[0] in ("std", "core", "alloc") \
+            and head not in local.declared
+    if name in local.declared:
+        return False  # a local struct/enum/type named `Error`, `Any`, ...
+    imported = local.imports.get(name)
+    if imported is not None:
+        return imported.split("::")[0] in ("std", "core", "alloc")
+    if name == "Error":
         # `Error` is often a crate's own struct; only std's trait counts.
         return bool(_STD_ERROR.search(src.data.decode("utf-8", "replace")))
-    return name != "Error" or text.endswith("error::Error")
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class _Names:
+    declared: frozenset[str]  # struct/enum/union/type/trait/mod/extern type names in the file
+    imports: dict[str, str]  # `use a::b::C as D` → {"D": "a::b::C"}; globs are not resolved
+
+
+_NAMES_CACHE: dict[int, tuple[Source, _Names]] = {}
+_DECL_KINDS = frozenset({"struct_item", "enum_item", "union_item", "type_item",
+                         "associated_type", "mod_item", "foreign_mod_item"})
+
+
+def _local_names(src: Source) -> _Names:
+    """Names the file itself declares or imports (computed once per source)."""
+    cached = _NAMES_CACHE.get(id(src))
+    if cached is not None and cached[0] is src:
+        return cached[1]
+    declared: set[str] = set()
+    imports: dict[str, str] = {}
+    for node in descendants(src.tree.root_node, _DECL_KINDS | {"use_declaration"}):
+        if node.type == "use_declaration":
+            _collect_use(node.child_by_field_name("argument"), "", src, imports)
+        elif node.type == "foreign_mod_item":
+            body = node.child_by_field_name("body")
+            for item in body.named_children if body is not None else []:
+                item_name = item.child_by_field_name("name")
+                if item_name is not None:
+                    declared.add(src.text(item_name))
+        else:
+            item_name = node.child_by_field_name("name")
+            if item_name is not None:
+                declared.add(src.text(item_name))
+    names = _Names(frozenset(declared), imports)
+    _NAMES_CACHE.clear()
+    _NAMES_CACHE[id(src)] = (src, names)
+    return names
+
+
+def _collect_use(node: Node | None, prefix: str, src: Source, out: dict[str, str]) -> None:
+    if node is None:
+        return
+    kind = node.type
+    if kind in ("identifier", "scoped_identifier", "self", "crate", "super"):
+        path = src.norm(node)
+        full = f"{prefix}::{path}" if prefix else path
+        last = full.split("::")[-1]
+        if last == "self":
+            full = full.rsplit("::", 1)[0]
+            last = full.split("::")[-1]
+        out[last] = full
+    elif kind == "use_as_clause":
+        path, alias = node.child_by_field_name("path"), node.child_by_field_name("alias")
+        if path is not None and alias is not None:
+            full = f"{prefix}::{src.norm(path)}" if prefix else src.norm(path)
+            out[src.text(alias)] = full
+    elif kind == "scoped_use_list":
+        path = node.child_by_field_name("path")
+        inner = src.norm(path) if path is not None else ""
+        _collect_use(node.child_by_field_name("list"),
+                     f"{prefix}::{inner}" if prefix and inner else (inner or prefix), src, out)
+    elif kind == "use_list":
+        for child in node.named_children:
+            _collect_use(child, prefix, src, out)
 
 
 @detector("epoch-bare-trait-object")

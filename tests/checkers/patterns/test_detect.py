@@ -190,3 +190,33 @@ def test_check_then_relookup_through_a_pattern_that_binds_nothing() -> None:
     owned = ("pub fn g(v: &mut Vec<u32>) -> u32 {\n"
              " match v.first() { Some(_) => v[0], None => { v.push(0); v[0] } }\n}\n")
     assert ids(owned) == set()
+
+
+def test_async_std_one_finding_per_import_site() -> None:
+    source = (
+        "use async_std::task;\n"
+        "#[async_std::main]\n"
+        "async fn main() {\n"
+        "    task::spawn(async {}).await;\n"
+        "    async_std::task::sleep(std::time::Duration::from_millis(1)).await;\n"
+        "    let _f: async_std::fs::File;\n"
+        "}\n"
+    )
+    assert [f.line for f in detect(source).epochs] == [1, 2]
+    qualified_only = "fn a() { async_std::task::yield_now(); async_std::task::yield_now(); }\n"
+    assert len(detect(qualified_only).epochs) == 1
+
+
+def test_pre_nll_scope_block_still_reported_without_a_guard() -> None:
+    source = (
+        "pub fn f(v: &mut Vec<u8>, i: usize) -> u8 {\n"
+        "    let prev;\n"
+        "    {\n"
+        "        let x = &v[i];\n"
+        "        prev = *x;\n"
+        "    }\n"
+        "    v.push(prev);\n"
+        "    prev\n"
+        "}\n"
+    )
+    assert [f.id for f in detect(source).epochs] == ["epoch-pre-nll-scope-block"]
