@@ -505,13 +505,12 @@ def _collect_use(node: Node | None, prefix: str, src: Source, out: dict[str, str
             last = full.split("::")[-1]
         out[last] = full
     elif kind == "use_as_clause":
-        path, alias = node.child_by_field_name("path"), node.child_by_field_name("alias")
-        if path is not None and alias is not None:
-            full = f"{prefix}::{src.norm(path)}" if prefix else src.norm(path)
-            out[src.text(alias)] = full
+        target, alias = node.child_by_field_name("path"), node.child_by_field_name("alias")
+        if target is not None and alias is not None:
+            out[src.text(alias)] = f"{prefix}::{src.norm(target)}" if prefix else src.norm(target)
     elif kind == "scoped_use_list":
-        path = node.child_by_field_name("path")
-        inner = src.norm(path) if path is not None else ""
+        head = node.child_by_field_name("path")
+        inner = src.norm(head) if head is not None else ""
         _collect_use(node.child_by_field_name("list"),
                      f"{prefix}::{inner}" if prefix and inner else (inner or prefix), src, out)
     elif kind == "use_list":
