@@ -216,7 +216,7 @@ _FINDING = _object(
     },
 )
 _FUNCTION = _object({"name": _string, "line": _integer(1), "end_line": _integer(1),
-                     "verdict": _enum(VERDICTS, "verdict")})
+                     "verdict": _enum(VERDICTS, "verdict")}, {"reason": _string})
 _TIMESTAMP = _pattern(TIMESTAMP_RE, "a UTC timestamp like 2026-11-24T10:00:00.000Z")
 _LABEL = _pattern(LABEL_NAME_RE, "a label name (letters, digits, . _ : + -; at most 64)")
 _HISTORY = _object(

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from checkers.cache import CACHE_VERSION, ResultCache, cache_key, code_fingerprint, shared_cache
+from checkers.cfg import parse_features, with_cfg
 from checkers.diagnostics import is_borrowck
 from checkers.engine import build_triage, compiletest_revisions, refused_result, run_role
 from checkers.errors import CancelledError, CheckerError, InputError, ToolchainError
@@ -836,6 +837,10 @@ class WorkUnit:
     patterns: bool = True
     confirm: bool = False
     batch_size: int = DEFAULT_BATCH_SIZE
+    #: cfg options (``--cfg-test``, ``--features``): a worker that loads its own toolchains
+    #: applies them (they are in the role flags, so in the fingerprint).
+    cfg_test: bool = False
+    features: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -906,7 +911,8 @@ def process_unit(unit: WorkUnit, *, toolchains: Toolchains | None = None,
                  cancel: CancelFlag | None = None,
                  cache: ResultCache | None = None) -> UnitResult:
     """Check every case of ``unit`` under every role: cache first, then batches, then singles."""
-    tc = toolchains if toolchains is not None else load_toolchains(unit.toolchains_file)
+    tc = toolchains if toolchains is not None else with_cfg(
+        load_toolchains(unit.toolchains_file), cfg_test=unit.cfg_test, features=unit.features)
     if tc.fingerprint() != unit.fingerprint:
         raise ToolchainError(
             "this worker's toolchains differ from the client's (fingerprint "
@@ -1157,7 +1163,8 @@ class _DaskBackend:
 
 
 def _units(cases: Iterable[Case], batch_size: int, toolchains_file: str | None, fingerprint: str,
-           *, cache: bool, patterns: bool, confirm: bool) -> Iterator[WorkUnit]:
+           *, cache: bool, patterns: bool, confirm: bool, cfg_test: bool = False,
+           features: tuple[str, ...] = ()) -> Iterator[WorkUnit]:
     """Units of one edition each (an edition is crate-wide, so only those share rustc runs)."""
     buckets: dict[str, list[Case]] = {}
     for case in cases:
@@ -1165,12 +1172,12 @@ def _units(cases: Iterable[Case], batch_size: int, toolchains_file: str | None, 
         bucket.append(case)
         if len(bucket) >= batch_size:
             yield WorkUnit(tuple(bucket), toolchains_file, fingerprint, cache, patterns, confirm,
-                           batch_size)
+                           batch_size, cfg_test, features)
             bucket.clear()
     for bucket in buckets.values():
         if bucket:
             yield WorkUnit(tuple(bucket), toolchains_file, fingerprint, cache, patterns, confirm,
-                           batch_size)
+                           batch_size, cfg_test, features)
 
 
 def _unit_size(batch_size: int, total: int | None, workers: int) -> int:
@@ -1205,6 +1212,8 @@ def scan_iter(
     total: int | None = None,
     on_skip: SkipCallback | None = None,
     stats: ScanStats | None = None,
+    cfg_test: bool = False,
+    features: tuple[str, ...] | list[str] = (),
 ) -> Iterator[Triage]:
     """Check many cases, yielding each Triage as soon as its batch completes (order may differ).
 
@@ -1219,11 +1228,14 @@ def scan_iter(
     ``checkers.paths.cache_dir()``. Setting ``cancel`` stops the scan: running rustc processes
     are killed and the iterator simply ends. ``progress(fraction, message)`` is called on the
     consuming thread after each result (``fraction`` is 0 while ``total`` is unknown; a sized
-    ``cases`` gives it). ``on_skip(where, reason)`` hears of cases that cannot be checked (empty,
-    too large, NUL bytes); ``stats`` is filled with counters as the scan runs. Raises
-    ToolchainError when the stable or polonius role cannot run at all.
+    ``cases`` gives it). ``cfg_test``/``features`` compile `#[cfg(test)]`/`#[test]` and
+    `feature="…"` code as ``check_source`` does. ``on_skip(where, reason)`` hears of cases that
+    cannot be checked (empty, too large, NUL bytes); ``stats`` is filled with counters as the
+    scan runs. Raises ToolchainError when the stable or polonius role cannot run at all.
     """
     tc = toolchains if toolchains is not None else load_toolchains()
+    features = parse_features(features)
+    tc = with_cfg(tc, cfg_test=cfg_test, features=features)
     require_runnable(tc)
     workers = max(1, jobs if jobs is not None else (os.cpu_count() or 1))
     batch_size = max(1, batch_size)
@@ -1238,7 +1250,8 @@ def scan_iter(
     else:
         raise ExecutorError(f"unknown executor {executor!r}: use dask://HOST:PORT or omit it")
     units = _units(cases, _unit_size(batch_size, total, workers), str(tc.source_path),
-                   tc.fingerprint(), cache=cache, patterns=patterns, confirm=confirm)
+                   tc.fingerprint(), cache=cache, patterns=patterns, confirm=confirm,
+                   cfg_test=cfg_test, features=features)
     done: queue.Queue[_Future] = queue.Queue()
     in_flight: list[_Future] = []
     exhausted = False

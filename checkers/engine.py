@@ -10,11 +10,19 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from checkers.cfg import Removed, parse_features, removed_for, role_cfg, whole_file_removed, with_cfg
 from checkers.errors import InputError, ToolchainError
-from checkers.model import ROLES, CancelFlag, CheckResult, Finding, Triage, case_id
+from checkers.model import DEFAULT_EDITION, ROLES, CancelFlag, CheckResult, Finding, Triage, case_id
 from checkers.rustc import run_rustc, to_check_result
 from checkers.snippet import Snippet, detect_edition, function_spans, host_file_access, prepare
-from checkers.toolchains import REQUIRED_ROLES, RoleInfo, Toolchains, load_toolchains
+from checkers.toolchains import (
+    BASELINE,
+    CANDIDATE,
+    REQUIRED_ROLES,
+    RoleInfo,
+    Toolchains,
+    load_toolchains,
+)
 from checkers.verdict import drift_of, function_verdicts, triage_verdict
 
 Progress = Callable[[float, str], None]
@@ -130,10 +138,28 @@ def build_triage(
 ) -> Triage:
     """Combine role results into the verdict, the diff and per-function verdicts."""
     decision, diff = triage_verdict(checks)
-    functions = function_verdicts(checks, function_spans(snippet.user_source))
+    removed, whole = _not_compiled(snippet, toolchains)
+    functions = function_verdicts(checks, function_spans(snippet.user_source), removed)
     notes = list(toolchains.notes)
     refused = next((c.error for c in checks.values() if c.status == "refused"), "")
     reason = refused or decision.reason
+    verdict = decision.verdict
+    skipped = [f for f in functions if not f.compiled]
+    if verdict == "clean" and (whole is not None or (functions and len(skipped) == len(functions))):
+        # Nothing rustc accepted was ever compiled: "clean" would claim what nobody checked.
+        why = whole or skipped[0].reason.removeprefix("removed by ")
+        verdict = "not-compiled"
+        reason = (f"rustc compiled nothing here: {why} removes "
+                  f"{'the whole file' if whole else 'every function'}{_cfg_hint(why)}")
+    elif verdict == "other-error" and not refused:
+        missing = needs_crate(checks)
+        if missing:
+            reason = (f"{NEEDS_CRATE}: {missing} (unresolved imports, modules or crates); check "
+                      "the file inside its crate with `ptriage audit`")
+    if skipped and verdict != "not-compiled":
+        notes.append(f"{len(skipped)} of {len(functions)} functions were not compiled "
+                     f"(removed by cfg, e.g. {skipped[0].reason.removeprefix('removed by ')})"
+                     f"{_cfg_hint(skipped[0].reason)}")
     if any(c.bootstrap for c in checks.values()) and uses_feature_gates(snippet.source) and not notes:
         notes.append("the code uses #![feature(...)]: stable ran with RUSTC_BOOTSTRAP=1")
     if compiletest_revisions(snippet.source):
@@ -146,7 +172,7 @@ def build_triage(
         source=snippet.user_source,
         edition=snippet.edition,
         checks=checks,
-        verdict=decision.verdict,
+        verdict=verdict,
         corroborated=decision.corroborated,
         drift=drift_of(checks),
         reason=reason,
@@ -157,6 +183,54 @@ def build_triage(
         origin=origin,
         notes=tuple(notes),
     )
+
+
+#: The reason prefix of a case that cannot be judged alone: it uses its crate's other modules or
+#: its dependencies (the scan summary counts these and points to `ptriage audit`).
+NEEDS_CRATE = "needs its crate"
+#: Resolution errors that mean "this file is part of a crate that is not here": unresolved
+#: imports (E0432), paths (E0433), out-of-line modules (E0583), extern crates (E0463) and the
+#: other crate-loading failures.
+NEEDS_CRATE_CODES = frozenset({"E0432", "E0433", "E0583", "E0463", "E0460", "E0461", "E0462",
+                               "E0464", "E0514", "E0519"})
+
+
+def needs_crate(checks: dict[str, CheckResult]) -> str:
+    """The crate-resolution error codes the baseline reports ("" when there are none)."""
+    stable = checks.get(BASELINE)
+    if stable is None or not stable.ok:
+        return ""
+    codes = sorted({d.code for d in stable.errors if d.code in NEEDS_CRATE_CODES and d.code})
+    return ", ".join(codes)
+
+
+_MAY_REMOVE = re.compile(r"#!?\s*\[\s*(?:cfg\s*\(|test\s*\])")
+
+
+def _not_compiled(snippet: Snippet, toolchains: Toolchains) -> tuple[list[Removed], str | None]:
+    """Regions cfg removed for the baseline or the candidate, and the crate-level `#![cfg]`
+    that removed the whole file (None when the file was compiled)."""
+    if not _MAY_REMOVE.search(snippet.user_source):
+        return [], None
+    infos = [effective_role(toolchains.roles[r], snippet.source)
+             for r in (BASELINE, CANDIDATE) if r in toolchains.roles]
+    removed = removed_for(snippet.user_source, infos)
+    whole = None
+    if not snippet.wrapped:
+        for info in infos:
+            cfgs = role_cfg(info)
+            whole = whole_file_removed(snippet.user_source, cfgs) if cfgs is not None else None
+            if whole is not None:
+                break
+    return removed, whole
+
+
+def _cfg_hint(why: str) -> str:
+    if "feature" in why:
+        return " (pass --features NAME to compile it)"
+    if "test" in why:
+        return " (pass --cfg-test to compile it)"
+    return " (its cfg is false for this target)"
 
 
 def _detect(source: str, edition: str) -> tuple[tuple[Finding, ...], tuple[Finding, ...]]:
@@ -176,15 +250,22 @@ def check_source(
     confirm: bool = False,
     cancel: CancelFlag | None = None,
     progress: Progress | None = None,
+    cfg_test: bool = False,
+    features: tuple[str, ...] | list[str] = (),
 ) -> Triage:
     """Check one case under every role and say what Polonius changes.
+
+    ``cfg_test`` compiles as `cargo test` would (rustc ``--test``: `#[cfg(test)]` code and
+    `#[test]` functions); ``features`` sets ``feature="…"`` cfgs. Code a cfg removes is
+    ``not-compiled``, never ``clean``.
 
     Raises InputError for input that cannot be checked, ToolchainError when the baseline or the
     candidate cannot run at all. ``edition=None`` honours a compiletest header
     (`//@ edition:2018`) and defaults to 2021. Role failures at run time (ICE, timeout, limits) become
     ``toolchain-error`` results, never exceptions.
     """
-    tc = toolchains if toolchains is not None else load_toolchains()
+    tc = with_cfg(toolchains if toolchains is not None else load_toolchains(),
+                  cfg_test=cfg_test, features=parse_features(features))
     limit = tc.limits.max_input_kb * 1024
     encoded_len = len(source.encode("utf-8", "surrogatepass"))
     if encoded_len > limit:
@@ -223,9 +304,13 @@ def check_source(
 def check_file(path: str | Path, *, edition: str | None = "2021", toolchains: Toolchains | None = None,
                **options: Any) -> Triage:
     """Read a file (or ``-``) and check it; origin records the path."""
-    from checkers.snippet import read_source_file
+    from checkers.snippet import package_edition, read_source_file
 
     tc = toolchains if toolchains is not None else load_toolchains()
     source = read_source_file(path, max_bytes=tc.limits.max_input_kb * 1024)
     origin = {"path": str(path), "line": 1}
+    if edition is None and str(path) != "-":
+        # A file of a Cargo package compiles with the package's edition (a compiletest header
+        # still wins).
+        edition = detect_edition(source, default=package_edition(path) or DEFAULT_EDITION)
     return check_source(source, edition=edition, toolchains=tc, origin=origin, **options)

@@ -27,6 +27,7 @@ VERDICTS: tuple[str, ...] = (
     "both-reject",
     "regression",
     "other-error",
+    "not-compiled",
     "toolchain-error",
 )
 
@@ -176,10 +177,20 @@ class FunctionVerdict:
     line: int
     end_line: int
     verdict: str
+    #: Why, when the verdict needs one: for ``not-compiled`` the attribute that removed it.
+    reason: str = ""
+
+    @property
+    def compiled(self) -> bool:
+        """False when rustc never compiled this function (cfg removed it): no verdict holds."""
+        return self.verdict != "not-compiled"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "line": self.line, "end_line": self.end_line,
-                "verdict": self.verdict}
+        out: dict[str, Any] = {"name": self.name, "line": self.line, "end_line": self.end_line,
+                               "verdict": self.verdict}
+        if self.reason:
+            out["reason"] = self.reason
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +211,9 @@ class Finding:
     ``kind`` is ``pattern`` (borrow-check workaround) or ``epoch`` (outdated idiom). ``cls`` is
     ``P3``, ``FULL``, ``NONE`` or ``epoch``. ``confirmed`` is ``None`` until a proof by rewrite
     ran; then ``True``/``False`` with ``reason``. ``rewrite`` is the direct form's full source.
+    Only ``confirmed=True`` findings are workarounds (``tier`` ``workaround``); every other
+    pattern finding is a ``candidate`` ("possible workaround, not proven"). ``unconfirmable``
+    says why an id stays a candidate when it has no mechanical direct form.
     """
 
     id: str
@@ -213,6 +227,14 @@ class Finding:
     confirmed: bool | None = None
     reason: str = ""
     rewrite: str | None = None
+    unconfirmable: str = ""
+
+    @property
+    def tier(self) -> str:
+        """``workaround`` (proven by rewrite), ``candidate`` (not proven) or ``epoch``."""
+        if self.kind == "epoch":
+            return "epoch"
+        return "workaround" if self.confirmed is True else "candidate"
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -224,7 +246,10 @@ class Finding:
             "end_column": self.end_column,
             "confidence": self.confidence,
             "confirmed": self.confirmed,
+            "tier": self.tier,
         }
+        if self.unconfirmable:
+            out["unconfirmable"] = self.unconfirmable
         if self.reason:
             out["reason"] = self.reason
         if self.rewrite is not None:
@@ -238,7 +263,7 @@ class Finding:
             line=data["line"], column=data.get("column", 1), end_line=data.get("end_line", data["line"]),
             end_column=data.get("end_column", 1), confidence=data.get("confidence", "high"),
             confirmed=data.get("confirmed"), reason=data.get("reason", ""),
-            rewrite=data.get("rewrite"),
+            rewrite=data.get("rewrite"), unconfirmable=data.get("unconfirmable", ""),
         )
 
 
@@ -281,13 +306,22 @@ class Triage:
                        for d in record.get("diff") or ()),
             functions=tuple(
                 FunctionVerdict(f.get("name", "?"), int(f.get("line", 1)),
-                                int(f.get("end_line", f.get("line", 1))), f.get("verdict", ""))
+                                int(f.get("end_line", f.get("line", 1))), f.get("verdict", ""),
+                                f.get("reason", ""))
                 for f in record.get("functions") or ()),
             patterns=tuple(Finding.from_dict(f, kind="pattern") for f in record.get("patterns") or ()),
             epochs=tuple(Finding.from_dict(f, kind="epoch") for f in record.get("epochs") or ()),
             origin=record.get("origin") if origin is ... else origin,
             notes=tuple(record.get("notes") or ()),
         )
+
+    def is_compiled(self, line: int) -> bool:
+        """Whether rustc compiled the code at ``line`` (user coordinates): False for a case that
+        is ``not-compiled`` and inside a function cfg removed. A proof by rewrite of code that
+        was not compiled proves nothing."""
+        if self.verdict == "not-compiled":
+            return False
+        return not any(not f.compiled and f.line <= line <= f.end_line for f in self.functions)
 
     def to_record(self) -> dict[str, Any]:
         """The shared record shape (schema 1): CLI ``--json``, corpus and JSONL all use it."""

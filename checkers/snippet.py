@@ -64,6 +64,57 @@ def detect_edition(source: str, default: str = "2021") -> str:
     return default
 
 
+def package_edition(path: str | Path) -> str | None:
+    """The edition of the Cargo package a source file sits in (``package.edition`` of the nearest
+    enclosing ``Cargo.toml``, following ``edition.workspace = true``; Cargo's default 2015 when
+    the package names none), or None outside any package."""
+    try:
+        start = Path(path).resolve().parent
+    except (OSError, RuntimeError):
+        return None
+    return _package_edition(str(start))
+
+
+@functools.lru_cache(maxsize=1024)
+def _package_edition(directory: str) -> str | None:
+    import tomllib
+
+    for folder in (Path(directory), *Path(directory).parents):
+        manifest = folder / "Cargo.toml"
+        try:
+            data = tomllib.loads(manifest.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            continue
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            return None
+        package = data.get("package")
+        if not isinstance(package, dict):
+            continue  # a virtual workspace manifest: the file is in no package here
+        edition = package.get("edition", "2015")
+        if isinstance(edition, dict) and edition.get("workspace") is True:
+            return _workspace_edition(folder.parent)
+        return str(edition) if str(edition) in EDITIONS else None
+    return None
+
+
+def _workspace_edition(start: Path) -> str | None:
+    import tomllib
+
+    for folder in (start, *start.parents):
+        manifest = folder / "Cargo.toml"
+        try:
+            data = tomllib.loads(manifest.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            continue
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            return None
+        workspace = data.get("workspace")
+        if isinstance(workspace, dict):
+            edition = (workspace.get("package") or {}).get("edition")
+            return str(edition) if str(edition) in EDITIONS else None
+    return None
+
+
 def decode_source(data: bytes, *, name: str, max_bytes: int = DEFAULT_MAX_INPUT) -> str:
     """Bytes → text, refusing what rustc cannot take, with one clear sentence each."""
     if len(data) > max_bytes:

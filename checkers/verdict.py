@@ -6,7 +6,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from checkers.model import CheckResult, Diagnostic, DiagnosticDiff, FunctionVerdict
+from checkers.cfg import Removed
+from checkers.model import CheckResult, Diagnostic, DiagnosticDiff, FunctionVerdict, Triage
 from checkers.snippet import FunctionSpan, enclosing_function
 from checkers.toolchains import BASELINE, CANDIDATE, CONTROL, CORROBORATOR
 
@@ -190,10 +191,21 @@ def triage_verdict(checks: Mapping[str, CheckResult]) -> tuple[Decision, list[Di
     return decision, diagnostic_diff(base.errors, cand.errors)
 
 
+def is_compiled(triage: Triage, line: int) -> bool:
+    """Whether rustc compiled the code at ``line`` of ``triage``'s source (see
+    :meth:`Triage.is_compiled`)."""
+    return triage.is_compiled(line)
+
+
 def function_verdicts(
-    checks: Mapping[str, CheckResult], functions: Sequence[FunctionSpan]
+    checks: Mapping[str, CheckResult], functions: Sequence[FunctionSpan],
+    removed: Sequence[Removed] = (),
 ) -> list[FunctionVerdict]:
-    """Attribute each error to its innermost enclosing fn and decide per function."""
+    """Attribute each error to its innermost enclosing fn and decide per function.
+
+    A function inside a region `#[cfg]` removed (``removed``) is ``not-compiled``: rustc said
+    nothing about it, so no other verdict holds.
+    """
     stable = checks.get(BASELINE)
     cand = checks.get(CANDIDATE)
     legacy = checks.get(CORROBORATOR)
@@ -215,6 +227,11 @@ def function_verdicts(
     )
     out: list[FunctionVerdict] = []
     for fn in fn_list:
+        gone = next((r for r in removed if r.covers(fn.line)), None)
+        if gone is not None:
+            out.append(FunctionVerdict(fn.name, fn.line, fn.end_line, "not-compiled",
+                                       f"removed by {gone.why}"))
+            continue
         s = Outcome(True, errors_in(stable, fn))
         n = Outcome(True, errors_in(cand, fn))
         lg = Outcome(True, errors_in(legacy, fn)) if legacy is not None and legacy.ok else None

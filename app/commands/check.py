@@ -39,7 +39,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                         help="skip workaround/epoch detection")
     parser.add_argument("--no-confirm", action="store_true",
                         help="detect workarounds but do not prove them by rewriting")
+    add_cfg_options(parser)
     parser.set_defaults(func=run)
+
+
+def add_cfg_options(parser: argparse.ArgumentParser) -> None:
+    """--cfg-test and --features (shared with `scan`): compile what cfg would otherwise remove."""
+    parser.add_argument("--cfg-test", action="store_true",
+                        help="compile as `cargo test` does (rustc --test): #[cfg(test)] code and "
+                             "#[test] functions are checked instead of `not-compiled`")
+    parser.add_argument("--features", metavar="A,B", action="append", default=None,
+                        help="set cfg feature=\"A\" (comma-separated, repeatable) so "
+                             "#[cfg(feature = …)] code is checked instead of `not-compiled`")
 
 
 def _load(args: argparse.Namespace) -> Toolchains:
@@ -48,6 +59,7 @@ def _load(args: argparse.Namespace) -> Toolchains:
 
 def run(args: argparse.Namespace) -> int:
     from app.cli import EXIT_TOOLCHAIN, EXIT_USAGE
+    from checkers.cfg import parse_features
     from checkers.engine import check_file
     from checkers.toolchains import doctor_report
 
@@ -65,7 +77,8 @@ def run(args: argparse.Namespace) -> int:
         try:
             triage = check_file(path, edition=args.edition, toolchains=toolchains,
                                 patterns=not args.no_patterns,
-                                confirm=not args.no_patterns and not args.no_confirm)
+                                confirm=not args.no_patterns and not args.no_confirm,
+                                cfg_test=args.cfg_test, features=parse_features(args.features))
         except InputError as exc:
             print(f"ptriage: {exc}", file=sys.stderr)
             status = EXIT_USAGE
@@ -128,11 +141,12 @@ def print_triage(triage: Triage, *, path: str, out: TextIO) -> None:
     findings: list[Any] = [*triage.patterns, *triage.epochs]
     if findings:
         out.write("  patterns:\n")
+        from checkers.patterns import status_text
+
         for finding in findings:
-            state = {True: "confirmed", False: "not confirmed", None: ""}[finding.confirmed]
-            detail = f" [{state}]" if state else ""
+            # Only proven findings are called workarounds; the rest say "not proven" and why.
             reason = f": {finding.reason}" if finding.reason else ""
             out.write(f"    {finding.id} ({finding.cls}) lines {finding.line}-{finding.end_line}"
-                      f"{detail}{reason}\n")
+                      f" [{status_text(finding)}]{reason}\n")
     for note in triage.notes:
         out.write(f"  note: {note}\n")

@@ -13,6 +13,9 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
+from app.commands.check import add_cfg_options
+from checkers.cfg import parse_features
+from checkers.engine import NEEDS_CRATE
 from checkers.model import DEFAULT_EDITION, EDITIONS, ROLES, VERDICTS, Triage
 
 EXIT_OK = 0
@@ -76,6 +79,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--confirm", action="store_true",
                         help="prove workaround findings by rewriting (slow: checks each "
                              "rewrite alone)")
+    add_cfg_options(parser)
     parser.set_defaults(func=run)
 
 
@@ -183,9 +187,13 @@ def _estimate_total(paths: Iterable[Path], split: str | None) -> int | None:
 
 def summary_data(*, verdicts: Counter[str], role_failures: dict[str, Counter[str]],
                  stats: dict[str, int], elapsed: float, resumed: int,
-                 interrupted: bool) -> dict[str, Any]:
+                 interrupted: bool, extra: Counter[str] | None = None) -> dict[str, Any]:
     cases = sum(verdicts.values())
+    extra = extra if extra is not None else Counter()
     return {
+        "needs_crate": extra["needs_crate"],
+        "functions": extra["functions"],
+        "functions_not_compiled": extra["functions_not_compiled"],
         "cases": cases,
         "verdicts": {v: verdicts[v] for v in VERDICTS if verdicts[v]},
         "role_failures": {role: dict(c) for role, c in role_failures.items() if c},
@@ -212,6 +220,12 @@ def print_summary(data: dict[str, Any], out: TextIO) -> None:
     out.write(f"  {'verdict':<22}{'cases':>8}\n")
     for verdict, count in data["verdicts"].items():
         out.write(f"  {verdict:<22}{count:>8}\n")
+    if data.get("needs_crate"):
+        out.write(f"  needs its crate (unresolved imports or modules): {data['needs_crate']}; "
+                  "check those files in place with `ptriage audit CRATE_DIR`\n")
+    if data.get("functions_not_compiled"):
+        out.write(f"  functions not compiled (removed by cfg): {data['functions_not_compiled']} "
+                  f"of {data['functions']}; --cfg-test and --features compile them\n")
     failures = data["role_failures"]
     if failures:
         out.write("  role failures:\n")
@@ -302,6 +316,7 @@ def run(args: argparse.Namespace) -> int:
     progress = _Progress(err, total) if show_progress else None
     stats = ScanStats()
     verdicts: Counter[str] = Counter()
+    extra: Counter[str] = Counter()
     role_failures: dict[str, Counter[str]] = {role: Counter() for role in ROLES}
     started = time.monotonic()
     interrupted = False
@@ -316,11 +331,12 @@ def run(args: argparse.Namespace) -> int:
                                 patterns=not args.no_patterns,
                                 confirm=args.confirm and not args.no_patterns,
                                 batch_size=args.batch_size or DEFAULT_BATCH_SIZE,
-                                on_skip=on_skip, stats=stats):
+                                on_skip=on_skip, stats=stats, cfg_test=args.cfg_test,
+                                features=parse_features(args.features)):
             # One write per record, then flush: an interrupted scan leaves only whole lines.
             out.write(json.dumps(triage.to_record(), ensure_ascii=False) + "\n")
             out.flush()
-            _count(triage, verdicts, role_failures)
+            _count(triage, verdicts, role_failures, extra)
             if progress is not None:
                 progress.update(sum(verdicts.values()))
     except KeyboardInterrupt:
@@ -340,7 +356,7 @@ def run(args: argparse.Namespace) -> int:
     counters["skipped"] = counters.get("skipped", 0) + input_skips
     data = summary_data(verdicts=verdicts, role_failures=role_failures, stats=counters,
                         elapsed=time.monotonic() - started, resumed=resumed,
-                        interrupted=interrupted)
+                        interrupted=interrupted, extra=extra)
     print_summary(data, err)
     if args.json_summary:
         text = json.dumps(data, indent=2) + "\n"
@@ -353,8 +369,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _count(triage: Triage, verdicts: Counter[str],
-           role_failures: dict[str, Counter[str]]) -> None:
+           role_failures: dict[str, Counter[str]], extra: Counter[str] | None = None) -> None:
     verdicts[triage.verdict] += 1
+    if extra is not None:
+        extra["needs_crate"] += triage.reason.startswith(NEEDS_CRATE)
+        extra["functions"] += len(triage.functions)
+        extra["functions_not_compiled"] += sum(not f.compiled for f in triage.functions)
     for role, result in triage.checks.items():
         if not result.ok:
             role_failures.setdefault(role, Counter())[result.status] += 1
