@@ -56,6 +56,11 @@ MODULE_PREFIX = "__ptriage_b"
 MIN_GROUP = 12
 #: Re-runs this small join a pending batch instead of paying for a rustc run of their own.
 TINY_RERUN = 4
+#: Source that can keep rustc busy past any timeout (const evaluation allowed to run forever,
+#: a raised recursion or type-length limit): checked alone first when its batch times out.
+_HANG_SUSPECT = re.compile(r"\blong_running_const_eval\b|\brecursion_limit\b|\btype_length_limit\b")
+#: A timed-out batch no larger than this has its members checked alone.
+TIMEOUT_SOLO_MAX = 4
 #: Seconds to wait for a Dask scheduler before giving up (exit 3).
 DASK_CONNECT_TIMEOUT = 10.0
 
@@ -92,6 +97,7 @@ class ScanStats:
     solo_runs: int = 0
     bisections: int = 0
     reruns: int = 0
+    timeouts: int = 0
 
     def add(self, other: dict[str, int]) -> None:
         for name, value in other.items():
@@ -102,7 +108,7 @@ class ScanStats:
 
 
 _STAT_FIELDS = ("cases", "skipped", "cache_hits", "record_hits", "role_checks", "rustc_runs",
-                "batch_runs", "solo_runs", "bisections", "reruns")
+                "batch_runs", "solo_runs", "bisections", "reruns", "timeouts")
 
 # ---------------------------------------------------------------------------------------------
 # Walking folders, honouring .gitignore
@@ -635,7 +641,8 @@ class _RoleRun:
     """Counters of one role's runs over one unit."""
 
     counters: dict[str, int] = field(default_factory=lambda: {
-        "rustc_runs": 0, "batch_runs": 0, "solo_runs": 0, "bisections": 0, "reruns": 0})
+        "rustc_runs": 0, "batch_runs": 0, "solo_runs": 0, "bisections": 0, "reruns": 0,
+        "timeouts": 0})
 
     def bump(self, name: str, by: int = 1) -> None:
         self.counters[name] += by
@@ -645,7 +652,10 @@ def _solo(info: RoleInfo, snippet: Snippet, toolchains: Toolchains,
           cancel: CancelFlag | None, run: _RoleRun) -> CheckResult:
     run.bump("rustc_runs")
     run.bump("solo_runs")
-    return run_role(info, snippet, toolchains, cancel)
+    result = run_role(info, snippet, toolchains, cancel)
+    if result.status == "timeout":
+        run.bump("timeouts")
+    return result
 
 
 def _member_result(info: RoleInfo, raw: RawRun, member: _Member, messages: list[dict[str, Any]],
@@ -711,6 +721,7 @@ def _schedule(info: RoleInfo, snippets: list[Snippet], chunks: list[list[int]],
     """
     results: dict[int, CheckResult] = {}
     queue = deque(chunks)
+    timed_out: set[int] = set()  # members of a batch that already timed out once
     while queue:
         members = queue.popleft()
         if not members:
@@ -727,6 +738,12 @@ def _schedule(info: RoleInfo, snippets: list[Snippet], chunks: list[list[int]],
         run.bump("rustc_runs")
         run.bump("batch_runs")
         per_member = _attribute(raw, layout)
+        if raw.status == "timeout":
+            run.bump("bisections")
+            run.bump("timeouts")
+            for index in _after_timeout(batch, host, snippets, timed_out, queue, spare):
+                results[index] = _solo(info, snippets[index], toolchains, cancel, run)
+            continue
         if per_member is None:
             # A crash, a limit, or a diagnostic that belongs to no single snippet: the host is
             # checked alone and the modules are split in halves until the culprit stands alone.
@@ -762,6 +779,41 @@ def _schedule(info: RoleInfo, snippets: list[Snippet], chunks: list[list[int]],
             index = waiting.pop()
             results[index] = _solo(info, snippets[index], toolchains, cancel, run)
     return results
+
+
+def _after_timeout(batch: list[int], host: int | None, snippets: list[Snippet],
+                   timed_out: set[int], queue: deque[list[int]],
+                   spare: list[int] | None) -> list[int]:
+    """Who runs alone after ``batch`` timed out; queues the rest. Timeouts never multiply.
+
+    Halving would time out once per level (one looping snippet among 127 cost seven timeouts
+    per role). Instead: snippets that look able to hang are checked alone and their siblings
+    re-run without them in one batch; failing that, the batch splits into about sqrt(n)
+    chunks, and a chunk that times out again (or a small batch) has every member checked
+    alone. A looping snippet costs at most three timeouts, whatever the batch size.
+    """
+    members = [i for i in batch if i != host]
+    suspects = [i for i in batch
+                if i not in timed_out and _HANG_SUSPECT.search(snippets[i].user_source)]
+    again = any(i in timed_out for i in batch)
+    timed_out.update(batch)
+    if suspects:
+        rest = [i for i in members if i not in suspects]
+        if host is not None and host not in suspects:
+            assert spare is not None
+            spare.append(host)
+        if rest:
+            queue.appendleft(rest)
+        return suspects
+    if again or len(batch) <= TIMEOUT_SOLO_MAX:
+        return batch
+    if host is not None:
+        assert spare is not None
+        spare.append(host)
+    size = max(1, round(len(members) ** 0.5))
+    for start in reversed(range(0, len(members), size)):
+        queue.appendleft(members[start:start + size])
+    return []
 
 
 def _attribute(raw: RawRun, layout: Sequence[_Member]) -> list[list[dict[str, Any]]] | None:
