@@ -230,10 +230,11 @@ class _Session:
                          "stable compiler with RUSTC_BOOTSTRAP=1")
         else:
             notes.append("checked in crate context by cargo")
+        only = set(self.options.packages)
         out: list[Triage] = []
         for fu in files:
             source = sources.get(fu.path)
-            if source is None:
+            if source is None or (only and fu.package.name not in only):
                 continue
             checks: dict[str, CheckResult] = {}
             for role, plan in self.plans.items():

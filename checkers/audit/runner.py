@@ -27,7 +27,8 @@ from typing import Any
 from checkers.errors import CancelledError, ToolchainError
 from checkers.model import CancelFlag
 from checkers.paths import cache_dir
-from checkers.sandbox import Mounts, Sandbox, toolchain_roots
+from checkers.rustc import descendants
+from checkers.sandbox import Mounts, Sandbox, set_parent_death_signal, toolchain_roots
 from checkers.toolchains import BASELINE, CANDIDATE, CONTROL, CORROBORATOR, RoleInfo, Toolchains
 
 TIMING_ENV = "PTRIAGE_AUDIT_TIMING"
@@ -174,6 +175,7 @@ def _limits_preexec(memory_mb: int) -> Any:
     memory = memory_mb * 1024 * 1024
 
     def apply() -> None:
+        set_parent_death_signal()
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
@@ -268,11 +270,7 @@ def run_cargo(
                         break
         finally:
             if proc.poll() is None or timed_out or cancelled:
-                try:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    # the group already exited with its leader
-                    pass
+                kill_tree(proc)
             proc.wait()
     elapsed = int((time.perf_counter() - started) * 1000)
     raw_out = out_path.read_text(encoding="utf-8", errors="replace")
@@ -301,6 +299,28 @@ def run_cargo(
     else:
         status = "crashed"
     return CargoRun(status, rc, tuple(messages), stderr, elapsed, member_ms)
+
+
+def kill_tree(proc: subprocess.Popen[bytes]) -> None:
+    """Kill cargo, rustc, build scripts and bwrap: descendants first, then the process group.
+
+    Descendants go first so that bubblewrap can reap its namespace's init; rustc or a build
+    script may have left cargo's process group, so ``killpg`` alone would not reach them.
+    """
+    for pid in reversed(descendants(proc.pid)):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            continue
+    try:
+        proc.wait(timeout=2)
+        return  # reaped: its group id may already belong to another process
+    except subprocess.TimeoutExpired:
+        pass  # still there: the group kill below ends it
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        return  # the group already exited with its leader
 
 
 def _read_timing(path: Path) -> dict[str, int]:

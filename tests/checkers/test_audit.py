@@ -1,0 +1,306 @@
+"""`checkers.audit`: Cargo workspaces checked in their own context with real cargo and real bubblewrap."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from checkers import sandbox
+from checkers.audit import AuditOptions, AuditResult, TrustRequired, run_audit
+from checkers.audit.runner import plan_roles, run_cargo, wrapper_for
+from checkers.audit.workspace import strip_dev_dependencies
+from checkers.errors import CancelledError, InputError
+from checkers.rustc import descendants
+from checkers.toolchains import load_toolchains
+
+WORKSPACES = Path(__file__).resolve().parents[1] / "data" / "workspaces"
+MIXED = WORKSPACES / "mixed"
+DEPFAIL = WORKSPACES / "depfail"
+
+pytestmark = pytest.mark.toolchains
+
+
+def tree_hash(root: Path) -> dict[str, str]:
+    """Every file and folder under root, with the digest of each file's bytes."""
+    out: dict[str, str] = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for d in dirnames:
+            out[str(Path(dirpath, d).relative_to(root)) + "/"] = "dir"
+        for f in filenames:
+            full = Path(dirpath, f)
+            out[str(full.relative_to(root))] = hashlib.sha256(full.read_bytes()).hexdigest()
+    return out
+
+
+def by_path(result: AuditResult) -> dict[str, dict[str, Any]]:
+    return {r["origin"]["path"]: r for r in result.records}
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AuditResult, dict[str, str],
+                                                                      dict[str, str], Path]]:
+    """One cold audit of the mixed workspace (in its own cache dir), with the tree hashed around it."""
+    cache = tmp_path_factory.mktemp("audit-cache")
+    before = tree_hash(MIXED)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PTRIAGE_CACHE_DIR", str(cache))
+        result = run_audit(MIXED, options=AuditOptions(offline=True))
+    yield result, before, tree_hash(MIXED), cache
+
+
+def test_module_that_needs_its_crate_gets_its_true_verdict(mixed: Any) -> None:
+    result = mixed[0]
+    store = by_path(result)["wscore/src/store.rs"]
+    assert store["verdict"] == "clean", store["reason"]
+    assert {f["name"]: f["verdict"] for f in store["functions"]}["Store::put"] == "clean"
+    assert store["origin"] == {"path": "wscore/src/store.rs", "package": "wscore",
+                               "target": "lib", "line": 1}
+    # The same file checked alone, as a snippet, cannot resolve `crate::` and `super::`.
+    from checkers.engine import check_source
+
+    alone = check_source((MIXED / "wscore/src/store.rs").read_text(), patterns=False)
+    assert alone.verdict == "other-error"
+
+
+def test_problem_case_3_function_is_polonius_accepts_in_an_otherwise_clean_file(mixed: Any) -> None:
+    lookup = by_path(mixed[0])["wsleaf/src/lookup.rs"]
+    assert lookup["verdict"] == "polonius-accepts" and lookup["corroborated"] is True
+    assert {f["name"]: f["verdict"] for f in lookup["functions"]} == {
+        "get_default": "polonius-accepts", "count": "clean"}
+    stable = lookup["checks"]["stable"]
+    assert [(d["code"], d["line"]) for d in stable["diagnostics"]] == [("E0499", 8), ("E0499", 9)]
+    assert [d["change"] for d in lookup["diff"]] == ["removed", "removed"]
+
+
+def test_polonius_roles_say_which_compiler_ran(mixed: Any) -> None:
+    result = mixed[0]
+    record = by_path(result)["wsleaf/src/lookup.rs"]
+    stable = load_toolchains().roles["stable"]
+    for role, flag in (("polonius", "-Zpolonius=next"), ("polonius-legacy", "-Zpolonius=legacy")):
+        check = record["checks"][role]
+        assert check["rustc"] == stable.version and check["bootstrap"] is True
+        assert flag in check["flags"]
+    assert "bootstrap" not in record["checks"]["stable"]
+    assert set(result.roles) == {"stable", "polonius", "polonius-legacy"}
+    assert result.roles["stable"].packages == {"wsbuild": "ok", "wscore": "ok",
+                                               "wsleaf": "rejected", "wsmacros": "ok"}
+
+
+def test_build_script_and_proc_macro_members_are_checked(mixed: Any) -> None:
+    records = by_path(mixed[0])
+    assert records["wsbuild/build.rs"]["origin"]["target"] == "build-script"
+    assert records["wsbuild/src/lib.rs"]["verdict"] == "clean"
+    assert records["wsmacros/src/lib.rs"]["verdict"] == "clean"
+    assert records["wscore/src/bin/wstool.rs"]["origin"]["target"] == "bin:wstool"
+
+
+def test_check_then_relookup_is_confirmed_in_the_crate(mixed: Any) -> None:
+    cache = by_path(mixed[0])["wscore/src/cache.rs"]
+    assert cache["verdict"] == "clean"
+    found = {p["id"]: p for p in cache["patterns"]}
+    relookup = found["check-then-relookup"]
+    assert relookup["confirmed"] is True, relookup["reason"]
+    assert "fn Cache::bytes_for rejected by NLL (E0499)" in relookup["reason"]
+    assert "if let Some(found) = self.slots.get_mut(key)" in relookup["rewrite"]
+
+
+def test_unsafe_pointer_cast_that_is_no_workaround_is_never_confirmed(mixed: Any) -> None:
+    cache = by_path(mixed[0])["wscore/src/cache.rs"]
+    casts = [p for p in cache["patterns"] if p["id"] == "unsafe-lifetime-extension"]
+    assert casts, "the detector should flag the pointer cast as a candidate"
+    assert all(p["confirmed"] is False for p in casts)
+    assert "already compiles under NLL" in casts[0]["reason"]
+
+
+def test_workspace_is_byte_identical_after_the_audit(mixed: Any) -> None:
+    _result, before, after, _cache = mixed
+    assert after == before
+    assert not (MIXED / "target").exists() and not (MIXED / "Cargo.lock").exists()
+
+
+def test_html_report_names_the_functions_and_shows_the_diff(mixed: Any, tmp_path: Path) -> None:
+    out = mixed[0].write_report(tmp_path / "audit.html")
+    text = out.read_text()
+    assert "get_default" in text and "wsleaf/src/lookup.rs:4" in text
+    assert "wscore/src/cache.rs:16" in text
+    assert ('<span class="add">+        if let Some(found) = self.slots.get_mut(key) {</span>'
+            in text)
+    assert ('<span class="del">-        if self.slots.contains_key(key) {</span>' in text)
+    assert "<script" not in text and "<link" not in text and "src=" not in text
+    md = mixed[0].write_report(tmp_path / "audit.md").read_text()
+    assert "```diff" in md and "+        if let Some(found) = self.slots.get_mut(key) {" in md
+    assert "| wsleaf | rejected | ok | ok |" in md
+
+
+def test_records_validate_against_the_record_contract(mixed: Any) -> None:
+    from app.jsonl import validate_record
+
+    for record in mixed[0].records:
+        assert validate_record(record) is None, record["origin"]
+
+
+def test_second_audit_reuses_everything_and_a_recheck_is_not_stale(mixed: Any,
+                                                                   monkeypatch: Any) -> None:
+    result, _before, _after, cache = mixed
+    monkeypatch.setenv("PTRIAGE_CACHE_DIR", str(cache))
+    warm = run_audit(MIXED, options=AuditOptions(offline=True))
+    assert warm.cached and warm.records == result.records
+    # Without the result cache, cargo re-runs every role on the same target dirs (NLL after
+    # both Polonius roles and after the proof overlays): NLL must still reject.
+    again = run_audit(MIXED, options=AuditOptions(offline=True, cache=False, confirm=False))
+    assert not again.cached
+    records = by_path(again)
+    assert records["wsleaf/src/lookup.rs"]["verdict"] == "polonius-accepts"
+    assert records["wscore/src/cache.rs"]["verdict"] == "clean"
+
+
+def test_nll_after_next_in_one_target_dir_still_rejects(tmp_path: Path) -> None:
+    """The stale-replay trap: cargo does not fingerprint what a wrapper reads from the env."""
+    plans, _ = plan_roles(load_toolchains(), nightly="none")
+    work = tmp_path / "ws"
+    shutil.copytree(DEPFAIL, work)
+    target = tmp_path / "target"
+    from checkers.audit.runner import CargoEnv
+
+    env = CargoEnv(sandbox=sandbox.detect()[0], cargo_home=tmp_path / "cargo-home",
+                   scratch=tmp_path / "scratch", timeout=300, memory_mb=8192, jobs=None)
+    env.cargo_home.mkdir()
+    args = ["check", "--message-format=json", "--offline", "-p", "base"]
+
+    def errors(role: str) -> list[str]:
+        plan = plans[role]
+        run = run_cargo(args, compiler=plan.compiler, cwd=work, env_setup=env, target_dir=target,
+                        wrapper=wrapper_for(plan))
+        return [m["message"]["code"]["code"] for m in run.messages
+                if m.get("reason") == "compiler-message" and m["message"].get("code")]
+
+    assert errors("polonius") == []
+    assert errors("stable") == ["E0499", "E0499"]
+    assert errors("polonius") == []
+    assert errors("stable") == ["E0499", "E0499"]
+
+
+def test_a_dependency_failing_under_a_role_is_a_toolchain_error_naming_it(tmp_path: Path) -> None:
+    result = run_audit(DEPFAIL, options=AuditOptions(offline=True, confirm=False))
+    user = by_path(result)["user/src/lib.rs"]
+    assert user["verdict"] == "toolchain-error"
+    stable = user["checks"]["stable"]
+    assert stable["status"] == "dependency-failed" and stable["accepted"] is None
+    assert "workspace member base v0.1.0 (lib): E0499" in stable["error"]
+    assert user["checks"]["polonius"]["status"] == "ok"
+    assert result.roles["stable"].packages == {"base": "rejected", "user": "dependency-failed"}
+    assert by_path(result)["base/src/lib.rs"]["verdict"] == "polonius-accepts"
+
+
+def test_a_file_inside_a_package_audits_that_package() -> None:
+    result = run_audit(MIXED / "wsleaf" / "src" / "lookup.rs",
+                       options=AuditOptions(offline=True, confirm=False))
+    assert [p["name"] for p in result.packages] == ["wsleaf"]
+    assert {r["origin"]["package"] for r in result.records} == {"wsleaf"}
+
+
+def test_not_a_package_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="not inside a Cargo package"):
+        run_audit(tmp_path, options=AuditOptions(offline=True))
+    with pytest.raises(InputError, match="no workspace member named nope"):
+        run_audit(MIXED, options=AuditOptions(offline=True, packages=("nope",)))
+
+
+def test_without_a_sandbox_build_scripts_need_trust(monkeypatch: Any) -> None:
+    monkeypatch.setenv(sandbox.SANDBOX_ENV, "none")
+    sandbox.reset_detection()
+    before = tree_hash(MIXED)
+    try:
+        with pytest.raises(TrustRequired, match=r"wsbuild \(build script\).*--trust"):
+            run_audit(MIXED, options=AuditOptions(offline=True))
+    finally:
+        sandbox.reset_detection()
+    assert tree_hash(MIXED) == before
+
+
+def _ours(names: tuple[str, ...] = ("cargo", "rustc", "bwrap", "build-script-b", "sh")) -> list[str]:
+    found = []
+    for pid in descendants(os.getpid()):
+        try:
+            comm = Path(f"/proc/{pid}/comm").read_text().strip()
+        except OSError:
+            continue
+        if comm in names or comm.startswith("build_script"):
+            found.append(f"{pid}:{comm}")
+    return found
+
+
+def test_cancel_leaves_no_process() -> None:
+    cancel = threading.Event()
+    outcome: list[BaseException | None] = []
+
+    def work() -> None:
+        try:
+            run_audit(MIXED, options=AuditOptions(offline=True, cache=False), cancel=cancel)
+            outcome.append(None)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            outcome.append(exc)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not _ours(("cargo", "rustc")) and time.monotonic() < deadline and thread.is_alive():
+        time.sleep(0.01)
+    assert _ours(("cargo", "rustc")), "cargo never started"
+    cancel.set()
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert len(outcome) == 1 and isinstance(outcome[0], CancelledError)
+    assert _ours() == []
+
+
+def test_dev_dependencies_are_dropped_only_from_tables_that_are_theirs() -> None:
+    manifest = (
+        '[package]\nname = "x"\n\n[dependencies.either]\nversion = "1"\n\n'
+        '[dev-dependencies.criterion]\nversion = "0.3"\n\n[dev-dependencies]\nrand = "0.8"\n\n'
+        "[target.'cfg(unix)'.dev-dependencies]\nlibc = \"0.2\"\n\n[features]\ndefault = []\n")
+    out = strip_dev_dependencies(manifest)
+    assert "criterion" not in out and "rand" not in out and "libc" not in out
+    assert '[dependencies.either]\nversion = "1"' in out and "[features]\ndefault = []" in out
+
+
+DEBIAN_REGISTRY = Path("/usr/share/cargo/registry")
+
+
+def _debian_crate(name: str) -> Path | None:
+    found = sorted(DEBIAN_REGISTRY.glob(f"{name}-[0-9]*")) if DEBIAN_REGISTRY.is_dir() else []
+    return found[-1] if found else None
+
+
+def test_real_published_crate_with_its_real_dependencies_from_debian(
+        tmp_path: Path, monkeypatch: Any) -> None:
+    crate = _debian_crate("itertools")
+    if crate is None:
+        if os.environ.get("PTRIAGE_REQUIRE_TOOLCHAINS"):
+            pytest.fail("librust-itertools-dev is not installed (.ci/run installs it)")
+        pytest.skip("librust-itertools-dev is not installed (apt-get install librust-itertools-dev)")
+    home = tmp_path / "cargo-home"
+    home.mkdir()
+    (home / "config.toml").write_text(
+        '[source.crates-io]\nreplace-with = "debian"\n\n'
+        f'[source.debian]\ndirectory = "{DEBIAN_REGISTRY}"\n', encoding="utf-8")
+    monkeypatch.setenv("CARGO_HOME", str(home))
+    work = tmp_path / crate.name
+    shutil.copytree(crate, work)
+    before = tree_hash(work)
+    result = run_audit(work, options=AuditOptions(offline=True))
+    assert tree_hash(work) == before
+    assert {r: o.status for r, o in result.roles.items()} == {
+        "stable": "ok", "polonius": "ok", "polonius-legacy": "ok"}
+    assert [p["name"] for p in result.packages] == ["itertools"]
+    verdicts = {r["origin"]["path"]: r["verdict"] for r in result.records}
+    assert "src/lib.rs" in verdicts and len(verdicts) > 20
+    assert set(verdicts.values()) == {"clean"}, {k: v for k, v in verdicts.items() if v != "clean"}

@@ -1,0 +1,12 @@
+//! Compiles under Polonius only (NLL problem case #3): whatever depends on it cannot be checked by NLL.
+use std::collections::HashMap;
+
+pub fn get_default(map: &mut HashMap<u32, String>, key: u32) -> &mut String {
+    match map.get_mut(&key) {
+        Some(value) => value,
+        None => {
+            map.insert(key, String::new());
+            map.get_mut(&key).unwrap()
+        }
+    }
+}
