@@ -15,7 +15,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QColor, QFocusEvent, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPushButton,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
@@ -39,6 +40,8 @@ COLUMNS: tuple[str, ...] = ("verdict", "patterns", "labels", "origin", "updated"
 HEADERS: tuple[str, ...] = ("Verdict", "Patterns", "Labels", "Origin", "Updated")
 SUMMARY_ROLE = Qt.ItemDataRole.UserRole + 1
 ANY = ""
+#: The label filter's "no label yet" choice (not a label name: names cannot start with "(").
+UNLABELED = "(unlabeled)"
 
 _VERDICT_ORDER = {v: i for i, v in enumerate(VERDICTS)}
 _SORT_KEYS: tuple[Callable[[CaseSummary], Any], ...] = (
@@ -193,6 +196,10 @@ class CaseTableModel(QAbstractTableModel):
     def row_of(self, case_id: str) -> int | None:
         return self._index.get(case_id)
 
+    def all_summaries(self) -> list[CaseSummary]:
+        """Every case the model holds, in view order (fetched rows first)."""
+        return self._rows + self._pending[self._pending_start:]
+
     def summary(self, row: int) -> CaseSummary:
         return self._rows[row]
 
@@ -290,6 +297,7 @@ class CaseFilterProxy(QSortFilterProxyModel):
         self._verdict = ANY
         self._label = ANY
         self._pattern = ANY
+        self._ids: frozenset[str] | None = None
 
     def set_filters(self, *, verdict: str = ANY, label: str = ANY, pattern: str = ANY) -> None:
         if (verdict, label, pattern) == (self._verdict, self._label, self._pattern):
@@ -298,14 +306,33 @@ class CaseFilterProxy(QSortFilterProxyModel):
         self._verdict, self._label, self._pattern = verdict, label, pattern
         self.endFilterChange()
 
+    def set_ids(self, ids: frozenset[str] | None) -> None:
+        """Show only these cases (e.g. where reviewers disagree); None shows every case."""
+        if ids == self._ids:
+            return
+        self.beginFilterChange()
+        self._ids = ids
+        self.endFilterChange()
+
+    @property
+    def ids(self) -> frozenset[str] | None:
+        return self._ids
+
+    def accepts(self, summary: CaseSummary) -> bool:
+        """Whether the filters keep ``summary`` (for counts over rows not fetched yet)."""
+        if self._label == UNLABELED:
+            label_ok = not summary.labels
+        else:
+            label_ok = not self._label or self._label in summary.labels
+        return ((not self._verdict or summary.verdict == self._verdict) and label_ok
+                and (not self._pattern or self._pattern in summary.patterns)
+                and (self._ids is None or summary.id in self._ids))
+
     def filterAcceptsRow(self, source_row: int, source_parent: ModelIndex) -> bool:
         model = self.sourceModel()
         if not isinstance(model, CaseTableModel) or source_parent.isValid():
             return True
-        summary = model.summary(source_row)
-        return ((not self._verdict or summary.verdict == self._verdict)
-                and (not self._label or self._label in summary.labels)
-                and (not self._pattern or self._pattern in summary.patterns))
+        return self.accepts(model.summary(source_row))
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         model = self.sourceModel()
@@ -313,8 +340,31 @@ class CaseFilterProxy(QSortFilterProxyModel):
             model.sort(column, order)
 
 
+def abbreviate(label: str) -> str:
+    """``confirmed-false-positive`` → ``cfp``: a chip text that still tells labels apart."""
+    parts = [p for p in label.replace("_", "-").replace(".", "-").split("-") if p]
+    return "".join(p[0] for p in parts) if len(parts) > 1 else label[:3]
+
+
+def chip_texts(labels: Sequence[str], room: int, advance: Callable[[str], int], *,
+               padding: int = 10, gap: int = 3) -> list[str]:
+    """What each chip says so that every label fits in ``room`` pixels: full names, else
+    abbreviations, else empty (colour dots). Never fewer chips than labels."""
+
+    def width(texts: list[str]) -> int:
+        return sum(advance(t) + padding for t in texts) + gap * max(0, len(texts) - 1)
+
+    full = list(labels)
+    if width(full) <= room:
+        return full
+    short = [abbreviate(name) for name in labels]
+    if width(short) <= room:
+        return short
+    return ["" for _ in labels]
+
+
 class LabelChipDelegate(QStyledItemDelegate):
-    """Paints the labels column as coloured chips."""
+    """Paints the labels column as coloured chips: every label shows, shortened to fit."""
 
     def __init__(self, colours: dict[str, str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -338,25 +388,38 @@ class LabelChipDelegate(QStyledItemDelegate):
         x = option.rect.x() + 3
         height = metrics.height() + 2
         y = option.rect.y() + (option.rect.height() - height) // 2
-        for number, label in enumerate(summary.labels):
-            name = label
-            width = metrics.horizontalAdvance(name) + 10
-            room = option.rect.right() - x - 2
-            if width > room and number == 0 and room > 30:
-                # The first chip always shows, its name elided to the column.
-                name = metrics.elidedText(name, Qt.TextElideMode.ElideRight, room - 10)
-                width = room
-            elif width > room:
-                painter.setPen(option.palette.text().color())
-                painter.drawText(QRect(x, y, 20, height), Qt.AlignmentFlag.AlignVCenter, "…")
-                break
+        room = option.rect.width() - 5
+        texts = chip_texts(summary.labels, room, metrics.horizontalAdvance)
+        for label, name in zip(summary.labels, texts, strict=True):
+            # Without text a chip is a dot; the row's tooltip names every label.
+            width = metrics.horizontalAdvance(name) + 10 if name else min(12, height)
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QColor(self.colours.get(label, "#7d8791")))
             painter.drawRoundedRect(QRect(x, y, width, height), 4, 4)
-            painter.setPen(QColor("white"))
-            painter.drawText(QRect(x, y, width, height), Qt.AlignmentFlag.AlignCenter, name)
+            if name:
+                painter.setPen(QColor("white"))
+                painter.drawText(QRect(x, y, width, height), Qt.AlignmentFlag.AlignCenter, name)
             x += width + 3
         painter.restore()
+
+
+class CaseTable(QTableView):
+    """The case table; taking the focus does not pick a case (Qt makes the first row current
+    on focus-in, which would replace what the editor shows)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.focusing = False
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        had_current = self.currentIndex().isValid()
+        self.focusing = True
+        try:
+            super().focusInEvent(event)
+            if not had_current and self.currentIndex().isValid():
+                self.selectionModel().clearCurrentIndex()
+        finally:
+            self.focusing = False
 
 
 class CaseListPanel(QWidget):
@@ -392,7 +455,17 @@ class CaseListPanel(QWidget):
             combo.currentIndexChanged.connect(self._on_filter_changed)
             row.addWidget(combo, 1)
         layout.addLayout(row)
-        self.table = QTableView(self)
+        self.subset_bar = QWidget(self)
+        subset = QHBoxLayout(self.subset_bar)
+        subset.setContentsMargins(0, 0, 0, 0)
+        self.subset_label = QLabel(self.subset_bar)
+        self.subset_clear = QPushButton("Show all", self.subset_bar)
+        self.subset_clear.clicked.connect(lambda: self.set_only_ids(None))
+        subset.addWidget(self.subset_label, 1)
+        subset.addWidget(self.subset_clear)
+        self.subset_bar.hide()
+        layout.addWidget(self.subset_bar)
+        self.table = CaseTable(self)
         self.table.setModel(self.proxy)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -423,13 +496,13 @@ class CaseListPanel(QWidget):
         self._text_timer.timeout.connect(self._on_text_timer_timeout)
         self.search.textChanged.connect(self._on_search_text_changed)
         self.table.selectionModel().currentRowChanged.connect(self._on_table_current_row_changed)
-        for signal in (self.model.modelReset, self.model.rowsInserted, self.proxy.modelReset,
-                       self.proxy.rowsInserted, self.proxy.rowsRemoved):
+        for signal in (self.model.modelReset, self.model.rowsInserted, self.model.dataChanged,
+                       self.proxy.modelReset, self.proxy.rowsInserted, self.proxy.rowsRemoved):
             signal.connect(self._update_count)
         self._update_count()
 
     def set_label_names(self, names: Sequence[str], colours: dict[str, str] | None = None) -> None:
-        self._refill(self.label_filter, "any label", names)
+        self._refill(self.label_filter, "any label", [UNLABELED, *names])
         if colours is not None:
             self.chips.colours = dict(colours)
             self.table.viewport().update()
@@ -462,19 +535,26 @@ class CaseListPanel(QWidget):
         self.text_filter_changed.emit(self.search.text().strip())
 
     def _on_table_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if not current.isValid():
+        if not current.isValid() or self.table.focusing:
             return
         summary = current.data(SUMMARY_ROLE)
         if isinstance(summary, CaseSummary):
             self.case_selected.emit(summary.id)
 
-    def _update_count(self) -> None:
+    def progress(self) -> tuple[int, int]:
+        """(labeled, cases) among every case the filters keep, fetched into the view or not."""
+        kept = [s for s in self.model.all_summaries() if self.proxy.accepts(s)]
+        return sum(1 for s in kept if s.labels), len(kept)
+
+    def _update_count(self, *_args: object) -> None:
         total = self.model.total()
-        shown = self.proxy.rowCount()
+        labeled, in_view = self.progress()
+        view = "in this view" if in_view != total else "in the corpus"
+        text = f"{labeled} of {in_view} labeled {view}"
+        if in_view != total:
+            text += f" · {in_view} of {total} cases match"
         if self.proxy.canFetchMore(QModelIndex()):
-            text = f"{shown}+ of {total} cases shown (scroll for more)"
-        else:
-            text = f"{shown} of {total} cases" if shown != total else f"{total} cases"
+            text += " (scroll for more)"
         self.count_label.setText(text)
 
     def current_id(self) -> str | None:
@@ -493,6 +573,30 @@ class CaseListPanel(QWidget):
             self.table.setCurrentIndex(proxy_index)
         self.table.scrollTo(proxy_index)
         return True
+
+    def set_only_ids(self, ids: frozenset[str] | None, what: str = "") -> None:
+        """Restrict the list to ``ids`` (a named subset, e.g. disagreements); None lifts it."""
+        self.proxy.set_ids(ids)
+        self.subset_bar.setVisible(ids is not None)
+        self.subset_label.setText(f"Showing {what}: {len(ids)} case{'s' * (len(ids) != 1)}"
+                                  if ids is not None else "")
+        self._update_count()
+
+    def next_unlabeled(self) -> bool:
+        """Select the next case without labels after the current row (wrapping); False if none."""
+        while self.proxy.canFetchMore(QModelIndex()):
+            self.proxy.fetchMore(QModelIndex())
+        rows = self.proxy.rowCount()
+        current = self.table.currentIndex().row()
+        for offset in range(1, rows + 1):
+            row = (current + offset) % rows if current >= 0 else offset - 1
+            summary = self.proxy.index(row, 0).data(SUMMARY_ROLE)
+            if isinstance(summary, CaseSummary) and not summary.labels:
+                if row == current:
+                    return False
+                self.table.setCurrentIndex(self.proxy.index(row, 0))
+                return True
+        return False
 
     def step(self, delta: int) -> bool:
         """Select the next (+1) or previous (-1) row of the filtered table."""

@@ -1,4 +1,5 @@
-"""Dialogs: JSONL export with the CLI's filters, the toolchain doctor, and About."""
+"""Dialogs: JSONL export with the CLI's filters, the toolchain doctor, label rules, keyboard
+shortcuts, and About."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontDatabase
+from PySide6.QtGui import QFontDatabase, QKeySequence
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -18,14 +20,19 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMenu,
+    QMenuBar,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from app.corpus import CorpusError, parse_since
+from app.gui.labeling import SWAP, WARN, LabelRules
 from checkers.model import VERDICTS
 
 
@@ -175,3 +182,98 @@ into a local SQLite corpus that exports to JSONL.</p>
 def show_about(parent: QWidget, *, version: str, corpus: str, settings: str) -> None:
     QMessageBox.about(parent, "About Polonius Triage",
                       ABOUT_HTML.format(version=version, corpus=corpus, settings=settings))
+
+
+class LabelSettingsDialog(QDialog):
+    """The label rules: groups of mutually exclusive labels and what a conflict does."""
+
+    def __init__(self, rules: LabelRules, label_names: Sequence[str],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Label settings")
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(
+            "Mutually exclusive labels: one group per line, names separated by commas.\n"
+            f"Labels: {', '.join(label_names)}"))
+        self.groups = QPlainTextEdit(rules.describe())
+        self.groups.setMinimumHeight(90)
+        layout.addWidget(self.groups)
+        self.mode = QComboBox()
+        self.mode.addItem("Swap: the new label replaces the one it conflicts with", SWAP)
+        self.mode.addItem("Warn: refuse the new label and say why", WARN)
+        self.mode.setCurrentIndex(max(0, self.mode.findData(rules.mode)))
+        form = QFormLayout()
+        form.addRow("On conflict", self.mode)
+        layout.addLayout(form)
+        self.problem = QLabel("")
+        self.problem.setStyleSheet("color: #b3261e;")
+        layout.addWidget(self.problem)
+        self._names = set(label_names)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self._on_buttons_accepted)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def rules(self) -> LabelRules:
+        return LabelRules.parse(self.groups.toPlainText(), mode=str(self.mode.currentData()))
+
+    def _on_buttons_accepted(self) -> None:
+        unknown = sorted({n for g in self.rules().exclusive for n in g} - self._names)
+        if unknown:
+            self.problem.setText(f"Unknown label{'s' * (len(unknown) != 1)}: "
+                                 f"{', '.join(unknown)}; use names from the list above.")
+            return
+        self.accept()
+
+
+def menu_shortcuts(bar: QMenuBar) -> list[tuple[str, str, str]]:
+    """(menu, action, shortcuts) for every action of the menu bar that has a shortcut."""
+    rows: list[tuple[str, str, str]] = []
+
+    def walk(menu: QMenu, path: str) -> None:
+        for action in menu.actions():
+            sub = action.menu()
+            if isinstance(sub, QMenu):
+                walk(sub, f"{path} ▸ {sub.title().replace('&', '')}")
+                continue
+            keys = [k.toString(QKeySequence.SequenceFormat.NativeText)
+                    for k in action.shortcuts() if not k.isEmpty()]
+            if keys and action.text():
+                rows.append((path, action.text().replace("&&", "\0").replace("&", "")
+                             .replace("\0", "&"), " or ".join(keys)))
+
+    for action in bar.actions():
+        menu = action.menu()
+        if isinstance(menu, QMenu):
+            walk(menu, menu.title().replace("&", ""))
+    return rows
+
+
+class ShortcutsDialog(QDialog):
+    """Help ▸ Keyboard Shortcuts: every shortcut of the menus, with where keys go."""
+
+    def __init__(self, bar: QMenuBar, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard shortcuts")
+        self.resize(560, 560)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(
+            "Plain keys (digits, J, K, N) act when the case list or a panel has the focus; in a "
+            "text field they type. Esc returns to the case list."))
+        self.table = QTreeWidget()
+        self.table.setHeaderLabels(["Menu", "Action", "Keys"])
+        self.table.setRootIsDecorated(False)
+        for menu, text, keys in menu_shortcuts(bar):
+            self.table.addTopLevelItem(QTreeWidgetItem([menu, text, keys]))
+        for column in range(3):
+            self.table.resizeColumnToContents(column)
+        layout.addWidget(self.table, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        return [(self.table.topLevelItem(i).text(0), self.table.topLevelItem(i).text(1),
+                 self.table.topLevelItem(i).text(2))
+                for i in range(self.table.topLevelItemCount())]

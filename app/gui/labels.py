@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
+    QCheckBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -44,6 +49,10 @@ class LabelPanel(QWidget):
         self.case_label.setWordWrap(True)
         self.case_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.case_label)
+        self.key_hint = QLabel("")
+        self.key_hint.setWordWrap(True)
+        self.key_hint.setObjectName("keyHint")
+        layout.addWidget(self.key_hint)
         box = QGroupBox("Labels (press the number)")
         self._buttons_layout = QVBoxLayout(box)
         self._buttons_layout.setSpacing(3)
@@ -74,10 +83,25 @@ class LabelPanel(QWidget):
         nav.addWidget(self.next_button)
         nav.addWidget(self.save_button)
         layout.addLayout(nav)
+        self.auto_advance = QCheckBox("Next unlabeled after labeling")
+        self.auto_advance.setToolTip("After a label is added, go to the next case without labels")
+        layout.addWidget(self.auto_advance)
         self.status = QLabel("")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
-        layout.addStretch(1)
+        self.history = QTreeWidget()
+        self.history.setHeaderLabels(["When (UTC)", "Who", "Change"])
+        self.history.setRootIsDecorated(False)
+        self.history.setUniformRowHeights(True)
+        self.history.setMinimumHeight(90)
+        self.history.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.history.header().setStretchLastSection(True)
+        history_box = QGroupBox("History of this case")
+        history_layout = QVBoxLayout(history_box)
+        history_layout.setContentsMargins(4, 4, 4, 4)
+        history_layout.addWidget(self.history)
+        layout.addWidget(history_box, 1)
+        self.show_keys_mode(text_field="")
         self.previous_button.clicked.connect(self.previous_clicked)
         self.next_button.clicked.connect(self.next_clicked)
         self.save_button.clicked.connect(self.save_clicked)
@@ -140,6 +164,28 @@ class LabelPanel(QWidget):
 
     def mark_note_saved(self) -> None:
         self._note_baseline = self.note.toPlainText()
+
+    def show_history(self, events: Sequence[dict[str, Any]]) -> None:
+        """Who changed which label when, newest first (the corpus's label history)."""
+        self.history.clear()
+        for event in reversed(events):
+            sign = "+" if event.get("action") == "added" else "−"
+            item = QTreeWidgetItem([str(event.get("at", ""))[:19].replace("T", " "),
+                                    str(event.get("reviewer", "")),
+                                    f"{sign} {event.get('label', '')}"])
+            self.history.addTopLevelItem(item)
+
+    def show_keys_mode(self, *, text_field: str) -> None:
+        """Say where key presses go: to labels, or to a text field (and how to get back)."""
+        if text_field:
+            self.key_hint.setText(f"⌨ Typing goes to the {html.escape(text_field)}. "
+                                  "<b>Esc</b> returns to the case list, where 1–9 label.")
+            self.key_hint.setStyleSheet("#keyHint { background: #fff3c4; color: #3d3000;"
+                                        " border-radius: 3px; padding: 3px; }")
+        else:
+            self.key_hint.setText("Keys label: <b>1–9</b> toggle · <b>N</b> next unlabeled · "
+                                  "<b>J/K</b> next/previous · <b>Ctrl+Z</b> undo")
+            self.key_hint.setStyleSheet("#keyHint { color: palette(mid); padding: 3px; }")
 
     def _on_reviewer_editing_finished(self) -> None:
         self.reviewer_edited.emit(self.reviewer.text().strip())

@@ -17,9 +17,10 @@ from PySide6.QtGui import (
     QDragMoveEvent,
     QDropEvent,
     QKeySequence,
-    QShortcut,
+    QShowEvent,
 )
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
@@ -39,6 +40,7 @@ from app.gui.cases import CaseListPanel
 from app.gui.compat import pin_singletons_if_pyside_leaks
 from app.gui.dialogs import ExportDialog, ToolchainsDialog, show_about
 from app.gui.editor import CodeEditor
+from app.gui.labeling import LabelChange, LabelingController, LabelRules
 from app.gui.labels import LabelPanel
 from app.gui.records import merged_diagnostics, summary_fields, triage_from_record
 from app.gui.results import FindingsPanel, FunctionStrip, RoleColumns, VerdictBanner
@@ -141,6 +143,13 @@ class MainWindow(QMainWindow):
         self.db = SerialRunner("db", self)
         self.probe = SerialRunner("toolchains", self)
         self.drafts = SerialRunner("drafts", self)
+        self.labeling = LabelingController(self.db, self)
+        self.labeling.labels_saved.connect(self._on_labeling_labels_saved)
+        self.labeling.change_refused.connect(self._on_labeling_change_refused)
+        self.labeling.change_failed.connect(self._on_db_label_failed)
+        self.labeling.undo_state_changed.connect(self._on_labeling_undo_state_changed)
+        self._label_actions: list[QAction] = []
+        self._focused_once = False
         self.live = LiveChecker(self._check, self)
         self.live.check_started.connect(self._on_live_check_started)
         self.live.check_finished.connect(self._on_live_check_finished)
@@ -235,9 +244,12 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.corpus_label)
 
     def _action(self, menu: Any, text: str, slot: Callable[[], Any],
-                shortcut: QKeySequence | str | None = None, tip: str = "") -> QAction:
+                shortcut: QKeySequence | str | Sequence[str] | None = None,
+                tip: str = "") -> QAction:
         action = QAction(text, self)
-        if shortcut is not None:
+        if isinstance(shortcut, (list, tuple)):
+            action.setShortcuts([QKeySequence(k) for k in shortcut])
+        elif shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
         if tip:
             action.setStatusTip(tip)
@@ -269,27 +281,55 @@ class MainWindow(QMainWindow):
         file.addSeparator()
         self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
+        # Plain keys (J, K, N, digits) only act outside text fields: editors accept the
+        # ShortcutOverride for typed text, so typing never labels.
         case = bar.addMenu("&Case")
         self.save_action = self._action(case, "&Save", self.save_case,
                                         QKeySequence.StandardKey.Save)
-        self._action(case, "&Next Case", self.next_case, "Alt+Down")
-        self._action(case, "&Previous Case", self.previous_case, "Alt+Up")
+        self._action(case, "&Next Case", self.next_case, ["J", "Alt+Down"])
+        self._action(case, "&Previous Case", self.previous_case, ["K", "Alt+Up"])
+        self._action(case, "Next &Unlabeled Case", self.next_unlabeled, "N",
+                     "The next case in the list that has no label yet")
+        self._action(case, "Back to the Case &List", self.focus_case_list, "Esc",
+                     "Leave a text field: number keys label again")
+        case.addSeparator()
         self._action(case, "&Re-check", self.recheck, "F5",
                      "Check the editor's code again, confirming patterns by rewrite")
         self._action(case, "Cancel &Batch", self.cancel_batch, None)
 
+        self.label_menu = bar.addMenu("&Label")
+        self.undo_action = self._action(self.label_menu, "&Undo Label Change", self.undo_label,
+                                        QKeySequence.StandardKey.Undo)
+        self.redo_action = self._action(self.label_menu, "&Redo Label Change", self.redo_label,
+                                        ["Ctrl+Shift+Z", "Ctrl+Y"])
+        self.undo_action.setEnabled(False)
+        self.redo_action.setEnabled(False)
+        self.label_menu.addSeparator()
+        self._labels_separator = self.label_menu.addSeparator()
+        self.auto_advance_action = QAction("&Auto-advance to the Next Unlabeled Case", self)
+        self.auto_advance_action.setCheckable(True)
+        self.auto_advance_action.setChecked(settings.read_str("auto_advance") == "true")
+        self.labels_panel.auto_advance.setChecked(self.auto_advance_action.isChecked())
+        self.auto_advance_action.toggled.connect(self._on_auto_advance_toggled)
+        self.labels_panel.auto_advance.toggled.connect(self.auto_advance_action.setChecked)
+        self.label_menu.addAction(self.auto_advance_action)
+        self._action(self.label_menu, "Show &Unlabeled Cases Only", self.show_unlabeled_only,
+                     None, "Filter the list to cases without labels")
+
         tools = bar.addMenu("&Tools")
+        self._action(tools, "&Statistics && Agreement…", self.show_statistics, "Ctrl+Shift+T",
+                     "Counts by verdict × label, reviewer and pattern; agreement between "
+                     "reviewers")
+        self._action(tools, "&Label Settings…", self.show_label_settings, None,
+                     "Mutually exclusive labels and what a conflict does")
         self._action(tools, "&Toolchains…", self.show_toolchains, None,
                      "The toolchain doctor's report and where toolchains.toml lives")
         help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&Keyboard Shortcuts", self.show_shortcuts, "F1")
         self._action(help_menu, "&About Polonius Triage", self.show_about)
-
-        # Plain keys only act outside text fields: editors accept ShortcutOverride for typed text.
-        for key in range(10):
-            shortcut = QShortcut(QKeySequence(str(key)), self)
-            shortcut.activated.connect(lambda k=key: self._on_label_key_activated(k))
-        QShortcut(QKeySequence("J"), self).activated.connect(self.next_case)
-        QShortcut(QKeySequence("K"), self).activated.connect(self.previous_case)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._on_app_focus_changed)
 
     # -- settings
 
@@ -326,6 +366,8 @@ class MainWindow(QMainWindow):
     def _on_db_corpus_opened(self, result: tuple[Path, list[Label], list[CaseSummary]],
                              remember: bool) -> None:
         path, labels, summaries = result
+        if path != self.corpus_path:
+            self.labeling.forget()
         self.corpus_path = path
         if remember:
             settings.write("corpus", str(path))
@@ -364,6 +406,19 @@ class MainWindow(QMainWindow):
         self.corpus_failed.emit(message)
 
     def _set_labels(self, labels: Sequence[Label]) -> None:
+        for action in self._label_actions:
+            self.label_menu.removeAction(action)
+            action.deleteLater()
+        self._label_actions = []
+        for label in labels:
+            if label.retired:
+                continue
+            action = QAction(f"Toggle “{label.name}”", self)
+            if label.key is not None:
+                action.setShortcut(QKeySequence(str(label.key)))
+            action.triggered.connect(lambda _c=False, n=label.name: self.toggle_label(n))
+            self.label_menu.insertAction(self._labels_separator, action)
+            self._label_actions.append(action)
         self.labels_panel.set_labels(labels)
         self._label_colours = {lab.name: lab.colour for lab in labels}
         self.cases.set_label_names([lab.name for lab in labels], self._label_colours)
@@ -460,6 +515,7 @@ class MainWindow(QMainWindow):
                 record.get("origin")), stored=True, note=record.get("note", ""),
                 updated=record.get("updated", ""), reviewer=record.get("reviewer", ""))
             self.labels_panel.set_checked(record.get("labels", ()))
+            self.labels_panel.show_history(record.get("history", ()))
         elif triage is not None:
             note = self.labels_panel.note.toPlainText()
             origin = origin_text(triage.origin)
@@ -468,6 +524,7 @@ class MainWindow(QMainWindow):
             self.labels_panel.show_case(case_id=triage.id, origin=origin, stored=False,
                                         note=note)
             self.labels_panel.set_checked(())
+            self.labels_panel.show_history(())
 
     def open_source(self, source: str, *, edition: str = DEFAULT_EDITION,
                     origin: dict[str, Any] | None = None) -> None:
@@ -599,11 +656,6 @@ class MainWindow(QMainWindow):
 
     # -- labeling
 
-    def _on_label_key_activated(self, key: int) -> None:
-        label = self.labels_panel.label_for_key(key)
-        if label is not None:
-            self.toggle_label(label.name)
-
     def _on_labels_label_clicked(self, name: str) -> None:
         self.toggle_label(name)
 
@@ -616,27 +668,133 @@ class MainWindow(QMainWindow):
         return self._triage.to_record()
 
     def toggle_label(self, name: str) -> None:
-        """Add or remove a label on the current case, storing the case first if needed."""
+        """Add or remove a label on the current case, storing the case first if needed (its
+        latest result: what is on screen is what is stored), under the label rules."""
         record = self._current_record()
         if record is None:
             self._refuse_labeling()
             return
-        reviewer = self.reviewer_name()
-        case_id = record["id"]
-        latest = self._unsaved_result
+        self.labeling.toggle(record, name, reviewer=self.reviewer_name(),
+                             latest=self._unsaved_result, prepare=keep_stored_origin)
 
-        def op(corpus: Corpus | None) -> dict[str, Any] | None:
-            if corpus is None:
-                raise_no_corpus()
-            assert corpus is not None
-            existing = corpus.get(case_id)
-            if existing is None or latest:
-                # What is on screen is what is stored: e.g. a proof by rewrite from F5.
-                corpus.upsert_record(keep_stored_origin(record, existing))
-            corpus.toggle_label(case_id, name, reviewer=reviewer)
-            return corpus.get(case_id)
+    def undo_label(self) -> None:
+        """Ctrl+Z outside text fields: revert the newest label change of this session."""
+        if not self.labeling.undo(reviewer=self.reviewer_name()):
+            self.statusBar().showMessage("No label change to undo.", 3000)
 
-        self.db.run(op, self._on_db_labels_saved, self._on_db_label_failed)
+    def redo_label(self) -> None:
+        if not self.labeling.redo(reviewer=self.reviewer_name()):
+            self.statusBar().showMessage("No label change to redo.", 3000)
+
+    def _on_labeling_undo_state_changed(self, can_undo: bool, can_redo: bool) -> None:
+        self.undo_action.setEnabled(can_undo)
+        self.redo_action.setEnabled(can_redo)
+        text = self.labeling.undo_text()
+        self.undo_action.setText(f"&Undo Label Change ({text})" if text else
+                                 "&Undo Label Change")
+
+    def _on_labeling_change_refused(self, message: str) -> None:
+        self.labels_panel.status.setText(message)
+        self.statusBar().showMessage(message, 8000)
+
+    def _on_labeling_labels_saved(self, record: dict[str, Any] | None,
+                                  change: LabelChange | None, how: str) -> None:
+        if record is None:
+            return
+        shown = self._triage is not None and record["id"] == self._triage.id
+        if how != "label" and not shown:
+            # Undo and redo show the case whose labels they change.
+            self.cases.model.upsert(CaseSummary(**summary_fields(record)))
+            self.load_case(record["id"])
+        else:
+            self._on_db_labels_saved(record)
+        if change is not None:
+            verb = {"undo": "Undid", "redo": "Redid"}.get(how)
+            if verb:
+                message = f"{verb}: {change.describe()}"
+                self.labels_panel.status.setText(message)
+                self.statusBar().showMessage(message, 4000)
+            elif change.removed and change.added:
+                message = (f"“{change.added[0]}” replaced {', '.join(change.removed)} "
+                           "(exclusive labels; Ctrl+Z undoes).")
+                self.labels_panel.status.setText(message)
+                self.statusBar().showMessage(message, 6000)
+            if how == "label" and change.added and self.auto_advance_action.isChecked():
+                self.next_unlabeled()
+
+    def _on_auto_advance_toggled(self, on: bool) -> None:
+        settings.write("auto_advance", "true" if on else "false")
+        self.labels_panel.auto_advance.setChecked(on)
+
+    def next_unlabeled(self) -> None:
+        if not self.cases.next_unlabeled():
+            self.statusBar().showMessage("Every case in this view is labeled.", 4000)
+
+    def show_unlabeled_only(self) -> None:
+        from app.gui.cases import UNLABELED
+
+        self.cases.label_filter.setCurrentIndex(self.cases.label_filter.findData(UNLABELED))
+
+    def focus_case_list(self) -> None:
+        self.cases.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def _on_app_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        if self._closed or new is None or new.window() is not self:
+            return
+        names = {self.editor: "code editor", self.labels_panel.note: "note",
+                 self.labels_panel.reviewer: "reviewer name", self.cases.search: "search field"}
+        self.labels_panel.show_keys_mode(text_field=names.get(new, ""))
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._focused_once:
+            # Start where the keys label: the case list (issue 12's focus model).
+            self._focused_once = True
+            self.cases.table.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def show_label_settings(self) -> None:
+        from app.gui.dialogs import LabelSettingsDialog
+
+        dialog = LabelSettingsDialog(self.labeling.rules,
+                                     [lab.name for lab in self.labels_panel.labels], parent=self)
+        dialog.accepted.connect(lambda: self._on_label_settings_accepted(dialog.rules()))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def _on_label_settings_accepted(self, rules: LabelRules) -> None:
+        self.labeling.set_rules(rules)
+        self.statusBar().showMessage("Label rules saved.", 3000)
+
+    def show_statistics(self) -> Any:
+        """Tools ▸ Statistics & Agreement: one non-modal view, refreshed on demand."""
+        from app.gui.stats import StatsDialog, collect_stats
+
+        dialog = getattr(self, "_stats_dialog", None)
+        if dialog is None or not alive(dialog):
+            dialog = StatsDialog(self)
+            dialog.disagreements_requested.connect(self.show_disagreements)
+            dialog.refresh_requested.connect(self.show_statistics)
+            self._stats_dialog = dialog
+        self.db.run(lambda c: collect_stats(c) if c is not None else None,
+                    lambda data: dialog.show_stats(data) if data is not None and alive(dialog)
+                    else None, self._on_db_failed)
+        dialog.show()
+        dialog.raise_()
+        return dialog
+
+    def show_disagreements(self, ids: frozenset[str]) -> None:
+        """List only the cases where reviewers disagree (to adjudicate them)."""
+        self.cases.set_only_ids(frozenset(ids), "cases where reviewers disagree")
+        self.cases.step(+1) if self.cases.table.currentIndex().row() < 0 else None
+        self.focus_case_list()
+
+    def show_shortcuts(self) -> None:
+        from app.gui.dialogs import ShortcutsDialog
+
+        dialog = ShortcutsDialog(self.menuBar(), parent=self)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        self._shortcuts_dialog = dialog
 
     def _refuse_labeling(self) -> None:
         if self._stored_record is not None:
@@ -658,6 +816,7 @@ class MainWindow(QMainWindow):
             self._unsaved_result = False
             if self.labels_panel.note_dirty:
                 self.labels_panel.set_checked(record.get("labels", ()))
+                self.labels_panel.show_history(record.get("history", ()))
             else:
                 self._show_case_info(record)
             self._select_quietly(record["id"])
