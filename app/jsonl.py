@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from checkers.model import EDITIONS, SCHEMA_VERSION, VERDICTS
+from checkers.model import EDITIONS, SCHEMA_VERSION, VERDICTS, case_id
 
 #: The JSON Schema (draft 2020-12) that :func:`validate_record` implements by hand, for speed.
 SCHEMA_PATH = Path(__file__).resolve().parent / "schema" / "record.schema.json"
@@ -21,15 +23,31 @@ CORPUS_FIELDS: tuple[str, ...] = ("labels", "reviewer", "note", "created", "upda
 MAX_PROBLEMS = 20
 
 LABEL_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+-]{0,63}")
-TIMESTAMP_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?Z")
+# [0-9], not \d: Python's \d also matches other scripts' digits ("٢٠٢٦"), which no date parser
+# downstream reads. The ranges match the schema's pattern; _timestamp checks the calendar.
+TIMESTAMP_RE = re.compile(r"[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+                          r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?Z")
 _ID_RE = re.compile(r"[0-9a-f]{64}")
 
 Check = Callable[[Any, str], "str | None"]
 
 
 def dumps_record(record: dict[str, Any]) -> str:
-    """One record as compact, deterministic JSON (sorted keys, no spaces, UTF-8 text)."""
-    return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """One record as compact, deterministic JSON (sorted keys, no spaces, UTF-8 text).
+
+    Raises ``ValueError`` for a non-finite number: ``NaN``/``Infinity`` are not JSON.
+    """
+    return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False)
+
+
+def is_blank(text: str) -> bool:
+    """A line with nothing but whitespace (any Unicode whitespace): skipped, never an error.
+
+    Every reader of JSONL lines (import's two passes, scan's input and --resume) uses this one
+    rule, so a line of U+3000 cannot be blank to one pass and bad JSON to the next.
+    """
+    return not text.strip()
 
 
 def normalise_timestamp(value: str) -> str:
@@ -213,11 +231,24 @@ _FINDING = _object(
         "confirmed": _nullable(_boolean),
         "reason": _string,
         "rewrite": _nullable(_string),
+        "tier": _enum(("workaround", "candidate", "epoch"), "tier"),
+        "unconfirmable": _string,
     },
 )
 _FUNCTION = _object({"name": _string, "line": _integer(1), "end_line": _integer(1),
                      "verdict": _enum(VERDICTS, "verdict")}, {"reason": _string})
-_TIMESTAMP = _pattern(TIMESTAMP_RE, "a UTC timestamp like 2026-11-24T10:00:00.000Z")
+def _timestamp(value: Any, path: str) -> str | None:
+    what = "a UTC timestamp like 2026-11-24T10:00:00.000Z"
+    problem = _pattern(TIMESTAMP_RE, what)(value, path)
+    if problem is None:
+        try:
+            datetime.strptime(value[:19], "%Y-%m-%dT%H:%M:%S")
+        except ValueError:
+            return f"{_at(path)}{value!r} is not a real date and time"
+    return problem
+
+
+_TIMESTAMP: Check = _timestamp
 _LABEL = _pattern(LABEL_NAME_RE, "a label name (letters, digits, . _ : + -; at most 64)")
 _HISTORY = _object(
     {
@@ -233,7 +264,8 @@ _RECORD = _object(
         "schema": _integer(),
         "id": _pattern(_ID_RE, "a case id (64 lowercase hex digits)"),
         "source": _string,
-        "origin": _nullable(_object({}, {"path": _string, "line": _integer(1)})),
+        "origin": _nullable(_object({}, {"path": _string, "line": _integer(1),
+                                          "package": _string, "target": _string})),
         "edition": _enum(EDITIONS, "edition"),
         "checks": _map(_CHECK),
         "verdict": _enum(VERDICTS, "verdict"),
@@ -280,6 +312,36 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:40]} is too large for a JSON number (it reads as "
+                         "infinity)")
+    return value
+
+
+def loads_line(text: str | bytes) -> Any:
+    """Strict JSON for one line: ``NaN``, ``Infinity`` and numbers that overflow to infinity
+    raise ``ValueError``, and so does nesting too deep to read (``RecursionError``)."""
+    try:
+        return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+    except RecursionError as exc:
+        raise ValueError("nested too deeply to read") from exc
+
+
+def contract_problem(record: dict[str, Any]) -> str | None:
+    """What a valid record breaks of the corpus's rules beyond the schema, or None.
+
+    The id is the case's identity: it must be ``case_id(source, edition)`` or merges would
+    join different code under one id.
+    """
+    expected = case_id(record["source"], record["edition"])
+    if record["id"] != expected:
+        return (f"id: {record['id'][:12]}… does not match its source and edition (expected "
+                f"{expected}); was the record edited by hand?")
+    return None
+
+
 def parse_line(raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
     """Decode and validate one raw line: ``(record, None)``, ``(None, problem)``, or
     ``(None, None)`` for a blank line."""
@@ -288,10 +350,10 @@ def parse_line(raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
     except UnicodeDecodeError as exc:
         return None, f"not valid UTF-8: byte 0x{raw[exc.start]:02x} at column {exc.start + 1}"
     text = text.rstrip("\r\n")
-    if not text.strip():
+    if is_blank(text):
         return None, None
     try:
-        record = json.loads(text, parse_constant=_reject_constant)
+        record = loads_line(text)
     except json.JSONDecodeError as exc:
         body = text.rstrip()
         if exc.pos >= len(body) or exc.msg.startswith("Unterminated") or not body.endswith("}"):
@@ -299,13 +361,20 @@ def parse_line(raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
         return None, f"invalid JSON: {exc.msg} at column {exc.colno}"
     except ValueError as exc:
         return None, f"invalid JSON: {exc}"
-    problem = validate_record(record)
+    try:
+        problem = validate_record(record)
+    except RecursionError:
+        problem = "nested too deeply to read"
     if problem is None and "\\ud" in text.lower():
         # JSON escapes can smuggle in lone surrogates, which no UTF-8 file or SQLite text holds.
         try:
             dumps_record(record).encode("utf-8")
         except UnicodeEncodeError:
             problem = "contains a lone UTF-16 surrogate escape (\\udXXX), which is not text"
+        except RecursionError:
+            problem = "nested too deeply to read"
+    if problem is None:
+        problem = contract_problem(record)
     if problem:
         return None, problem
     return record, None
