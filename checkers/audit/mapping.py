@@ -250,7 +250,7 @@ class FileUnit:
 
 
 def assign_files(packages: Sequence[Package], units_by_role: Mapping[str, Mapping[Target, UnitState]],
-                 root: Path) -> list[FileUnit]:
+                 root: Path, *, built_kinds: frozenset[str] = frozenset()) -> list[FileUnit]:
     """Each compiled source file of a member, with the member target that compiles it."""
     claimed: dict[str, FileUnit] = {}
     for pkg in packages:
@@ -266,8 +266,9 @@ def assign_files(packages: Sequence[Package], units_by_role: Mapping[str, Mappin
                         rel = _relative(str(span.get("file_name", "")), root)
                         if rel is not None and rel.endswith(".rs") and not rel.startswith(".."):
                             files.add(rel)
-            if not files and any(units.get(target) is not None and units[target].ran
-                                 for units in units_by_role.values()):
+            if not files and target.kind in built_kinds:
+                # Never compiled in any role (its dependencies failed everywhere): its root
+                # file still gets a record, whose checks say why.
                 files.add(target.src_path)
             for rel in sorted(files):
                 if rel not in claimed and (root / rel).is_file():

@@ -221,7 +221,11 @@ class _Session:
         targets = [t for p in self.members for t in p.targets]
         units_by_role = {role: mapping.collect_units(run, targets, overlay)
                          for role, run in runs.items()}
-        files = mapping.assign_files(self.members, units_by_role, overlay)
+        kinds = {"lib", "proc-macro", "bin", "custom-build"}
+        if self.options.all_targets:
+            kinds |= {"test", "example", "bench"}
+        files = mapping.assign_files(self.members, units_by_role, overlay,
+                                     built_kinds=frozenset(kinds))
         file_set = {fu.path for fu in files}
         notes = []
         if any(p.bootstrap and p.compiler.rustc == self.plans[BASELINE].compiler.rustc
