@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -73,9 +74,12 @@ def run(args: argparse.Namespace) -> int:
         print("ptriage: stdin (-) can be given only once", file=sys.stderr)
         return EXIT_USAGE
     status = 0
+    # Ctrl-C (or SIGTERM/SIGHUP, see app.cli) sets this: every running rustc is killed at once
+    # instead of running on until its timeout while the interpreter waits for it.
+    cancel = threading.Event()
     for path in args.paths:
         try:
-            triage = check_file(path, edition=args.edition, toolchains=toolchains,
+            triage = check_file(path, edition=args.edition, toolchains=toolchains, cancel=cancel,
                                 patterns=not args.no_patterns,
                                 confirm=not args.no_patterns and not args.no_confirm,
                                 cfg_test=args.cfg_test, features=parse_features(args.features))
@@ -83,6 +87,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"ptriage: {exc}", file=sys.stderr)
             status = EXIT_USAGE
             continue
+        except BaseException:
+            cancel.set()
+            raise
         if args.json:
             sys.stdout.write(json.dumps(triage.to_record(), ensure_ascii=False) + "\n")
         else:

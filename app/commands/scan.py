@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
+import stat
 import sys
 import threading
 import time
@@ -13,9 +15,12 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
+from app import output
 from app.commands.check import add_cfg_options
+from app.jsonl import is_blank
 from checkers.cfg import parse_features
 from checkers.engine import NEEDS_CRATE
+from checkers.errors import InputError
 from checkers.model import DEFAULT_EDITION, EDITIONS, ROLES, VERDICTS, Triage
 
 EXIT_OK = 0
@@ -51,7 +56,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH",
                         help="a folder, a .rs file or a .jsonl corpus")
     parser.add_argument("--out", "-o", default="-", metavar="FILE.jsonl",
-                        help="where records go (default: standard output)")
+                        help="where records go (default: standard output); checked before the "
+                             "scan starts; records are appended as they arrive")
     parser.add_argument("--split", choices=["fn"],
                         help="fn: one case per top-level function (origin gives its lines)")
     parser.add_argument("--edition", default=None, choices=EDITIONS,
@@ -66,7 +72,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--no-cache", action="store_true",
                         help="neither read nor write the result cache")
     parser.add_argument("--resume", action="store_true",
-                        help="append to --out, skipping cases whose id is already in it")
+                        help="append to --out, skipping cases (same origin and id) already in it")
     parser.add_argument("--progress", action="store_true",
                         help="show progress on stderr even when it is not a terminal")
     parser.add_argument("--json-summary", metavar="FILE",
@@ -76,9 +82,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                              "workers need the same toolchains)")
     parser.add_argument("--no-patterns", action="store_true",
                         help="skip workaround/epoch detection")
+    parser.add_argument("--no-confirm", action="store_true",
+                        help="do not prove workaround findings by rewriting (they stay "
+                             "candidates: \"possible workaround, not proven\")")
     parser.add_argument("--confirm", action="store_true",
-                        help="prove workaround findings by rewriting (slow: checks each "
-                             "rewrite alone)")
+                        help="accepted for compatibility: confirmation is the default now")
     add_cfg_options(parser)
     parser.set_defaults(func=run)
 
@@ -87,53 +95,122 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 # Output
 
 
-def read_done_ids(path: Path, *, on_bad_line: Callable[[int], None] | None = None) -> set[str]:
-    """Ids of the complete records in ``path``; a torn last line is cut off so appends stay valid.
+DoneKey = tuple[str, str]
 
-    A line that is not a record (hand-edited, another tool's output) gives no id: its case is
-    checked again, and ``on_bad_line(line_number)`` says so.
+
+def done_key(record_id: str, origin: Any) -> DoneKey:
+    """What --resume matches on: the case id *and* where the case came from, so two files with
+    the same content are two records, each checked once."""
+    return record_id, json.dumps(origin, sort_keys=True, ensure_ascii=False)
+
+
+def _as_record(line: bytes) -> dict[str, Any] | None:
+    try:
+        record = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    if (isinstance(record, dict) and isinstance(record.get("id"), str)
+            and isinstance(record.get("verdict"), str)):
+        return record
+    return None
+
+
+def read_done_ids(path: Path, *, on_bad_line: Callable[[int], None] | None = None
+                  ) -> set[DoneKey]:
+    """:func:`done_key` of each complete record in ``path``, a previous scan's output.
+
+    A torn last line (an interrupted write) is cut off so that appends stay valid; a last line
+    that is a whole record without its newline gets the newline. A line that is not a record
+    (hand-edited) gives no key, so its case is checked again; ``on_bad_line(line_number)``
+    says so. A file with no record at all is not a scan's output: it raises
+    :class:`InputError` and is left exactly as it was.
     """
-    done: set[str] = set()
-    if not path.exists():
+    done: set[DoneKey] = set()
+    try:
+        info = path.stat()
+    except FileNotFoundError:
         return done
-    with open(path, "rb+") as handle:
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(f"--resume needs --out to be a regular file; {path} is not")
+    with open(path, "rb") as handle:
         data = handle.read()
-        end = data.rfind(b"\n") + 1
-        if end < len(data):
-            handle.truncate(end)
-    for number, line in enumerate(data[:end].splitlines(), 1):
-        if not line.strip():
+    end = data.rfind(b"\n") + 1
+    tail = data[end:]
+    bad: list[int] = []
+    lines = data[:end].split(b"\n")[:-1]
+    for number, line in enumerate(lines, 1):
+        if is_blank(line.decode("utf-8", "replace")):
             continue
-        try:
-            record = json.loads(line)
-        except ValueError:
-            record = None
-        if isinstance(record, dict) and isinstance(record.get("id"), str):
-            done.add(record["id"])
-        elif on_bad_line is not None:
+        record = _as_record(line)
+        if record is not None:
+            done.add(done_key(record["id"], record.get("origin")))
+        else:
+            bad.append(number)
+    tail_record = _as_record(tail) if tail.strip() else None
+    if tail_record is not None:
+        done.add(done_key(tail_record["id"], tail_record.get("origin")))
+    if not done and (bad or tail.strip()):
+        raise InputError(f"{path} holds no ptriage records, so it is not a scan's output; "
+                         "--resume only appends to one (choose another --out, or drop --resume "
+                         "to overwrite it)")
+    if tail.strip():
+        with open(path, "rb+") as handle:
+            if tail_record is not None:
+                handle.seek(0, os.SEEK_END)
+                handle.write(b"\n")
+            else:
+                handle.truncate(end)
+    if on_bad_line is not None:
+        for number in bad:
             on_bad_line(number)
     return done
 
 
-class _Progress:
-    """One self-overwriting status line on stderr: count, rate, ETA (at most 10 updates/s)."""
+#: Seconds over which the displayed rate forgets the past (exponential smoothing's time constant).
+RATE_HALF_LIFE = 10.0
 
-    def __init__(self, stream: TextIO, total: int | None) -> None:
+
+class _Progress:
+    """One self-overwriting status line on stderr: count, rate, ETA (at most 10 updates/s).
+
+    The rate is smoothed exponentially over time (half-life :data:`RATE_HALF_LIFE` seconds), so
+    the ETA follows the current speed (cache hits at the start, slow files later) rather than
+    the average since the start, and does not jump with each batch that lands.
+    """
+
+    def __init__(self, stream: TextIO, total: int | None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.stream = stream
         self.total = total
-        self.started = time.monotonic()
+        self.clock = clock
+        self.started = clock()
         self.last = 0.0
         self.width = 0
         self.tty = stream.isatty()
+        self._sample = (self.started, 0)
+        self.rate: float | None = None
+
+    def _smooth(self, now: float, done: int) -> float:
+        then, before = self._sample
+        span = now - then
+        if span <= 0:
+            return self.rate or 0.0
+        recent = (done - before) / span
+        self._sample = (now, done)
+        if self.rate is None:
+            self.rate = recent
+        else:
+            weight = 1.0 - math.pow(0.5, span / RATE_HALF_LIFE)
+            self.rate += weight * (recent - self.rate)
+        return self.rate
 
     def update(self, done: int, *, force: bool = False) -> None:
-        now = time.monotonic()
+        now = self.clock()
         # A terminal gets one line rewritten in place; a log gets a line per second.
         if not force and now - self.last < (0.1 if self.tty else 1.0):
             return
         self.last = now
-        elapsed = max(now - self.started, 1e-9)
-        rate = done / elapsed
+        rate = self._smooth(now, done)
         text = f"scan: {done}"
         if self.total:
             text += f"/{self.total} ({100 * done / self.total:.0f}%)"
@@ -174,8 +251,8 @@ def _estimate_total(paths: Iterable[Path], split: str | None) -> int | None:
         if path.is_dir():
             total += sum(1 for _ in walk_rust_files(path))
         elif path.suffix == ".jsonl" and path.is_file():
-            with open(path, "rb") as handle:
-                total += sum(1 for line in handle if line.strip())
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                total += sum(1 for line in handle if not is_blank(line))
         elif path.exists():
             total += 1
     return total
@@ -194,6 +271,9 @@ def summary_data(*, verdicts: Counter[str], role_failures: dict[str, Counter[str
         "needs_crate": extra["needs_crate"],
         "functions": extra["functions"],
         "functions_not_compiled": extra["functions_not_compiled"],
+        "workarounds": extra["workarounds"],
+        "candidates": extra["candidates"],
+        "epoch_markers": extra["epoch_markers"],
         "cases": cases,
         "verdicts": {v: verdicts[v] for v in VERDICTS if verdicts[v]},
         "role_failures": {role: dict(c) for role, c in role_failures.items() if c},
@@ -212,11 +292,11 @@ def summary_data(*, verdicts: Counter[str], role_failures: dict[str, Counter[str
 
 def print_summary(data: dict[str, Any], out: TextIO) -> None:
     head = "interrupted after" if data["interrupted"] else "scanned"
-    out.write(f"{head} {data['cases']} cases in {data['seconds']:.1f} s "
+    out.write(f"{head} {output.plural(data['cases'], 'case')} in {data['seconds']:.1f} s "
               f"({data['rate']:.1f}/s)")
     if data["already_done"]:
         out.write(f"; {data['already_done']} already in the output (--resume)")
-    out.write(f"; {data['skipped_inputs']} inputs skipped\n")
+    out.write(f"; {output.plural(data['skipped_inputs'], 'input')} skipped\n")
     out.write(f"  {'verdict':<22}{'cases':>8}\n")
     for verdict, count in data["verdicts"].items():
         out.write(f"  {verdict:<22}{count:>8}\n")
@@ -226,6 +306,9 @@ def print_summary(data: dict[str, Any], out: TextIO) -> None:
     if data.get("functions_not_compiled"):
         out.write(f"  functions not compiled (removed by cfg): {data['functions_not_compiled']} "
                   f"of {data['functions']}; --cfg-test and --features compile them\n")
+    if data.get("workarounds") or data.get("candidates"):
+        out.write(f"  workarounds proven by the compiler: {data['workarounds']}; candidates "
+                  f"(possible workaround, not proven): {data['candidates']}\n")
     failures = data["role_failures"]
     if failures:
         out.write("  role failures:\n")
@@ -265,6 +348,22 @@ def run(args: argparse.Namespace) -> int:
         print("ptriage scan: --resume needs --out FILE (it skips the ids already there)",
               file=sys.stderr)
         return EXIT_USAGE
+    # Every output is checked before the first rustc runs: a scan of hours must not end in
+    # "cannot write". The records file is opened now (appending for --resume).
+    out_plan = output.plan_output(args.out, option="--out", append=args.resume)
+    if args.json_summary:
+        output.plan_output(args.json_summary, option="--json-summary")
+    if out_plan.mode != "stdout":
+        _refuse_input_as_output(args.paths, Path(args.out))
+    err = sys.stderr
+    done_ids: set[DoneKey] = set()
+    out_path = None if args.out == "-" else Path(args.out)
+    if args.resume and out_path is not None:
+        def bad_line(number: int) -> None:
+            print(f"ptriage scan: {out_path}:{number}: not a record; its case will be checked "
+                  "again", file=err)
+
+        done_ids = read_done_ids(out_path, on_bad_line=bad_line)
     toolchains = load_toolchains(args.toolchains)
     if not toolchains.runnable:
         print(doctor_report(toolchains), file=sys.stderr)
@@ -272,7 +371,6 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_TOOLCHAIN
 
-    err = sys.stderr
     show_progress = args.progress or err.isatty()
     skipped_lock = threading.Lock()
 
@@ -290,14 +388,6 @@ def run(args: argparse.Namespace) -> int:
         input_skips += 1
         on_skip(where, reason)
 
-    done_ids: set[str] = set()
-    out_path = None if args.out == "-" else Path(args.out)
-    if args.resume and out_path is not None:
-        def bad_line(number: int) -> None:
-            print(f"ptriage scan: {out_path}:{number}: not a record; its case will be checked "
-                  "again", file=err)
-
-        done_ids = read_done_ids(out_path, on_bad_line=bad_line)
     resumed = 0
 
     def cases() -> Iterator[Case]:
@@ -305,7 +395,7 @@ def run(args: argparse.Namespace) -> int:
         for case in iter_cases_from_paths(args.paths, split=args.split, edition=args.edition,
                                           on_skip=counting_skip,
                                           max_bytes=toolchains.limits.max_input_kb * 1024):
-            if done_ids and case.record_id in done_ids:
+            if done_ids and done_key(case.record_id, case.origin) in done_ids:
                 resumed += 1
                 continue
             yield case
@@ -320,22 +410,26 @@ def run(args: argparse.Namespace) -> int:
     role_failures: dict[str, Counter[str]] = {role: Counter() for role in ROLES}
     started = time.monotonic()
     interrupted = False
-    if out_path is not None:
-        out_path.parent.mkdir(parents=True, exist_ok=True)
-        out: TextIO = open(out_path, "a" if args.resume else "w", encoding="utf-8")  # noqa: SIM115
-    else:
-        out = sys.stdout
+    out = _open_records(out_plan, append=args.resume)
     try:
         for triage in scan_iter(cases(), toolchains=toolchains, jobs=args.jobs,
                                 cache=not args.no_cache, executor=args.executor,
                                 patterns=not args.no_patterns,
-                                confirm=args.confirm and not args.no_patterns,
+                                confirm=not args.no_confirm and not args.no_patterns,
                                 batch_size=args.batch_size or DEFAULT_BATCH_SIZE,
                                 on_skip=on_skip, stats=stats, cfg_test=args.cfg_test,
                                 features=parse_features(args.features)):
             # One write per record, then flush: an interrupted scan leaves only whole lines.
-            out.write(json.dumps(triage.to_record(), ensure_ascii=False) + "\n")
-            out.flush()
+            try:
+                out.write(json.dumps(triage.to_record(), ensure_ascii=False) + "\n")
+                out.flush()
+            except OSError as exc:
+                if progress is not None:
+                    progress.clear()
+                print(f"ptriage: cannot write {args.out}: {output.describe_os_error(exc)}; the "
+                      "records written so far are whole, free space and run again with --resume",
+                      file=err)
+                return EXIT_USAGE
             _count(triage, verdicts, role_failures, extra)
             if progress is not None:
                 progress.update(sum(verdicts.values()))
@@ -348,7 +442,12 @@ def run(args: argparse.Namespace) -> int:
         return exc.exit_code
     finally:
         if out is not sys.stdout:
-            out.close()
+            try:
+                out.close()
+            except OSError as exc:
+                print(f"ptriage: cannot write {args.out}: {output.describe_os_error(exc)}",
+                      file=err)
+                return EXIT_USAGE
     if progress is not None:
         progress.update(sum(verdicts.values()), force=True)
         progress.clear()
@@ -359,13 +458,38 @@ def run(args: argparse.Namespace) -> int:
                         interrupted=interrupted, extra=extra)
     print_summary(data, err)
     if args.json_summary:
-        text = json.dumps(data, indent=2) + "\n"
-        if args.json_summary == "-":
-            sys.stdout.write(text)
-            sys.stdout.flush()
-        else:
-            Path(args.json_summary).write_text(text, encoding="utf-8")
+        output.write_text(args.json_summary, json.dumps(data, indent=2, allow_nan=False) + "\n",
+                          option="--json-summary")
     return EXIT_INTERRUPTED if interrupted else EXIT_OK
+
+
+def _refuse_input_as_output(inputs: Iterable[Path], out: Path) -> None:
+    """``scan x.jsonl --out x.jsonl`` would truncate its own input before reading it."""
+    try:
+        target = out.resolve()
+    except (OSError, RuntimeError):
+        return
+    for item in inputs:
+        try:
+            same = item.is_file() and item.resolve() == target
+        except (OSError, RuntimeError):
+            continue
+        if same:
+            raise InputError(f"--out {out} is also an input; write the records somewhere else")
+
+
+def _open_records(plan: output.OutputPlan, *, append: bool) -> TextIO:
+    """The records stream, written as records arrive (not replaced at the end: an interrupted
+    scan keeps every whole record, and --resume continues from them)."""
+    if plan.mode == "stdout":
+        return sys.stdout
+    assert plan.path is not None
+    try:
+        return open(plan.path, "a" if append else "w", encoding="utf-8",
+                    newline="\n")
+    except OSError as exc:
+        raise output.OutputError(f"cannot write {plan.target}: {output.describe_os_error(exc)}; "
+                                 "choose another --out") from exc
 
 
 def _count(triage: Triage, verdicts: Counter[str],
@@ -375,6 +499,10 @@ def _count(triage: Triage, verdicts: Counter[str],
         extra["needs_crate"] += triage.reason.startswith(NEEDS_CRATE)
         extra["functions"] += len(triage.functions)
         extra["functions_not_compiled"] += sum(not f.compiled for f in triage.functions)
+        # Only findings proven by rewrite count as workarounds; the rest are candidates.
+        extra["workarounds"] += sum(f.confirmed is True for f in triage.patterns)
+        extra["candidates"] += sum(f.confirmed is not True for f in triage.patterns)
+        extra["epoch_markers"] += len(triage.epochs)
     for role, result in triage.checks.items():
         if not result.ok:
             role_failures.setdefault(role, Counter())[result.status] += 1

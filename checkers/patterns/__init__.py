@@ -9,20 +9,30 @@ from checkers.model import EDITIONS, Finding
 from checkers.patterns import epochs as _epochs  # noqa: F401  (registers the epoch detectors)
 from checkers.patterns._scopes import PLANS, Scan, run_family
 from checkers.patterns._tree import Source, enclosing_fn, parse, query_names
-from checkers.patterns.catalog import CATALOG, EPOCH_IDS, PATTERN_IDS, CatalogEntry
+from checkers.patterns.catalog import (
+    CANDIDATE_LABEL,
+    CATALOG,
+    EPOCH_IDS,
+    PATTERN_IDS,
+    WORKAROUND_LABEL,
+    CatalogEntry,
+)
 from checkers.patterns.confirm import confirm
 from checkers.patterns.detectors import DETECTORS, Captures, Context, Hit
 from checkers.patterns.rewrite import rewrite
 
 __all__ = [
+    "CANDIDATE_LABEL",
     "CATALOG",
     "EPOCH_IDS",
     "PATTERN_IDS",
+    "WORKAROUND_LABEL",
     "CatalogEntry",
     "Detection",
     "confirm",
     "detect",
     "rewrite",
+    "status_text",
 ]
 
 #: When two ids mark the same code, the more specific one wins (the lending-iterator adapter's
@@ -114,7 +124,8 @@ def _finding(hit: Hit, start: tuple[int, int], end: tuple[int, int]) -> Finding:
     entry = CATALOG[hit.id]
     (line, column), (end_line, end_column) = start, end
     return Finding(id=hit.id, kind=entry.kind, cls=entry.cls, line=line, column=column,
-                   end_line=end_line, end_column=end_column, confidence=hit.confidence)
+                   end_line=end_line, end_column=end_column, confidence=hit.confidence,
+                   unconfirmable=entry.unconfirmable)
 
 
 def detect(source: str, *, edition: str = "2021") -> Detection:
@@ -131,3 +142,16 @@ def detect(source: str, *, edition: str = "2021") -> Detection:
                       key=lambda f: (f.line, f.column, f.id, f.end_line, f.end_column))
     return Detection(patterns=tuple(f for f in findings if f.kind == "pattern"),
                      epochs=tuple(f for f in findings if f.kind == "epoch"))
+
+
+def status_text(finding: Finding) -> str:
+    """How to show a finding's tier in one line: only proven findings are called workarounds."""
+    if finding.kind == "epoch":
+        return "outdated idiom"
+    if finding.confirmed is True:
+        return WORKAROUND_LABEL
+    if finding.confirmed is False:
+        return f"{CANDIDATE_LABEL} (the proof by rewrite failed)"
+    if finding.unconfirmable:
+        return f"{CANDIDATE_LABEL} ({finding.unconfirmable})"
+    return f"{CANDIDATE_LABEL} (not checked: confirmation did not run)"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 CLASSES: tuple[str, ...] = ("P3", "FULL", "NONE", "epoch")
 
@@ -25,11 +25,20 @@ class CatalogEntry:
     reference: str
     #: The id this one refines (the pre-NLL sub-ids point at `epoch-pre-nll-scope-block`).
     parent: str | None = None
+    #: Why a finding of this id stays a candidate: no mechanical direct form to compile ("" when
+    #: the id has a rewrite, and for epoch markers, which are tags, not claims).
+    unconfirmable: str = ""
 
     def to_dict(self) -> dict[str, str | None]:
         return {"id": self.id, "title": self.title, "class": self.cls, "kind": self.kind,
                 "limitation": self.limitation, "explanation": self.explanation,
-                "reference": self.reference, "parent": self.parent}
+                "reference": self.reference, "parent": self.parent,
+                "unconfirmable": self.unconfirmable}
+
+
+#: How a pattern finding is labelled until the compiler proved it, and once it did.
+CANDIDATE_LABEL = "possible workaround, not proven"
+WORKAROUND_LABEL = "workaround, proven by the compiler"
 
 
 _P3_TAIL = ("Polonius alpha (-Zpolonius=next) and the full analysis both accept the direct form, "
@@ -212,6 +221,21 @@ _ENTRIES: tuple[CatalogEntry, ...] = (
         "A trait used as a type without `dyn` (`&Display`, `Box<Error + Send>`, `&Fn(u32)`) is a "
         "hard error since edition 2021 (E0782). Write `dyn Trait`.", _EDITION_2021),
 )
+
+_CURSOR = ("no mechanical direct form: undoing it means rewriting the cursor loop itself "
+           "(which variable moves, which borrow is re-derived), so no rewrite is compiled")
+_UNCONFIRMABLE: dict[str, str] = {
+    "split-helper-for-cursor": _CURSOR,
+    "peek-then-advance-cursor": _CURSOR,
+    "cursor-reindex-in-loop": _CURSOR,
+    "option-take-put-back": (
+        "no mechanical direct form: the direct form calls a `&mut self` method while a field is "
+        "borrowed, which every checker rejects; nothing for the compiler to prove removable"),
+    "split-borrow-free-function": (
+        "no mechanical direct form: turning the free function back into a `&mut self` method "
+        "changes its signature and every caller"),
+}
+_ENTRIES = tuple(replace(e, unconfirmable=_UNCONFIRMABLE.get(e.id, "")) for e in _ENTRIES)
 
 CATALOG: dict[str, CatalogEntry] = {entry.id: entry for entry in _ENTRIES}
 

@@ -16,7 +16,7 @@ import jsonschema
 import pytest
 
 from app.cli import main
-from app.commands.scan import read_done_ids
+from app.commands.scan import done_key, read_done_ids
 from app.jsonl import validate_record
 from checkers.patterns import detect
 from tests.conftest import EXAMPLES
@@ -86,10 +86,15 @@ def test_scan_folder_streams_records_and_prints_a_summary(
     assert by_name["map.rs"]["verdict"] == "polonius-accepts"
     relookup = by_name["relookup.rs"]
     found = detect(relookup["source"], edition="2021")
-    assert relookup["patterns"] and relookup["patterns"] == [f.to_dict() for f in found.patterns]
-    assert all(p["confirmed"] is None for p in relookup["patterns"])  # --confirm is off
+    assert relookup["patterns"] and [(p["id"], p["line"]) for p in relookup["patterns"]] == [
+        (f.id, f.line) for f in found.patterns]
+    # confirmation is on by default: the workaround is proven by its rewrite
+    assert all(p["confirmed"] is True and p["tier"] == "workaround"
+               for p in relookup["patterns"])
+    assert (f"workarounds proven by the compiler: {len(found.patterns)}; candidates (possible "
+            "workaround, not proven): 0") in err
     assert f"{project / 'src' / 'latin1.rs'}: not valid UTF-8" in err
-    assert "scanned 3 cases" in err and "1 inputs skipped" in err
+    assert "scanned 3 cases" in err and "1 input skipped" in err
     assert "polonius-accepts" in err and "role failures: none" in err
     assert "\nscan: " not in err and not err.startswith("scan: ")  # no progress when stderr is not a terminal
     assert stdout == ""
@@ -206,8 +211,10 @@ def _record_id(case: dict[str, Any]) -> str:
 
 def test_read_done_ids_reports_lines_that_are_not_records(tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
-    out.write_text('{"id": "a1"}\nnot json\n{"no": "id"}\n{"id": "b2"}\n{"id": "c')
+    out.write_text('{"id": "a1", "verdict": "clean"}\nnot json\n{"no": "id"}\n'
+                   '{"id": "b2", "verdict": "clean", "origin": {"path": "b.rs"}}\n{"id": "c')
     bad: list[int] = []
-    assert read_done_ids(out, on_bad_line=bad.append) == {"a1", "b2"}
+    assert read_done_ids(out, on_bad_line=bad.append) == {
+        done_key("a1", None), done_key("b2", {"path": "b.rs"})}
     assert bad == [2, 3]
-    assert out.read_text().endswith('{"id": "b2"}\n')  # the torn tail is cut off
+    assert out.read_text().endswith('"b.rs"}}\n')  # the torn tail is cut off

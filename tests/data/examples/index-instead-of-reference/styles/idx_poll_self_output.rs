@@ -1,0 +1,21 @@
+// expect: index-instead-of-reference
+use std::io;
+use std::task::Poll;
+
+pub struct Line { pub no: u32, pub text: String }
+
+pub trait PollLine {
+    type Output;
+    fn poll_line(self, no: u32) -> Poll<Self::Output>;
+}
+
+impl<'a> PollLine for &'a mut Vec<Line> {
+    type Output = io::Result<&'a mut Line>;
+    fn poll_line(self, no: u32) -> Poll<Self::Output> {
+        if let Some(i) = self.iter().position(|l| l.no == no) {
+            return Poll::Ready(Ok(&mut self[i]));
+        }
+        self.push(Line { no, text: String::new() });
+        Poll::Pending
+    }
+}
