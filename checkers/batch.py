@@ -940,7 +940,8 @@ def _confirm(snippet: Snippet, found: tuple[Finding, ...], toolchains: Toolchain
 #: Records whose every role has one of these statuses are cached whole. Not ``refused``: a
 #: refusal is cheap to recompute, and one from the host fallback's dep-info check must never be
 #: stored (the run read a host file).
-_STABLE_STATUSES = frozenset({"ok", "ice", "missing"})
+#: A ``timeout`` counts too: the record key holds the time limit it ran under.
+_STABLE_STATUSES = frozenset({"ok", "ice", "missing", "timeout"})
 
 
 def record_key(case: Case, toolchains: Toolchains, *, patterns: bool, confirm: bool) -> str:
@@ -948,6 +949,7 @@ def record_key(case: Case, toolchains: Toolchains, *, patterns: bool, confirm: b
     digest = hashlib.sha256()
     digest.update(json.dumps([CACHE_VERSION, code_fingerprint(), toolchains.fingerprint(),
                               toolchains.limits.allow_include, toolchains.limits.max_input_kb,
+                              toolchains.limits.timeout,
                               list(toolchains.notes), case.edition, patterns, confirm]).encode())
     digest.update(b"\0")
     digest.update(case.source.encode("utf-8", "surrogatepass"))
@@ -1017,7 +1019,8 @@ def process_unit(unit: WorkUnit, *, toolchains: Toolchains | None = None,
                 checks[index][role] = refused_result(info, refusal)
             elif info.available:
                 keys[(index, role)] = cache_key(info, snippet)
-    cached = store.get_many(keys.values()) if store is not None and keys else {}
+    cached = (store.get_many(keys.values(), timeout=tc.limits.timeout)
+              if store is not None and keys else {})
     for (index, role), key in keys.items():
         hit = cached.get(key)
         if hit is not None:
@@ -1067,7 +1070,7 @@ def process_unit(unit: WorkUnit, *, toolchains: Toolchains | None = None,
             for role, future in futures.items():
                 merge(role, *future.result())
     if store is not None and fresh:
-        store.put_many(fresh)
+        store.put_many(fresh, timeout=tc.limits.timeout)
 
     triages: list[Triage] = reused
     new_records: dict[str, dict[str, Any]] = {}

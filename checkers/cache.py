@@ -19,11 +19,16 @@ from checkers.snippet import Snippet
 from checkers.toolchains import RoleInfo
 
 #: Bump when the meaning of a cached CheckResult changes (diagnostic mapping, statuses, …).
-CACHE_VERSION = 1
+#: 2: borrow-check classification from rustc_borrowck's own messages; timeouts cached.
+CACHE_VERSION = 2
 CACHE_FILE = "results.sqlite3"
 
 #: Statuses that depend only on the compiler and the source, never on load or limits.
 CACHEABLE_STATUSES = frozenset({"ok", "ice"})
+#: Cached with the time limit it ran under: reused while the limit is not larger (a cold and a
+#: warm scan then agree), re-run under a larger limit.
+TIMEOUT = "timeout"
+_LIMIT_FIELD = "timeout_limit_s"
 
 
 class CacheError(CheckerError):
@@ -99,8 +104,13 @@ class ResultCache:
             self._connections.append(conn)
         return conn
 
-    def get_many(self, keys: Iterable[str]) -> dict[str, CheckResult]:
-        """The cached results among ``keys`` (missing keys are simply absent)."""
+    def get_many(self, keys: Iterable[str], *, timeout: float | None = None
+                  ) -> dict[str, CheckResult]:
+        """The cached results among ``keys`` (missing keys are simply absent).
+
+        A cached timeout counts only when it ran under a limit of at least ``timeout`` seconds
+        (None: any limit): with a larger limit the compiler may finish, so it runs again.
+        """
         wanted = list(dict.fromkeys(keys))
         out: dict[str, CheckResult] = {}
         if not wanted:
@@ -116,13 +126,26 @@ class ResultCache:
                 raise CacheError(f"result cache {self.path} cannot be read: {exc} "
                                  "(run with --no-cache or delete the file)") from exc
             for key, role, value in rows:
-                out[key] = CheckResult.from_dict(role, json.loads(value))
+                data = json.loads(value)
+                if data.get("status") == TIMEOUT:
+                    limit = data.get(_LIMIT_FIELD)
+                    if not isinstance(limit, int | float) or (timeout is not None
+                                                              and limit < timeout):
+                        continue
+                out[key] = CheckResult.from_dict(role, data)
         return out
 
-    def put_many(self, items: Mapping[str, CheckResult]) -> int:
-        """Store results (only deterministic statuses); returns how many were written."""
-        rows = [(key, result.role, json.dumps(result.to_dict(), separators=(",", ":")), time.time())
-                for key, result in items.items() if result.status in CACHEABLE_STATUSES]
+    def put_many(self, items: Mapping[str, CheckResult], *, timeout: float | None = None) -> int:
+        """Store results (deterministic statuses, and timeouts with the limit ``timeout`` they
+        ran under); returns how many were written."""
+        rows = []
+        for key, result in items.items():
+            data = result.to_dict()
+            if result.status == TIMEOUT and timeout is not None:
+                data[_LIMIT_FIELD] = timeout
+            elif result.status not in CACHEABLE_STATUSES:
+                continue
+            rows.append((key, result.role, json.dumps(data, separators=(",", ":")), time.time()))
         return self._write("INSERT OR REPLACE INTO results (key, role, value, created) "
                            "VALUES (?, ?, ?, ?)", rows)
 

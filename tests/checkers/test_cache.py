@@ -31,11 +31,20 @@ def _result(role: str = "stable", status: str = "ok") -> CheckResult:
 def test_put_get_round_trip_and_only_deterministic_statuses(tmp_path: Path) -> None:
     cache = ResultCache(tmp_path / "r.sqlite3")
     written = cache.put_many({"a": _result(), "b": _result(status="timeout"),
-                              "c": _result(status="ice")})
-    assert written == 2
-    got = cache.get_many(["a", "b", "c", "zzz"])
+                              "c": _result(status="ice"), "d": _result(status="cpu-limit")})
+    assert written == 2  # a timeout without the limit it ran under is not stored
+    got = cache.get_many(["a", "b", "c", "d", "zzz"])
     assert set(got) == {"a", "c"}
     assert got["a"].to_dict() == _result().to_dict()
+    cache.close()
+
+
+def test_timeout_is_cached_with_its_limit(tmp_path: Path) -> None:
+    cache = ResultCache(tmp_path / "r.sqlite3")
+    assert cache.put_many({"t": _result(status="timeout")}, timeout=10.0) == 1
+    assert cache.get_many(["t"], timeout=10.0)["t"].status == "timeout"  # same limit: reused
+    assert "t" in cache.get_many(["t"], timeout=5.0)  # it would time out sooner too
+    assert cache.get_many(["t"], timeout=30.0) == {}  # a larger limit may finish: run again
     cache.close()
 
 
@@ -162,3 +171,32 @@ def test_record_round_trip() -> None:
                           origin={"path": "x.rs", "line": 3})
     record = triage.to_record()
     assert triage_from_record(record, origin=triage.origin).to_record() == record
+
+
+LOOPING = ("#[allow(long_running_const_eval)]\npub const SPIN: u64 = {\n    let mut i: u64 = 0;\n"
+           "    loop { i = i.wrapping_add(1); if i == 0 { break; } }\n    i\n};\n")
+
+
+@pytest.mark.toolchains
+def test_scan_reuses_a_timeout_under_the_same_limit_and_reruns_under_a_larger_one() -> None:
+    import dataclasses
+
+    from checkers.batch import Case, ScanStats, scan_iter
+    from checkers.toolchains import load_toolchains
+
+    base = load_toolchains()
+
+    def scan(limit: float) -> tuple[dict[str, str], ScanStats]:
+        tc = dataclasses.replace(base, limits=dataclasses.replace(base.limits, timeout=limit))
+        stats = ScanStats()
+        (triage,) = scan_iter([Case(LOOPING)], toolchains=tc, patterns=False, stats=stats)
+        return {role: c.status for role, c in triage.checks.items()}, stats
+
+    cold, cold_stats = scan(1.0)
+    assert set(cold.values()) == {"timeout"} and cold_stats.rustc_runs >= 4
+    warm, warm_stats = scan(1.0)
+    assert warm == cold and warm_stats.rustc_runs == 0 and warm_stats.record_hits == 1
+    shorter, shorter_stats = scan(0.5)
+    assert shorter == cold and shorter_stats.rustc_runs == 0  # role results reused
+    longer, longer_stats = scan(1.5)
+    assert set(longer.values()) == {"timeout"} and longer_stats.rustc_runs >= 4
