@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -17,7 +18,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from app import jsonl
+from app import jsonl, output
 from checkers.errors import CheckerError
 from checkers.model import case_id as compute_case_id
 from checkers.paths import data_dir
@@ -387,13 +388,34 @@ def _engine_part(record: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in record.items() if k != "source" and k not in jsonl.CORPUS_FIELDS}
 
 
-class Corpus:
-    """One corpus file. Use from one thread at a time; any number of processes may share it."""
+def _writable(path: Path) -> bool:
+    """Whether SQLite could write ``path`` and its journal files beside it (as root too:
+    ``access`` reports a read-only file system whoever asks)."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
 
-    def __init__(self, path: Path | str | None = None) -> None:
+
+class Corpus:
+    """One corpus file. Use from one thread at a time; any number of processes may share it.
+
+    ``read_only=True`` (for commands that only read: stats, export) opens an existing corpus
+    without writing anything, and with SQLite's ``immutable=1`` when the file or its folder
+    cannot be written (a read-only medium, where SQLite could not even create its lock file).
+    A corpus that does not exist yet is created as usual.
+    """
+
+    def __init__(self, path: Path | str | None = None, *, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else default_corpus_path()
         if self.path.is_dir():
             raise CorpusError(f"{self.path} is a directory; give --corpus a file name")
+        self.read_only = read_only and self.path.is_file() and self.path.stat().st_size > 0
+        self._in_write = False
+        if self.read_only:
+            conn = self._open_read_only()
+            if conn is not None:
+                self._conn = conn
+                return
+            # An empty database (e.g. creation was cut short by a full disk) is a new corpus.
+            self.read_only = False
         _probe(self.path, CORPUS_VERSION)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -411,12 +433,49 @@ class Corpus:
             )
         except sqlite3.Error as exc:
             raise CorpusError(f"cannot open {self.path}: {exc}") from exc
-        self._in_write = False
         try:
             self._setup()
         except BaseException:
             self._conn.close()
             raise
+
+    def _open_read_only(self) -> sqlite3.Connection | None:
+        immutable = not _writable(self.path)
+        uri = self.path.resolve().as_uri() + "?mode=ro" + ("&immutable=1" if immutable else "")
+        try:
+            conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                                   check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise CorpusError(f"cannot open {self.path}: {exc}") from exc
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
+            tables = int(conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()[0])
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            raise self._busy_or(exc) from exc
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise NotACorpusError(
+                f"{self.path} is not a ptriage corpus ({exc}); choose another file with --corpus"
+            ) from exc
+        if version == 0 and app_id == 0 and tables == 0:
+            conn.close()
+            return None
+        problem: CorpusError | None = None
+        if app_id != APPLICATION_ID:
+            problem = NotACorpusError(f"{self.path} is not a ptriage corpus (no ptriage "
+                                      "application id); choose another file with --corpus")
+        elif version > CORPUS_VERSION:
+            problem = CorpusVersionError(_newer_message(self.path, version, CORPUS_VERSION))
+        elif version < CORPUS_VERSION:
+            problem = CorpusError(f"{self.path} is a corpus of version {version} and cannot be "
+                                  "upgraded read-only; open it once where it can be written")
+        if problem is not None:
+            conn.close()
+            raise problem
+        return conn
 
     def _setup(self) -> None:
         conn = self._conn
@@ -460,6 +519,13 @@ class Corpus:
 
     def _busy_or(self, exc: sqlite3.OperationalError) -> CorpusError:
         text = str(exc)
+        code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+        if code == sqlite3.SQLITE_FULL or (code == sqlite3.SQLITE_IOERR and self._disk_nearly_full()):
+            return CorpusError(f"the disk holding {self.path} is full; nothing was changed, "
+                               "free some space and try again")
+        if code == sqlite3.SQLITE_READONLY:
+            return CorpusError(f"{self.path} cannot be written (read-only file or medium); "
+                               "copy it somewhere writable to change it")
         if "locked" in text or "busy" in text:
             return CorpusBusyError(
                 f"{self.path} stayed locked by another process for {BUSY_TIMEOUT_S:.0f} s "
@@ -467,11 +533,21 @@ class Corpus:
             )
         return CorpusError(f"{self.path}: {text}")
 
+    def _disk_nearly_full(self) -> bool:
+        # SQLite reports a full disk as an I/O error when its shared-memory or WAL file cannot
+        # grow; less than a megabyte free is our cue to say what the user can act on.
+        try:
+            return shutil.disk_usage(self.path.parent).free < 1024 * 1024
+        except OSError:
+            return False
+
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction, locked up front (BEGIN IMMEDIATE): read-modify-write is atomic."""
         if self._in_write:
             raise CorpusError("internal: nested corpus write transaction")
+        if self.read_only:
+            raise CorpusError(f"internal: {self.path} was opened read-only")
         try:
             self._conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
@@ -480,12 +556,20 @@ class Corpus:
         try:
             yield self._conn
             self._conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            # A full disk can fail any statement or the COMMIT itself: undo all of it and say
+            # so in one line.
+            self._rollback()
+            raise self._busy_or(exc) from exc
         except BaseException:
-            if self._conn.in_transaction:
-                self._conn.execute("ROLLBACK")
+            self._rollback()
             raise
         finally:
             self._in_write = False
+
+    def _rollback(self) -> None:
+        if self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
@@ -915,24 +999,28 @@ class Corpus:
 
     def export_jsonl(self, out: IO[str] | Path | str, **filters: Any) -> int:
         """Write matching records as JSONL (one compact sorted-key object a line, by id); returns
-        how many. A path is written to a temporary file first and renamed into place."""
+        how many.
+
+        A path follows :func:`app.output.open_output`: a regular file or new path is written to
+        a temporary file and renamed into place; a symlink is written through (the link stays);
+        a FIFO or device is written directly. Unwritable targets raise
+        :class:`app.output.OutputError` before any record is read.
+        """
         if isinstance(out, (str, Path)):
-            target = Path(out)
-            temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-            try:
-                with temp.open("w", encoding="utf-8", newline="\n") as handle:
-                    count = self._export_to(handle, filters)
-                os.replace(temp, target)
-            except BaseException:
-                temp.unlink(missing_ok=True)
-                raise
-            return count
+            plan = output.plan_output(str(out))
+            with output.open_output(plan) as handle:
+                return self._export_to(handle, filters)
         return self._export_to(out, filters)
 
     def _export_to(self, handle: IO[str], filters: dict[str, Any]) -> int:
         count = 0
         for record in self.iter_records(**filters):
-            handle.write(jsonl.dumps_record(record))
+            try:
+                line = jsonl.dumps_record(record)
+            except ValueError as exc:
+                raise CorpusError(f"case {record['id'][:12]} holds a number JSON cannot write "
+                                  f"({exc}); nothing was exported") from exc
+            handle.write(line)
             handle.write("\n")
             count += 1
         return count
@@ -963,12 +1051,13 @@ class Corpus:
             done = 0
             for _lineno, raw in jsonl.iter_raw_lines(source):
                 hasher.update(raw)
-                if not raw.strip():
-                    continue
-                # Validated in the first pass; the digest check below catches a file that
-                # changed in between (and rolls everything back).
+                # Validated in the first pass, with the same blank-line rule and JSON reader;
+                # the digest check below catches a file that changed in between (and rolls
+                # everything back).
                 try:
-                    record = json.loads(raw)
+                    if jsonl.is_blank(raw.decode("utf-8")):
+                        continue
+                    record = jsonl.loads_line(raw)
                 except ValueError as exc:
                     raise CorpusError(f"{path} changed while being imported; nothing was "
                                       "imported, try again") from exc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -240,8 +241,33 @@ def _skip_dir_name(name: str) -> bool:
     return name.startswith(".") or name == "target"
 
 
+def _symlink_problem(path: Path, inside: Path) -> tuple[str | None, bool]:
+    """For a symlink met in a walk: (why to skip it, or None; whether it leads to a directory).
+
+    A link is followed only when it stays inside the folder being walked: one that leads out
+    (``ln -s /etc x``) would put host files into records, caches and exports.
+    """
+    try:
+        target = path.resolve(strict=True)
+    except RuntimeError:  # Python 3.11 reports a loop this way, 3.13 with OSError(ELOOP).
+        return "symlink loop", False
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symlink loop", False
+        return f"broken symlink ({exc.strerror or exc})", False
+    is_dir = target.is_dir()
+    if target != inside and inside not in target.parents:
+        return f"symlink to {target}, outside {inside}", is_dir
+    return None, is_dir
+
+
 def walk_rust_files(root: Path, *, on_skip: SkipCallback | None = None) -> Iterator[Path]:
-    """`.rs` files under ``root`` in a stable order, skipping target/, hidden dirs and ignored paths."""
+    """`.rs` files under ``root`` in a stable order, skipping target/, hidden dirs and ignored paths.
+
+    Symlinked directories are not entered; a symlink that leads outside ``root``, or loops, or
+    leads nowhere, is reported through ``on_skip`` and skipped.
+    """
+    inside = root.resolve()
     stack: list[tuple[Path, GitIgnore]] = [(root, GitIgnore.for_root(root))]
     while stack:
         directory, ignore = stack.pop()
@@ -254,6 +280,13 @@ def walk_rust_files(root: Path, *, on_skip: SkipCallback | None = None) -> Itera
         subdirs: list[Path] = []
         for entry in entries:
             path = Path(entry.path)
+            if entry.is_symlink():
+                problem, leads_to_dir = _symlink_problem(path, inside)
+                wanted = entry.name.endswith(".rs") or leads_to_dir or problem == "symlink loop"
+                if problem is not None and wanted and on_skip is not None:
+                    on_skip(str(path), problem)
+                if problem is not None or leads_to_dir:
+                    continue
             if entry.is_dir(follow_symlinks=False):
                 if _skip_dir_name(entry.name) or ignore.ignored(path.absolute(), is_dir=True):
                     continue
@@ -326,12 +359,19 @@ def _cases_from_jsonl(path: Path, *, default_edition: str | None, split: str | N
         return
     with handle:
         for lineno, line in enumerate(handle, 1):
+            # str.strip(): a line of any Unicode whitespace is blank, as for `ptriage import`.
             if not line.strip():
                 continue
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
                 bad(lineno, f"not valid JSON ({exc.msg} at column {exc.colno})")
+                continue
+            except RecursionError:
+                bad(lineno, "not valid JSON (nested too deeply to read)")
+                continue
+            except ValueError as exc:  # e.g. an integer longer than Python reads
+                bad(lineno, f"not valid JSON ({exc})")
                 continue
             if not isinstance(obj, dict):
                 bad(lineno, "each line must be a JSON object with a \"source\" string")
@@ -406,7 +446,10 @@ def iter_cases_from_paths(
             files = [path]
         else:
             if on_skip is not None:
-                on_skip(str(path), "no such file or directory")
+                reason = "no such file or directory"
+                if path.is_symlink():
+                    reason = _symlink_problem(path, path.parent.resolve())[0] or reason
+                on_skip(str(path), reason)
             continue
         for file in files:
             if file.suffix == ".jsonl":

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from app import output
 from app.corpus import Corpus, ImportValidationError, default_reviewer
 from checkers.errors import CheckerError, InputError
 from checkers.model import EDITIONS, VERDICTS
@@ -43,14 +44,42 @@ def _filter_args(args: argparse.Namespace) -> dict[str, Any]:
             "reviewer": args.reviewer, "text": args.text, "since": args.since}
 
 
+class _IntermixedParsing(argparse.ArgumentParser):
+    """Options anywhere among the positionals (``label ID --remove L``), and leftovers reported
+    with this subcommand's usage rather than the top-level one."""
+
+    _intermixing = False
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        if self._intermixing:
+            # parse_known_intermixed_args parses in two passes through this very method.
+            return super().parse_known_args(args, namespace)
+        self._intermixing = True
+        try:
+            parsed, extras = self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._intermixing = False
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed, extras
+
+
+def _intermixed(parser: argparse.ArgumentParser) -> None:
+    # The subparsers action builds every parser from one class (the CLI's); this subcommand
+    # needs argparse's intermixed parsing on top of whatever that class does.
+    parser.__class__ = type(f"Intermixed{type(parser).__name__}",
+                            (_IntermixedParsing, type(parser)), {})
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     common = _common()
 
     add = sub.add_parser("add", parents=[common], help="check Rust files and store them",
                          description="Check each file with the engine and store the result in the "
                                      "corpus (a file already there is updated, not duplicated).")
-    add.add_argument("paths", nargs="+", type=Path, metavar="PATH")
-    add.add_argument("--edition", choices=EDITIONS, default="2021")
+    add.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="a Rust source file")
+    add.add_argument("--edition", choices=EDITIONS, default="2021",
+                     help="edition to check with (default: 2021)")
     add.set_defaults(func=cmd_add)
 
     stats = sub.add_parser("stats", parents=[common], help="counts by verdict, label, pattern, "
@@ -64,8 +93,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     label = sub.add_parser("label", parents=[common], help="label a case",
                            description="Add (or with --remove, take off) labels on a case; "
                                        "ID may be a unique prefix of at least 4 hex digits.")
-    label.add_argument("id", metavar="ID")
-    label.add_argument("labels", nargs="*", metavar="LABEL")
+    _intermixed(label)
+    label.add_argument("id", metavar="ID", help="case id, or a unique prefix of it")
+    label.add_argument("labels", nargs="*", metavar="LABEL", help="label name(s) to add or remove")
     label.add_argument("--remove", action="store_true", help="remove the labels instead")
     label.add_argument("--note", metavar="TEXT", help="replace the case's note")
     label.add_argument("--reviewer", metavar="NAME",
@@ -77,7 +107,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                                         "keep every case's labels and history.")
     action = labels.add_mutually_exclusive_group()
     action.add_argument("--add", metavar="NAME", help="add a label (or restore a retired one)")
-    action.add_argument("--rename", nargs=2, metavar=("OLD", "NEW"))
+    action.add_argument("--rename", nargs=2, metavar=("OLD", "NEW"),
+                        help="rename a label; cases keep it under the new name")
     action.add_argument("--retire", metavar="NAME", help="hide a label; cases keep it")
     labels.add_argument("--key", type=int, choices=range(10), metavar="DIGIT",
                         help="with --add: shortcut key 0-9")
@@ -90,14 +121,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                             description="Write matching cases as JSONL, one record a line, "
                                         "ordered by id (see README.md, section Record fields).")
     export.add_argument("--out", metavar="FILE.jsonl", default="-",
-                        help="output file (default: standard output)")
+                        help="output file (default: standard output); a symlink is written "
+                             "through, a FIFO or device written directly")
     _filters(export)
     export.set_defaults(func=cmd_export)
 
     imp = sub.add_parser("import", parents=[common], help="merge a JSONL file into the corpus",
                          description="Validate every line, then merge all of it in one "
                                      "transaction; any bad line imports nothing (exit 2).")
-    imp.add_argument("file", type=Path, metavar="FILE.jsonl")
+    imp.add_argument("file", type=Path, metavar="FILE.jsonl",
+                     help="a JSONL label set, as written by `ptriage export`")
     imp.add_argument("--reviewer", metavar="NAME",
                      help="recorded when the import re-adds a removed label")
     imp.set_defaults(func=cmd_import)
@@ -116,7 +149,11 @@ def cmd_add(args: argparse.Namespace) -> int:
             try:
                 source = read_source_file(path)
             except InputError as exc:
-                print(f"ptriage: {path}: {exc}", file=sys.stderr)
+                # The reader's message already starts with the path: name it once.
+                message = str(exc)
+                if not message.startswith(f"{path}:"):
+                    message = f"{path}: {message}"
+                print(f"ptriage: {message}", file=sys.stderr)
                 failed += 1
                 continue
             triage = check_source(source, edition=args.edition, origin={"path": str(path)})
@@ -138,7 +175,7 @@ def _print_counts(title: str, counts: dict[str, int]) -> None:
 def cmd_stats(args: argparse.Namespace) -> int:
     from app.agreement import agreement_report, format_report
 
-    with Corpus(args.corpus) as corpus:
+    with Corpus(args.corpus, read_only=True) as corpus:
         stats = corpus.stats()
         where = corpus.path
         agreement = agreement_report(corpus) if args.agreement else None
@@ -153,7 +190,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
                 "disagreements": dict(agreement.disagreements)}
         print(json.dumps(stats, sort_keys=True, indent=2))
         return EXIT_OK
-    print(f"{stats['cases']} cases in {where}")
+    print(f"{output.plural(stats['cases'], 'case')} in {where}")
     for title in ("verdicts", "labels", "patterns", "reviewers"):
         _print_counts(title, stats[title])
     if agreement is not None:
@@ -204,13 +241,10 @@ def cmd_labels(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    with Corpus(args.corpus) as corpus:
-        if args.out == "-":
-            count = corpus.export_jsonl(sys.stdout, **_filter_args(args))
-            sys.stdout.flush()
-        else:
-            count = corpus.export_jsonl(Path(args.out), **_filter_args(args))
-    print(f"exported {count} cases", file=sys.stderr)
+    plan = output.plan_output(args.out)
+    with Corpus(args.corpus, read_only=True) as corpus, output.open_output(plan) as handle:
+        count = corpus.export_jsonl(handle, **_filter_args(args))
+    print(f"exported {output.plural(count, 'case')}", file=sys.stderr)
     return EXIT_OK
 
 
