@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
+import signal
 import sys
+import threading
 from collections.abc import Sequence
+from types import FrameType
+from typing import Any
 
 import app.commands
 from checkers.errors import CheckerError, ConfigError, InputError, ToolchainError
@@ -14,6 +19,47 @@ from checkers.errors import CheckerError, ConfigError, InputError, ToolchainErro
 EXIT_OK = 0
 EXIT_USAGE = 2
 EXIT_TOOLCHAIN = 3
+
+#: The first stop signal received (SIGINT, SIGTERM, SIGHUP), or None.
+_stop_signal: int | None = None
+
+
+def _on_stop_signal(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM and SIGHUP take Ctrl-C's path: KeyboardInterrupt in the main thread cancels the
+    work, and the cancel kills every rustc process tree. A second signal exits at once
+    (children die with us: bubblewrap's --die-with-parent, PR_SET_PDEATHSIG otherwise)."""
+    global _stop_signal
+    if _stop_signal is not None:
+        os._exit(128 + _stop_signal)
+    _stop_signal = signum
+    raise KeyboardInterrupt
+
+
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP) if sys.platform != "win32" else ()
+
+
+def install_signal_handlers() -> dict[int, Any]:
+    """Stop on SIGINT even when it arrives at this process alone (a background job of a script
+    inherits SIGINT ignored, which `kill -INT PID` and `timeout -s INT` then could not reach),
+    on SIGTERM, and on SIGHUP unless the user ignored it on purpose (`nohup`). Returns the
+    previous handlers (``main`` restores them: tests call it in-process)."""
+    global _stop_signal
+    _stop_signal = None
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is not threading.main_thread():
+        return previous
+    for signum in _STOP_SIGNALS:
+        old = signal.getsignal(signum)
+        if signum == signal.SIGHUP and old is signal.SIG_IGN:
+            continue
+        previous[signum] = old
+        signal.signal(signum, _on_stop_signal)
+    return previous
+
+
+def stop_exit_code() -> int:
+    """128 + the signal that stopped us (130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP)."""
+    return 128 + (_stop_signal if _stop_signal is not None else signal.SIGINT)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -40,8 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    previous = install_signal_handlers()
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
+        # A command that handled the interrupt itself (scan writes its summary) still exits
+        # with the code of the signal that stopped it.
+        return stop_exit_code() if _stop_signal is not None else code
     except (InputError, ConfigError) as exc:
         print(f"ptriage: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -53,9 +103,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("ptriage: interrupted", file=sys.stderr)
-        return 130
+        return stop_exit_code()
     except BrokenPipeError:
         return EXIT_OK
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 if __name__ == "__main__":

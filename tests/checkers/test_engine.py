@@ -156,9 +156,18 @@ def _toml(tmp_path: Path, body: str) -> Path:
 
 
 def _rustc_pids() -> set[int]:
-    out = subprocess.run(["ps", "-eo", "pid,comm"], capture_output=True, text=True, check=True)
-    return {int(line.split()[0]) for line in out.stdout.splitlines()[1:]
-            if line.split()[1:] == ["rustc"]}
+    """Live rustc/bwrap processes this test process started (not other rustc on the machine)."""
+    from checkers.rustc import descendants
+
+    mine = set()
+    for pid in descendants(os.getpid()):
+        try:
+            comm = Path(f"/proc/{pid}/comm").read_text().strip()
+        except OSError:
+            continue
+        if comm in ("rustc", "bwrap"):
+            mine.add(pid)
+    return mine
 
 
 def test_infinite_const_eval_times_out_and_leaves_no_process(tmp_path: Path) -> None:
