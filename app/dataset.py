@@ -58,6 +58,7 @@ VERDICT_TAGS: dict[str, str] = {
     "both-reject": "borrowck:both-reject",
     "regression": "polonius:regression",
     "other-error": "error:other",
+    "not-compiled": "unchecked:not-compiled",
     "toolchain-error": "error:toolchain",
 }
 
@@ -220,14 +221,11 @@ class DuplicateIndex:
         for cid in ids:
             union(cid, first_of.setdefault(self._exact_key[cid], cid))
         lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-        self._neighbours: dict[str, dict[str, float]] = defaultdict(dict)
         for cid in ids:
             mh = self._minhash[cid]
             for other in lsh.query(mh):
-                similarity = mh.jaccard(self._minhash[other])
-                if similarity >= threshold:
-                    self._neighbours[cid][other] = similarity
-                    self._neighbours[other][cid] = similarity
+                # Already joined (e.g. a big family of copies): no need to compare again.
+                if find(other) != find(cid) and mh.jaccard(self._minhash[other]) >= threshold:
                     union(cid, other)
             lsh.insert(cid, mh)
         self.group_of: dict[str, str] = {cid: find(cid) for cid in ids}
@@ -253,7 +251,9 @@ class DuplicateIndex:
 def near_duplicates(corpus: Corpus, case_id: str, *,
                     threshold: float = DEFAULT_THRESHOLD) -> list[NearDuplicate]:
     """The cases of the corpus in ``case_id``'s near-duplicate group (``case_id`` may be a
-    unique prefix), most similar first. Tokenises every case: a few seconds per 10k cases."""
+    unique prefix), most similar first. This indexes every case (about 2 ms a case, see
+    tests/bench/bench_dataset_dedupe.py); for repeated look-ups build one
+    :class:`DuplicateIndex` (off the GUI thread) and call :meth:`DuplicateIndex.near`."""
     cid = corpus.resolve_id(case_id)
     sources = {r["id"]: r["source"] for r in corpus.iter_records()}
     return DuplicateIndex(sources, threshold=threshold).near(cid)
@@ -339,8 +339,8 @@ def _join_units(records: Mapping[str, Mapping[str, Any]], group_of: Mapping[str,
 # -- pairs -----------------------------------------------------------------------------------
 
 
-def _role_evidence(triage: Triage) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
+def _role_evidence(triage: Triage) -> dict[str, Any]:
+    out: dict[str, Any] = {"verdict": triage.verdict}
     for role in PROOF_ROLES:
         check = triage.checks.get(role)
         if check is None:
@@ -352,7 +352,7 @@ def _role_evidence(triage: Triage) -> dict[str, dict[str, Any]]:
     return out
 
 
-def pair_problem(evidence: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> str | None:
+def pair_problem(evidence: Mapping[str, Mapping[str, Any]]) -> str | None:
     """Why a pair's evidence does not prove it (``None`` when it does): the workaround side must
     compile on stable; the direct side must be rejected by stable with borrow-check errors only
     and accepted by both Polonius analyses."""
@@ -504,7 +504,8 @@ def render_card(*, cases: Sequence[Mapping[str, Any]], pairs: Sequence[Mapping[s
         ("`verdict`", "what Polonius changes: `clean` (stable accepts), `polonius-accepts` "
                       "(stable rejects with borrow-check errors, Polonius accepts), "
                       "`needs-full-polonius`, `alpha-only-accepts`, `partial-fix`, "
-                      "`both-reject`, `regression`, `other-error`, `toolchain-error`"),
+                      "`both-reject`, `regression`, `other-error`, `not-compiled` (a `cfg` "
+                      "removed the code: nothing was checked), `toolchain-error`"),
         ("`labels`", "the reviewers' labels (definitions below)"),
         ("`epoch_tags`", "flat tags: the verdict tag, `nll-workaround:<pattern>` for each "
                          "workaround the compiler proved removable under Polonius, "
@@ -526,8 +527,9 @@ def render_card(*, cases: Sequence[Mapping[str, Any]], pairs: Sequence[Mapping[s
         ("`rejected`", "the workaround code: the case's whole source (compiles on stable)"),
         ("`chosen`", "the direct form: the same source with that one function rewritten; stable "
                      "rejects it (borrow check only), both Polonius analyses accept it"),
-        ("`evidence`", "per side (`rejected`, `chosen`) and role: status, accepted, error codes, "
-                       "re-checked when the dataset was made"),
+        ("`evidence`", "per side (`rejected`, `chosen`): the side's `verdict`, and per role "
+                       "(`stable`, `polonius`, `polonius-legacy`) `status`, `accepted`, "
+                       "`error_codes`, `borrowck_only`; re-checked when the dataset was made"),
         ("`reason`", "the engine's reason for the confirmation"),
         ("`labels`, `epoch_tags`", "the case's labels and tags"),
         ("`split`", "the case's split (only with `--split`)"),

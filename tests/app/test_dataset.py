@@ -15,6 +15,7 @@ from app.cli import main
 from app.corpus import Corpus
 from app.dataset import (
     EPOCH_TAGS,
+    VERDICT_TAGS,
     DuplicateIndex,
     assign_splits,
     build_dataset,
@@ -26,6 +27,7 @@ from app.dataset import (
 )
 from checkers.engine import check_file, check_source
 from checkers.errors import InputError
+from checkers.model import VERDICTS
 from checkers.patterns import EPOCH_IDS
 from tests.conftest import EXAMPLES
 
@@ -186,6 +188,8 @@ def test_every_pair_is_reproved_by_the_real_engine(dataset: Path,
         assert changed and pair["line"] <= changed[0] and changed[-1] <= pair["end_line"]
         assert pair["evidence"]["chosen"]["stable"]["accepted"] is False
         assert pair["evidence"]["rejected"]["stable"]["accepted"] is True
+        assert pair["evidence"]["chosen"]["verdict"] == chosen.verdict == "polonius-accepts"
+        assert pair["evidence"]["rejected"]["verdict"] == rejected.verdict == "clean"
 
 
 @pytest.mark.toolchains
@@ -320,6 +324,11 @@ def test_splits_are_parsed_strictly_and_assigned_deterministically() -> None:
     crate = {"id": "x", "origin": {"path": "src/lib.rs", "package": {"name": "serde"}}}
     assert split_unit(crate, "g1") == "crate:serde"
     assert split_unit({"id": "y", "origin": {"path": "a.rs"}}, "g1") == "group:g1"
+
+
+def test_every_verdict_has_its_own_tag() -> None:
+    assert set(VERDICT_TAGS) == set(VERDICTS)
+    assert len(set(VERDICT_TAGS.values())) == len(VERDICTS)
 
 
 def test_every_epoch_id_has_a_distinct_tag() -> None:
