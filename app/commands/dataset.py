@@ -66,7 +66,7 @@ def cmd_dataset(args: argparse.Namespace) -> int:
 
     threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
     if args.show_duplicates:
-        with Corpus(args.corpus) as corpus:
+        with Corpus(args.corpus, read_only=True) as corpus:
             cid = corpus.resolve_id(args.show_duplicates)
             found = near_duplicates(corpus, cid, threshold=threshold)
         if not found:
@@ -83,7 +83,7 @@ def cmd_dataset(args: argparse.Namespace) -> int:
     def progress(_fraction: float, message: str) -> None:
         print(f"  {message}", file=sys.stderr)
 
-    with Corpus(args.corpus) as corpus:
+    with Corpus(args.corpus, read_only=True) as corpus:
         report = build_dataset(corpus, args.out, filters=_filter_args(args), dedupe=args.dedupe,
                                splits=splits, threshold=threshold, license_id=args.license,
                                command=_command_line(args), force=args.force, progress=progress)
