@@ -34,6 +34,8 @@ from typing import Protocol
 #: ``PTRIAGE_SANDBOX=none`` forces the host fallback (with the dep-info check),
 #: ``PTRIAGE_SANDBOX=bwrap`` requires bubblewrap (an error if it cannot run).
 SANDBOX_ENV = "PTRIAGE_SANDBOX"
+#: Where bubblewrap is, when not on the usual system paths.
+BWRAP_ENV = "PTRIAGE_BWRAP"
 
 INSTALL_HINT = (
     "install bubblewrap (Debian/Ubuntu: `apt-get install bubblewrap`; Fedora: `dnf install bubblewrap`)"
@@ -205,18 +207,25 @@ def _bwrap_works(bwrap: str) -> str:
 def detect() -> tuple[Sandbox, str]:
     """The best sandbox on this machine, and a note (empty when isolated) saying what is missing."""
     wanted = os.environ.get(SANDBOX_ENV, "").strip().lower()
+    memo_key = f"{wanted}|{os.environ.get(BWRAP_ENV, '')}"
     with _LOCK:
-        if wanted in _MEMO:
-            return _MEMO[wanted]
+        if memo_key in _MEMO:
+            return _MEMO[memo_key]
         result: tuple[Sandbox, str]
         if wanted == "none":
             result = (HostSandbox(), f"sandbox disabled by {SANDBOX_ENV}=none")
         elif sys.platform != "linux":
             result = (HostSandbox(), f"no sandbox runner for {sys.platform} yet")
         else:
-            bwrap = shutil.which("bwrap", path="/usr/bin:/bin:/usr/local/bin")
+            explicit = os.environ.get(BWRAP_ENV, "").strip()
+            if explicit:
+                bwrap = explicit if os.access(explicit, os.X_OK) else None
+            else:
+                bwrap = shutil.which("bwrap", path="/usr/bin:/bin:/usr/local/bin")
             if bwrap is None:
-                result = (HostSandbox(), f"bubblewrap (bwrap) is not installed: {INSTALL_HINT}")
+                where = f" at {BWRAP_ENV}={explicit}" if explicit else ""
+                result = (HostSandbox(),
+                          f"bubblewrap (bwrap) is not installed{where}: {INSTALL_HINT}")
             else:
                 problem = _bwrap_works(bwrap)
                 result = (HostSandbox(), problem) if problem else (BwrapSandbox(bwrap), "")
@@ -224,7 +233,7 @@ def detect() -> tuple[Sandbox, str]:
             from checkers.errors import ToolchainError
 
             raise ToolchainError(f"{SANDBOX_ENV}=bwrap but {result[1]}")
-        _MEMO[wanted] = result
+        _MEMO[memo_key] = result
         return result
 
 

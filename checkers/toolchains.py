@@ -39,6 +39,11 @@ _LIMIT_KEYS: dict[str, type | tuple[type, ...]] = {
     "bootstrap_fallback": bool,
 }
 _POLONIUS_MODES = ("next", "legacy", "off")
+#: How rustc spells "plain NLL" in ``-Zpolonius=``: nightlies from 2026-08-06 say ``nll``, some
+#: builds also take ``off`` or ``no``; older ones take none of them (NLL is their default).
+NLL_SPELLINGS = ("nll", "off", "no")
+#: What the doctor suggests when a stable compiler runs alpha and offers no way back to NLL.
+PINNED_BASELINE = "1.95.0"
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,7 +320,7 @@ def _toolchain_binary(name: str) -> Path | None:
 
 _PROBE_LOCK = threading.Lock()
 _PROBE_MEMO: dict[str, dict[str, Any]] = {}
-_PROBE_CACHE_VERSION = 3
+_PROBE_CACHE_VERSION = 4
 
 
 def _probe_key(binary: Path, bootstrap: bool) -> str:
@@ -387,22 +392,43 @@ def _probe_binary(binary: Path, *, bootstrap: bool) -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="ptriage-probe-") as tmp:
             src = Path(tmp) / "probe.rs"
             src.write_text("pub fn probe() {}\n", encoding="utf-8")
-            for mode in ("next", "legacy", "off"):
+            def compiles(file: Path, *flags: str, trial_env: dict[str, str] = env) -> bool:
                 trial = subprocess.run(
-                    [str(binary), f"-Zpolonius={mode}", "--crate-type", "lib", "--emit=metadata",
-                     "--out-dir", tmp, str(src)],
-                    capture_output=True, text=True, timeout=60, env=env, cwd=tmp, check=False,
+                    [str(binary), *flags, "--crate-type", "lib", "--emit=metadata",
+                     "--out-dir", tmp, str(file)],
+                    capture_output=True, text=True, timeout=60, env=trial_env, cwd=tmp,
+                    check=False,
                 )
-                accepted[mode] = trial.returncode == 0
+                return trial.returncode == 0
+
+            for mode in ("next", "legacy", *NLL_SPELLINGS):
+                accepted[mode] = compiles(src, f"-Zpolonius={mode}")
             # Does this rustc run Polonius alpha by default? Decided by a snippet only alpha accepts.
             pc3 = Path(tmp) / "pc3.rs"
             pc3.write_text(_PC3_PROBE, encoding="utf-8")
-            default = subprocess.run(
-                [str(binary), "--crate-type", "lib", "--emit=metadata", "--out-dir", tmp, str(pc3)],
-                capture_output=True, text=True, timeout=60, env=env, cwd=tmp, check=False,
-            )
+            alpha = compiles(pc3)
+            # If so, which spelling really turns it back into NLL (pc3 rejected again), and
+            # whether that needs RUSTC_BOOTSTRAP=1 (a stable compiler refuses -Z without it).
+            optout: str | None = None
+            optout_bootstrap = False
+            if alpha:
+                for spelling in NLL_SPELLINGS:
+                    flag = f"-Zpolonius={spelling}"
+                    if accepted[spelling] and not compiles(pc3, flag):
+                        optout = spelling
+                        break
+                if optout is None and not bootstrap:
+                    boot = {**env, "RUSTC_BOOTSTRAP": "1"}
+                    for spelling in NLL_SPELLINGS:
+                        flag = f"-Zpolonius={spelling}"
+                        if (compiles(src, flag, trial_env=boot)
+                                and not compiles(pc3, flag, trial_env=boot)):
+                            optout, optout_bootstrap = spelling, True
+                            break
         result["polonius_values"] = accepted
-        result["alpha_by_default"] = default.returncode == 0
+        result["alpha_by_default"] = alpha
+        result["nll_optout"] = optout
+        result["nll_optout_bootstrap"] = optout_bootstrap
         _PROBE_MEMO[key] = result
         try:
             disk.parent.mkdir(parents=True, exist_ok=True)
@@ -484,13 +510,34 @@ def _resolve_role(spec: RoleSpec, *, stable_binary: Path | None) -> RoleInfo:
             problem = (f"this rustc ({probe.get('version')}) does not accept -Zpolonius={spec.polonius}"
                        " (is it a stable compiler without RUSTC_BOOTSTRAP?)")
             fix = fix or "rustup toolchain install nightly"
-    elif spec.polonius == "off":
-        if values.get("off"):
-            flags.append("-Zpolonius=off")
-        elif probe.get("alpha_by_default"):
-            problem = ("this rustc runs Polonius alpha by default and rejects -Zpolonius=off: "
-                       "it cannot serve as the NLL control")
-        # else: NLL is already the default and `=off` is not spelled on this rustc: no flag.
+    elif spec.polonius == "off" or (spec.polonius is None and spec.role == BASELINE):
+        # This role must be plain NLL (the baseline, or the nightly control).
+        version = probe.get("version", "")
+        if probe.get("alpha_by_default"):
+            optout = probe.get("nll_optout")
+            if optout:
+                flags.append(f"-Zpolonius={optout}")
+                extra = ""
+                if probe.get("nll_optout_bootstrap") and not bootstrap:
+                    env.append(("RUSTC_BOOTSTRAP", "1"))
+                    bootstrap = True
+                    extra = " and RUSTC_BOOTSTRAP=1"
+                notes.append(f"rustc {version} runs Polonius alpha by default: the {spec.role} "
+                             f"role runs it with -Zpolonius={optout}{extra} to stay NLL")
+            else:
+                spellings = "/".join(NLL_SPELLINGS)
+                problem = (f"this rustc ({version}) runs Polonius alpha by default and accepts "
+                           f"no NLL opt-out (-Zpolonius={spellings}): it cannot be the "
+                           f"{'NLL baseline' if spec.role == BASELINE else 'NLL control'}")
+                pinned = PINNED_BASELINE if spec.role == BASELINE else "nightly-2026-08-05"
+                fix = (f"the {spec.role} role needs an older pinned toolchain: in toolchains.toml "
+                       f"set [roles.{spec.role}] toolchain = \"{pinned}\" (and run "
+                       f"`rustup toolchain install {pinned}`)")
+        elif spec.polonius == "off":
+            # NLL is already the default: spell the opt-out only where this rustc knows it.
+            spelled = next((v for v in NLL_SPELLINGS if values.get(v)), None)
+            if spelled is not None:
+                flags.append(f"-Zpolonius={spelled}")
     if problem:
         return RoleInfo(role=spec.role, spec=spec, available=False, binary=str(binary),
                         version=probe.get("version", ""), problem=problem, fix=fix)
@@ -547,11 +594,26 @@ def load_toolchains(path: Path | str | None = None) -> Toolchains:
     return result
 
 
+def sandbox_status() -> dict[str, Any]:
+    """Which sandbox runs rustc here, or why none does and how to get one."""
+    from checkers import sandbox
+
+    box, note = sandbox.detect()
+    fix = ""
+    if not box.isolated:
+        fix = (f"unset {sandbox.SANDBOX_ENV}" if sandbox.SANDBOX_ENV in note
+               else sandbox.INSTALL_HINT)
+    return {"name": box.name, "isolated": box.isolated, "problem": note, "fix": fix}
+
+
 def doctor(toolchains: Toolchains) -> dict[str, Any]:
     """The doctor's report as data (``ptriage toolchains --json``)."""
+    user = user_toolchains_file()
     return {
         "toolchains_file": str(toolchains.source_path),
-        "user_file": str(user_toolchains_file()),
+        "user_file": str(user),
+        "user_file_exists": user.is_file(),
+        "sandbox": sandbox_status(),
         "runnable": toolchains.runnable,
         "limits": {
             "timeout": toolchains.limits.timeout,
@@ -569,8 +631,21 @@ def doctor(toolchains: Toolchains) -> dict[str, Any]:
 
 def doctor_report(toolchains: Toolchains) -> str:
     """The doctor's report as text: each role's binary, version, flags, status and fix."""
+    user = user_toolchains_file()
+    state = "exists, in use" if user.is_file() and user == toolchains.source_path else (
+        "exists, not in use (--toolchains given)" if user.is_file()
+        else "not present: copy the toolchains file there to override it")
+    box = sandbox_status()
+    if box["isolated"]:
+        sandbox_line = f"{box['name']} (rustc sees only the toolchain and its scratch dir)"
+    else:
+        sandbox_line = (f"NONE: {box['problem']}; rustc runs on the host with limits, and results "
+                        "that read files outside the snippet are refused")
+        if box["fix"] and box["fix"] not in box["problem"]:
+            sandbox_line += f"; to sandbox it, {box['fix']}"
     lines = [f"toolchains file: {toolchains.source_path}",
-             f"user override:   {user_toolchains_file()}"]
+             f"user override:   {user} ({state})",
+             f"sandbox:         {sandbox_line}"]
     for role, info in toolchains.roles.items():
         status = "ok" if info.available else "MISSING"
         if info.available and info.bootstrap:

@@ -280,3 +280,156 @@ def test_missing_nightly_without_fallback_is_exit_3_with_the_fix(tmp_path: Path)
     check = ptriage("check", "--toolchains", str(toml), str(src), env=env)
     assert check.returncode == 3
     assert "rustup toolchain install nightly" in check.stderr
+
+
+# --- toolchains that moved on (fake compilers wrapping the real ones) -----------------------
+
+#: Shared head of every fake: the real compiler, and the arguments split into -Zpolonius= and rest.
+_FAKE_HEAD = """#!/bin/bash
+REAL={real}
+spelling=""
+args=()
+for a in "$@"; do
+  case "$a" in
+    -Zpolonius=*) spelling="${{a#-Zpolonius=}}" ;;
+    *) args+=("$a") ;;
+  esac
+done
+case " $* " in *" -vV "*|*" --print "*) exec "$REAL" "$@" ;; esac
+"""
+
+#: A nightly from 2026-08-06 on: alpha by default; the opt-out is spelled `nll` (not `off`/`no`).
+FAKE_NEW_NIGHTLY = _FAKE_HEAD + """
+case "$spelling" in
+  "") exec "$REAL" -Zpolonius=next "${{args[@]}}" ;;
+  nll) exec "$REAL" "${{args[@]}}" ;;
+  next|legacy) exec "$REAL" -Zpolonius="$spelling" "${{args[@]}}" ;;
+  *) echo "error: incorrect value \\`$spelling\\` for unstable option \\`polonius\\`" >&2; exit 1 ;;
+esac
+"""
+
+#: A stable that runs alpha by default; -Z needs RUSTC_BOOTSTRAP=1; the opt-out is `nll`.
+FAKE_ALPHA_STABLE = _FAKE_HEAD + """
+if [ -n "$spelling" ] && [ "$RUSTC_BOOTSTRAP" != 1 ]; then
+  echo "error: the option \\`Z\\` is only accepted on the nightly compiler" >&2; exit 1
+fi
+case "$spelling" in
+  "") RUSTC_BOOTSTRAP=1 exec "$REAL" -Zpolonius=next "${{args[@]}}" ;;
+  {optout}) exec "$REAL" "${{args[@]}}" ;;
+  next|legacy) exec "$REAL" -Zpolonius="$spelling" "${{args[@]}}" ;;
+  *) echo "error: incorrect value \\`$spelling\\` for unstable option \\`polonius\\`" >&2; exit 1 ;;
+esac
+"""
+
+
+def _real_rustc(channel: str) -> Path:
+    rustup = Path(os.environ.get("RUSTUP_HOME", Path.home() / ".rustup"))
+    found = sorted((rustup / "toolchains").glob(f"{channel}-*/bin/rustc"))
+    if not found:
+        pytest.skip(f"no {channel} toolchain")
+    return found[0]
+
+
+def _fake(tmp_path: Path, name: str, template: str, channel: str, **extra: str) -> Path:
+    path = tmp_path / name
+    path.write_text(template.format(real=_real_rustc(channel), **extra))
+    path.chmod(0o755)
+    return path
+
+
+def _fake_matrix(tmp_path: Path, *, stable: str, polonius: str, nightly: str) -> Path:
+    return write(tmp_path, "toolchains.toml", f"""
+        [roles.stable]
+        {stable}
+        [roles.polonius]
+        {polonius}
+        polonius = "next"
+        [roles.nightly]
+        {nightly}
+        polonius = "off"
+    """)
+
+
+PC3_EXAMPLE = EXAMPLES / "entry-owned-key" / "direct.rs"
+
+
+@pytest.mark.toolchains
+def test_new_nightly_spells_the_nll_opt_out_nll(tmp_path: Path) -> None:
+    fake = _fake(tmp_path, "rustc-nightly-2026-08-06", FAKE_NEW_NIGHTLY, "nightly")
+    toml = _fake_matrix(tmp_path, stable='toolchain = "stable"', polonius=f'rustc = "{fake}"',
+                        nightly=f'rustc = "{fake}"')
+    doctor = ptriage("toolchains", "--json", "--toolchains", str(toml))
+    assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+    roles = json.loads(doctor.stdout)["roles"]
+    assert roles["nightly"]["available"] is True
+    assert roles["nightly"]["flags"] == ["-Zpolonius=nll"]
+    assert roles["polonius"]["flags"] == ["-Zpolonius=next"]
+    result = ptriage("check", "--json", "--no-patterns", "--toolchains", str(toml), str(PC3_EXAMPLE))
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    # the control really ran NLL: it rejects what alpha accepts
+    assert record["checks"]["nightly"]["accepted"] is False
+    assert record["checks"]["polonius"]["accepted"] is True
+    assert record["verdict"] == "polonius-accepts"
+
+
+@pytest.mark.toolchains
+def test_stable_running_alpha_keeps_an_nll_baseline(tmp_path: Path) -> None:
+    fake = _fake(tmp_path, "rustc-stable-alpha", FAKE_ALPHA_STABLE, "stable", optout="nll")
+    toml = _fake_matrix(tmp_path, stable=f'rustc = "{fake}"', polonius='toolchain = "nightly"',
+                        nightly='toolchain = "nightly"')
+    doctor = ptriage("toolchains", "--json", "--toolchains", str(toml))
+    assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+    stable = json.loads(doctor.stdout)["roles"]["stable"]
+    assert stable["flags"] == ["-Zpolonius=nll"]
+    assert stable["env"] == {"RUSTC_BOOTSTRAP": "1"} and stable["bootstrap"] is True
+    assert any("runs Polonius alpha by default" in note for note in stable["notes"])
+    text = ptriage("toolchains", "--toolchains", str(toml)).stdout
+    assert "runs Polonius alpha by default" in text and "-Zpolonius=nll" in text
+    result = ptriage("check", "--json", "--no-patterns", "--toolchains", str(toml), str(PC3_EXAMPLE))
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert record["checks"]["stable"]["accepted"] is False  # NLL, not alpha
+    assert record["checks"]["stable"]["bootstrap"] is True
+    assert any("-Zpolonius=nll" in note for note in record["notes"])
+    assert record["verdict"] == "polonius-accepts"
+
+
+@pytest.mark.toolchains
+def test_stable_running_alpha_without_opt_out_needs_a_pinned_baseline(tmp_path: Path) -> None:
+    fake = _fake(tmp_path, "rustc-stable-alpha-only", FAKE_ALPHA_STABLE, "stable",
+                 optout="__none__")
+    toml = _fake_matrix(tmp_path, stable=f'rustc = "{fake}"', polonius='toolchain = "nightly"',
+                        nightly='toolchain = "nightly"')
+    doctor = ptriage("toolchains", "--toolchains", str(toml))
+    assert doctor.returncode == 3, doctor.stdout + doctor.stderr
+    assert "runs Polonius alpha by default and accepts no NLL opt-out" in doctor.stdout
+    assert 'toolchain = "1.95.0"' in doctor.stdout and "older pinned toolchain" in doctor.stdout
+
+
+# --- the doctor: sandbox and user override ----------------------------------------------------
+
+
+def test_doctor_says_whether_the_user_override_exists(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    config.mkdir()
+    env = {"PTRIAGE_CONFIG_DIR": str(config)}
+    absent = ptriage("toolchains", "--json", env=env)
+    assert json.loads(absent.stdout)["user_file_exists"] is False
+    assert "(not present" in ptriage("toolchains", env=env).stdout
+    (config / "toolchains.toml").write_text(DEFAULT_TOOLCHAINS_FILE.read_text())
+    present = ptriage("toolchains", "--json", env=env)
+    assert json.loads(present.stdout)["user_file_exists"] is True
+    assert "(exists, in use)" in ptriage("toolchains", env=env).stdout
+
+
+def test_doctor_names_the_sandbox_or_how_to_install_it() -> None:
+    missing = ptriage("toolchains", env={"PTRIAGE_BWRAP": "/nonexistent/bwrap"})
+    assert "sandbox:         NONE: bubblewrap (bwrap) is not installed" in missing.stdout
+    assert "apt-get install bubblewrap" in missing.stdout
+    report = json.loads(ptriage("toolchains", "--json").stdout)["sandbox"]
+    if report["isolated"]:
+        assert report["name"] == "bubblewrap"
+        assert "sandbox:         bubblewrap" in ptriage("toolchains").stdout
+    else:
+        assert "apt-get install bubblewrap" in report["fix"]
