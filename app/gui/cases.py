@@ -65,6 +65,17 @@ def _insertion_point(keys: list[Any], key: Any, *, descending: bool) -> int:
     return low
 
 
+def relative_origin(origin: str, roots: Sequence[str]) -> str:
+    """``/home/a/ws/pkg/src/f.rs:40`` → ``pkg/src/f.rs:40`` under the dropped folder (or
+    workspace) ``/home/a/ws``; the longest matching root wins; others are left as they are."""
+    best = ""
+    for root in roots:
+        prefix = root.rstrip("/\\") + "/"
+        if origin.startswith(prefix) and len(prefix) > len(best):
+            best = prefix
+    return origin[len(best):] if best else origin
+
+
 def _dot(colour: str) -> QIcon:
     pixmap = QPixmap(12, 12)
     pixmap.fill(Qt.GlobalColor.transparent)
@@ -91,6 +102,18 @@ class CaseTableModel(QAbstractTableModel):
         self._pending_index: dict[str, int] = {}
         self._sort: tuple[int, Qt.SortOrder] | None = None
         self._icons: dict[str, QIcon] = {}
+        #: Folders (drops, workspaces) that origins are shown relative to.
+        self.origin_roots: list[str] = []
+
+    def set_origin_roots(self, roots: Sequence[str]) -> None:
+        self.origin_roots = list(roots)
+        if self._rows:
+            column = COLUMNS.index("origin")
+            self.dataChanged.emit(self.index(0, column), self.index(len(self._rows) - 1, column))
+
+    @property
+    def sort_state(self) -> tuple[int, Qt.SortOrder] | None:
+        return self._sort
 
     # -- loading
 
@@ -249,13 +272,15 @@ class CaseTableModel(QAbstractTableModel):
         column = COLUMNS[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
             if column == "verdict":
-                return summary.verdict
+                # A finding marker: the case has workaround patterns or idiom findings.
+                return f"{summary.verdict}  ⚑" if summary.patterns else summary.verdict
             if column == "patterns":
                 return ", ".join(summary.patterns)
             if column == "labels":
                 return ", ".join(summary.labels)
             if column == "origin":
-                return summary.origin or "(typed)"
+                return (relative_origin(summary.origin, self.origin_roots) if summary.origin
+                        else "(typed)")
             if column == "updated":
                 return summary.updated[:16].replace("T", " ")
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -451,7 +476,8 @@ class CaseListPanel(QWidget):
         self.set_pattern_names([])
         for combo in (self.verdict_filter, self.label_filter, self.pattern_filter):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(8)
+            # Narrow panes (1024 px windows) shrink the filters, not the code view.
+            combo.setMinimumContentsLength(4)
             combo.currentIndexChanged.connect(self._on_filter_changed)
             row.addWidget(combo, 1)
         layout.addLayout(row)
@@ -477,8 +503,12 @@ class CaseListPanel(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for column, width in zip(COLUMNS, (150, 110, 110, 135, 115), strict=True):
+        # Origin takes the spare width (issue 12); the sort arrow stays visible.
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(COLUMNS.index("origin"), QHeaderView.ResizeMode.Stretch)
+        header.setSortIndicatorShown(True)
+        self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        for column, width in zip(COLUMNS, (130, 110, 110, 135, 115), strict=True):
             self.table.setColumnWidth(COLUMNS.index(column), width)
         # Verdict, origin (tells dropped cases apart; elided in the middle so the file name
         # stays readable) and labels fit the pane; patterns and date are a scroll away.
@@ -496,6 +526,11 @@ class CaseListPanel(QWidget):
         self._text_timer.timeout.connect(self._on_text_timer_timeout)
         self.search.textChanged.connect(self._on_search_text_changed)
         self.table.selectionModel().currentRowChanged.connect(self._on_table_current_row_changed)
+        # Rows a batch inserts above the current one must not move it on screen.
+        self._anchor_y: int | None = None
+        self.proxy.rowsAboutToBeInserted.connect(self._on_proxy_rows_about_to_be_inserted)
+        self.proxy.rowsInserted.connect(self._on_proxy_rows_inserted)
+        header.sortIndicatorChanged.connect(self._update_count)
         for signal in (self.model.modelReset, self.model.rowsInserted, self.model.dataChanged,
                        self.proxy.modelReset, self.proxy.rowsInserted, self.proxy.rowsRemoved):
             signal.connect(self._update_count)
@@ -546,6 +581,29 @@ class CaseListPanel(QWidget):
         kept = [s for s in self.model.all_summaries() if self.proxy.accepts(s)]
         return sum(1 for s in kept if s.labels), len(kept)
 
+    def _on_proxy_rows_about_to_be_inserted(self, *_args: object) -> None:
+        current = self.table.currentIndex()
+        self._anchor_y = self.table.visualRect(current).top() if current.isValid() else None
+
+    def _on_proxy_rows_inserted(self, *_args: object) -> None:
+        if self._anchor_y is None:
+            return
+        current = self.table.currentIndex()
+        if current.isValid():
+            moved = self.table.visualRect(current).top() - self._anchor_y
+            if moved:
+                bar = self.table.verticalScrollBar()
+                bar.setValue(bar.value() + moved)
+        self._anchor_y = None
+
+    def sort_text(self) -> str:
+        header = self.table.horizontalHeader()
+        column = header.sortIndicatorSection()
+        if not 0 <= column < len(HEADERS):
+            return ""
+        arrow = "↓" if header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder else "↑"
+        return f"sorted by {HEADERS[column]} {arrow}"
+
     def _update_count(self, *_args: object) -> None:
         total = self.model.total()
         labeled, in_view = self.progress()
@@ -555,6 +613,9 @@ class CaseListPanel(QWidget):
             text += f" · {in_view} of {total} cases match"
         if self.proxy.canFetchMore(QModelIndex()):
             text += " (scroll for more)"
+        sort = self.sort_text() if hasattr(self, "table") else ""
+        if sort:
+            text += f" · {sort}"
         self.count_label.setText(text)
 
     def current_id(self) -> str | None:

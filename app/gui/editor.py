@@ -206,9 +206,10 @@ class CodeEditor(QPlainTextEdit):
         dark = is_dark(self.palette())
         if finding.kind == "epoch":
             return QColor("#4a3f12" if dark else "#fff1c2")
+        # A mint wash, not the blue of a text selection (issue 12); candidates only dashed.
         if finding.confirmed:
-            return QColor("#173e5c" if dark else "#d6e9ff")
-        return QColor("#2c3440" if dark else "#eaeef4")
+            return QColor("#1d3d26" if dark else "#e4f4e8")
+        return QColor(0, 0, 0, 0)
 
     def _refresh_selections(self) -> None:
         selections: list[QTextEdit.ExtraSelection] = []
@@ -223,6 +224,9 @@ class CodeEditor(QPlainTextEdit):
         for span, finding in self._findings:
             sel = QTextEdit.ExtraSelection()
             sel.format.setBackground(self._finding_colour(finding))
+            if finding.kind == "pattern" and not finding.confirmed:
+                sel.format.setUnderlineStyle(QTextCharFormat.UnderlineStyle.DashUnderline)
+                sel.format.setUnderlineColor(QColor("#8a8f98"))
             sel.cursor = self._cursor_for(span)
             selections.append(sel)
         for span, _text, merged in self._labels:

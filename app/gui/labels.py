@@ -122,7 +122,7 @@ class LabelPanel(QWidget):
             button.setChecked(label.name in checked)
             fg = _text_on(label.colour)
             button.setStyleSheet(
-                "QPushButton { text-align: left; padding: 4px 8px; border-radius: 4px;"
+                "QPushButton { text-align: left; padding: 2px 8px; border-radius: 4px;"
                 f" border: 2px solid {label.colour}; }}"
                 f"QPushButton:checked {{ background: {label.colour}; color: {fg}; }}"
             )
@@ -185,7 +185,7 @@ class LabelPanel(QWidget):
         else:
             self.key_hint.setText("Keys label: <b>1–9</b> toggle · <b>N</b> next unlabeled · "
                                   "<b>J/K</b> next/previous · <b>Ctrl+Z</b> undo")
-            self.key_hint.setStyleSheet("#keyHint { color: palette(mid); padding: 3px; }")
+            self.key_hint.setStyleSheet("#keyHint { color: #5f6770; padding: 3px; }")
 
     def _on_reviewer_editing_finished(self) -> None:
         self.reviewer_edited.emit(self.reviewer.text().strip())

@@ -6,9 +6,11 @@ import difflib
 import html
 
 from PySide6.QtCore import QEvent, Qt, QUrl, Signal
-from PySide6.QtGui import QColor, QFontDatabase
+from PySide6.QtGui import QColor, QFontDatabase, QResizeEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -49,8 +51,10 @@ PENDING_COLOUR = "#5f6770"
 
 #: Per-column change → (tint light, tint dark, words).
 CHANGE_STYLE: dict[str, tuple[str, str, str]] = {
-    "removed": ("#fff0d9", "#4a3510", "Polonius removed it"),
+    "removed": ("#e3f4e6", "#1d3d26", "✔ Polonius removed it"),
     "kept": ("#fde4e2", "#4d1f1d", "Polonius keeps it"),
+    "legacy-kept": ("#fde4e2", "#4d1f1d", "legacy Polonius keeps it"),
+    "not-borrowck": ("", "", "not a borrow-check error: every checker stops here"),
     "added": ("#efe3fb", "#3a2552", "new under Polonius"),
     "same": ("#fde4e2", "#4d1f1d", "stable reports it too"),
     "drift": ("#e3edf7", "#1f3347", "compiler drift: stable does not report it"),
@@ -60,6 +64,11 @@ CHANGE_STYLE: dict[str, tuple[str, str, str]] = {
 
 def verdict_colour(verdict: str) -> str:
     return VERDICT_COLOURS.get(verdict, PENDING_COLOUR)
+
+
+def findings_are_the_news(triage: Triage) -> bool:
+    """Verdict ``clean`` with a workaround confirmed by rewrite: the finding is the story."""
+    return triage.verdict == "clean" and any(p.confirmed for p in triage.patterns)
 
 
 class VerdictBanner(QFrame):
@@ -77,11 +86,13 @@ class VerdictBanner(QFrame):
         self.verdict_label.setObjectName("verdictText")
         self.flags_label = QLabel()
         self.flags_label.setTextFormat(Qt.TextFormat.RichText)
+        # Narrow windows wrap the flags rather than clip the verdict itself.
+        self.flags_label.setWordWrap(True)
+        self.flags_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.state_label = QLabel()
         top.addWidget(self.verdict_label)
         top.addSpacing(12)
-        top.addWidget(self.flags_label)
-        top.addStretch(1)
+        top.addWidget(self.flags_label, 1)
         top.addWidget(self.state_label)
         layout.addLayout(top)
         self.detail_label = QLabel()
@@ -132,15 +143,21 @@ class VerdictBanner(QFrame):
                          else "⚠ not corroborated")
         if triage.drift:
             chips.append("⚠ compiler drift (stable ≠ nightly)")
+        # Only a proof by rewrite makes a workaround; the rest are candidates (issue 12).
         confirmed = [p for p in triage.patterns if p.confirmed]
+        candidates = [p for p in triage.patterns if not p.confirmed]
         if confirmed:
             chips.append(f"⚑ {len(confirmed)} workaround{'s' * (len(confirmed) != 1)} "
                          "confirmed by rewrite")
-        elif triage.patterns:
-            chips.append(f"⚑ {len(triage.patterns)} possible workaround"
-                         f"{'s' * (len(triage.patterns) != 1)}")
+        if candidates:
+            chips.append(f"{len(candidates)} possible workaround"
+                         f"{'s' * (len(candidates) != 1)}, not proven")
         self.flags_label.setText("&nbsp;&nbsp;·&nbsp;&nbsp;".join(html.escape(c) for c in chips))
         detail = VERDICT_TEXT.get(triage.verdict, "")
+        if findings_are_the_news(triage):
+            detail = ("The news is its workaround: every checker accepts this code, and the "
+                      "direct form it works around compiles under Polonius (see Patterns & "
+                      "rewrite).")
         if triage.reason and triage.reason != detail:
             detail = f"{detail} — {triage.reason}" if detail else triage.reason
         self.detail_label.setText(detail)
@@ -219,8 +236,9 @@ def _status_text(result: CheckResult | None) -> str:
     return f"{verdict} · {result.elapsed_ms} ms"
 
 
-BORDERS = {"removed": "#e08a00", "kept": "#d9453d", "same": "#d9453d", "added": "#9a5bd6",
-           "drift": "#3a7fd5", "": "#8a8f98"}
+BORDERS = {"removed": "#2e9d57", "kept": "#d9453d", "legacy-kept": "#d9453d",
+           "same": "#d9453d", "added": "#9a5bd6", "drift": "#3a7fd5", "not-borrowck": "#8a8f98",
+           "": "#8a8f98"}
 
 
 class RoleColumn(QFrame):
@@ -248,11 +266,14 @@ class RoleColumn(QFrame):
         #: (diagnostic, change) in display order: change is removed/kept/added/same/drift/"".
         self.items: list[tuple[Diagnostic, str]] = []
         self._result: CheckResult | None = None
+        #: Items whose full rustc output is unfolded (Compiler Explorer's view of it).
+        self.expanded: set[int] = set()
 
     def show_result(self, result: CheckResult | None, changes: dict[tuple[str, int | None,
                     int | None], str], baseline_keys: set[tuple[str, int | None, int | None]]) -> None:
         self._result = result
         self.items = []
+        self.expanded = set()
         self.status.setText(_status_text(result))
         self.setToolTip(" ".join(result.flags) if result is not None and result.flags else "")
         if result is not None:
@@ -262,12 +283,17 @@ class RoleColumn(QFrame):
                 key = diag.key()
                 if diag.level == "warning":
                     change = ""
+                elif not diag.borrowck:
+                    # A parse or type error is no news about Polonius (issue 12).
+                    change = "not-borrowck"
                 elif self.role == "stable":
                     change = changes.get(key, "")
                 elif self.role == "nightly":
                     change = "same" if key in baseline_keys else "drift"
                 elif self.role == "polonius" and key in changes:
                     change = changes[key]
+                elif self.role == "polonius-legacy":
+                    change = "legacy-kept" if key in baseline_keys else "added"
                 else:
                     change = "kept" if key in baseline_keys else "added"
                 self.items.append((diag, change))
@@ -282,11 +308,18 @@ class RoleColumn(QFrame):
             where = f"line {diag.line}:{diag.column}" if diag.line else "no location"
             head = f"<b>{html.escape(diag.code or diag.level)}</b>&nbsp; {where}"
             extra = f"<br><i>{html.escape(words)}</i>" if words else ""
+            full = ""
+            if diag.rendered:
+                if index in self.expanded:
+                    full = (f'<br><a href="full:{index}">hide rustc output</a>'
+                            f'<pre style="font-size: small;">{html.escape(diag.rendered)}</pre>')
+                else:
+                    full = f'<br><a href="full:{index}">rustc output…</a>'
             rows.append(
                 f'<tr><td width="4" bgcolor="{BORDERS.get(change, BORDERS[""])}"></td>'
                 f'<td bgcolor="{tint}"><a href="diag:{index}" style="text-decoration: none; '
                 f'color: {"#e6e6e6" if dark else "#1d1d1f"};">{head}<br>'
-                f"{html.escape(diag.message)}{extra}</a></td></tr>"
+                f"{html.escape(diag.message)}{extra}</a>{full}</td></tr>"
                 '<tr><td colspan="2" height="3"></td></tr>'
             )
         if not rows:
@@ -317,15 +350,28 @@ class RoleColumn(QFrame):
             block = block.next()
         return -1
 
+    def toggle_full(self, index: int) -> None:
+        """Unfold (or fold) rustc's full rendered message of the ``index``-th diagnostic."""
+        self.expanded ^= {index}
+        scroll = self.browser.verticalScrollBar().value()
+        self._render()
+        self.browser.verticalScrollBar().setValue(scroll)
+
     def _on_browser_anchor_clicked(self, url: QUrl) -> None:
         text = url.toString()
         if text.startswith("diag:"):
             self.activate(int(text.removeprefix("diag:")))
+        elif text.startswith("full:"):
+            self.toggle_full(int(text.removeprefix("full:")))
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
             self._render()
+
+
+#: Below this width per role the columns stack two by two (1024×700 stays readable).
+MIN_ROLE_WIDTH = 190
 
 
 class RoleColumns(QWidget):
@@ -335,15 +381,34 @@ class RoleColumns(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(4)
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setSpacing(4)
         self.columns: dict[str, RoleColumn] = {}
         for role in ROLES:
             column = RoleColumn(role, self)
             column.diagnostic_activated.connect(self.diagnostic_activated)
-            layout.addWidget(column, 1)
             self.columns[role] = column
+        self.stacked: bool | None = None
+        self._arrange(stacked=False)
+
+    def _arrange(self, *, stacked: bool) -> None:
+        """Four columns side by side, or (narrow) two rows of two so each stays readable."""
+        if stacked == self.stacked:
+            return
+        self.stacked = stacked
+        for column in self.columns.values():
+            self._grid.removeWidget(column)
+        per_row = 2 if stacked else len(ROLES)
+        for index, column in enumerate(self.columns.values()):
+            self._grid.addWidget(column, index // per_row, index % per_row)
+        for position in range(len(ROLES)):
+            self._grid.setColumnStretch(position, 1 if position < per_row else 0)
+            self._grid.setRowStretch(position, 1 if position < len(ROLES) // per_row else 0)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._arrange(stacked=event.size().width() < len(ROLES) * MIN_ROLE_WIDTH)
 
     def show_triage(self, triage: Triage | None) -> None:
         if triage is None:
@@ -355,6 +420,13 @@ class RoleColumns(QWidget):
         baseline = {d.key() for d in stable.errors} if stable is not None else set()
         for role, column in self.columns.items():
             column.show_result(triage.checks.get(role), changes, baseline)
+
+
+def source_name(origin: object) -> str:
+    """The file name a diff header shows: the case's file, else ``snippet.rs``."""
+    if isinstance(origin, dict) and isinstance(origin.get("path"), str) and origin["path"]:
+        return str(origin["path"]).replace("\\", "/").rsplit("/", 1)[-1]
+    return "snippet.rs"
 
 
 class DiffView(QPlainTextEdit):
@@ -372,7 +444,9 @@ class DiffView(QPlainTextEdit):
                                      rewrite.splitlines(keepends=True),
                                      fromfile=f"a/{name} (workaround)",
                                      tofile=f"b/{name} (direct form)", n=3)
-        self.setPlainText("".join(line if line.endswith("\n") else line + "\n" for line in lines))
+        # No stray empty line after the last hunk line.
+        self.setPlainText("".join(line if line.endswith("\n") else line + "\n"
+                                  for line in lines).rstrip("\n"))
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
@@ -380,14 +454,25 @@ class DiffView(QPlainTextEdit):
             self._highlighter.follow_palette(self.palette())
 
 
+def finding_kind_text(finding: Finding) -> str:
+    """What a finding is, in the words the issue asks for."""
+    if finding.kind == "epoch":
+        return "outdated idiom"
+    if finding.confirmed:
+        return "✔ confirmed workaround"
+    return "possible workaround, not proven"
+
+
 class FindingsPanel(QSplitter):
     """Workaround patterns and epoch markers; a confirmed pattern's rewrite as a diff."""
 
     finding_activated = Signal(int, int)
+    open_requested = Signal(str)  # a direct form, to check as a new case
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(Qt.Orientation.Horizontal, parent)
         left = QSplitter(Qt.Orientation.Vertical, self)
+        self.left = left
         self.list = QListWidget(left)
         self.list.setWordWrap(True)
         self.list.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
@@ -397,9 +482,32 @@ class FindingsPanel(QSplitter):
         left.addWidget(self.list)
         left.addWidget(self.explanation)
         left.setSizes([90, 200])
-        self.diff = DiffView(self)
+        right = QWidget(self)
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.setSpacing(2)
+        bar = QHBoxLayout()
+        self.copy_button = QToolButton(right)
+        self.copy_button.setText("Copy direct form")
+        self.copy_button.setToolTip("Copy the rewritten (direct) source to the clipboard")
+        self.copy_button.clicked.connect(self._on_copy_button_clicked)
+        self.open_button = QToolButton(right)
+        self.open_button.setText("Open as a new case")
+        self.open_button.setToolTip("Put the direct form in the editor and check it")
+        self.open_button.clicked.connect(self._on_open_button_clicked)
+        self.wide_button = QToolButton(right)
+        self.wide_button.setText("Wide diff")
+        self.wide_button.setCheckable(True)
+        self.wide_button.setToolTip("Hide the finding list so the diff gets the full width")
+        self.wide_button.toggled.connect(self._on_wide_button_toggled)
+        for button in (self.copy_button, self.open_button, self.wide_button):
+            bar.addWidget(button)
+        bar.addStretch(1)
+        right_layout.addLayout(bar)
+        self.diff = DiffView(right)
+        right_layout.addWidget(self.diff, 1)
         self.addWidget(left)
-        self.addWidget(self.diff)
+        self.addWidget(right)
         self.setStretchFactor(0, 2)
         self.setStretchFactor(1, 3)
         self.setSizes([330, 500])
@@ -407,6 +515,10 @@ class FindingsPanel(QSplitter):
         self._findings: list[Finding] = []
         self.list.currentRowChanged.connect(self._on_list_current_row_changed)
         self.list.itemActivated.connect(self._on_list_item_activated)
+        # One click scrolls the editor to the finding (issue 12), not only a double click.
+        self.list.itemClicked.connect(self._on_list_item_activated)
+        self._rewrite: str | None = None
+        self._set_rewrite(None)
 
     @property
     def findings(self) -> list[Finding]:
@@ -419,17 +531,22 @@ class FindingsPanel(QSplitter):
         self.list.clear()
         for finding in self._findings:
             info = catalog_info(finding.id)
-            mark = {True: "✔", False: "✘", None: "?"}[finding.confirmed]
-            item = QListWidgetItem(f"{mark} {info.title}\n{finding.cls} · lines "
-                                   f"{finding.line}–{finding.end_line}")
+            item = QListWidgetItem(f"{finding_kind_text(finding)}: {info.title}\n"
+                                   f"{finding.cls} · lines {finding.line}–{finding.end_line}")
             item.setToolTip(f"{finding.id}: {confirmation_text(finding)}")
             if finding.confirmed:
                 item.setForeground(QColor("#1f7a45"))
+            elif finding.kind == "pattern":
+                font = item.font()
+                font.setItalic(True)
+                item.setFont(font)
+                item.setForeground(QColor("#6b7280"))
             self.list.addItem(item)
         self.list.blockSignals(False)
         if not self._findings:
             self.explanation.setHtml("<i>No workaround patterns or outdated idioms found.</i>")
             self.diff.clear()
+            self._set_rewrite(None)
             return
         best = next((i for i, f in enumerate(self._findings) if f.confirmed and f.rewrite), 0)
         self.list.setCurrentRow(best)
@@ -447,8 +564,10 @@ class FindingsPanel(QSplitter):
         if info.link:
             text += f'<p><a href="{html.escape(info.link)}">{html.escape(info.link)}</a></p>'
         self.explanation.setHtml(text)
+        self._set_rewrite(finding.rewrite or None)
         if finding.rewrite:
-            self.diff.show_diff(self._triage.source, finding.rewrite)
+            self.diff.show_diff(self._triage.source, finding.rewrite,
+                                name=source_name(self._triage.origin))
         elif finding.kind == "epoch":
             self.diff.setPlainText("An outdated idiom: there is no borrow-check rewrite to "
                                    "prove; the explanation says what to write today.")
@@ -456,6 +575,22 @@ class FindingsPanel(QSplitter):
             self.diff.setPlainText("No rewrite to show: the direct form of this pattern was "
                                    "not produced or not checked (Case ▸ Re-check confirms "
                                    "patterns by rewrite).")
+
+    def _set_rewrite(self, rewrite: str | None) -> None:
+        self._rewrite = rewrite
+        self.copy_button.setEnabled(rewrite is not None)
+        self.open_button.setEnabled(rewrite is not None)
+
+    def _on_copy_button_clicked(self) -> None:
+        if self._rewrite is not None:
+            QApplication.clipboard().setText(self._rewrite)
+
+    def _on_open_button_clicked(self) -> None:
+        if self._rewrite is not None:
+            self.open_requested.emit(self._rewrite)
+
+    def _on_wide_button_toggled(self, wide: bool) -> None:
+        self.left.setVisible(not wide)
 
     def _on_list_item_activated(self, item: QListWidgetItem) -> None:
         row = self.list.row(item)

@@ -9,13 +9,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QByteArray, QModelIndex, QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
     QDragEnterEvent,
     QDragMoveEvent,
     QDropEvent,
+    QGuiApplication,
     QKeySequence,
     QShowEvent,
 )
@@ -43,7 +44,13 @@ from app.gui.editor import CodeEditor
 from app.gui.labeling import LabelChange, LabelingController, LabelRules
 from app.gui.labels import LabelPanel
 from app.gui.records import merged_diagnostics, summary_fields, triage_from_record
-from app.gui.results import FindingsPanel, FunctionStrip, RoleColumns, VerdictBanner
+from app.gui.results import (
+    FindingsPanel,
+    FunctionStrip,
+    RoleColumns,
+    VerdictBanner,
+    findings_are_the_news,
+)
 from app.gui.tasks import (
     BatchThread,
     CheckFn,
@@ -63,6 +70,10 @@ SAMPLES = RESOURCES / "samples"
 APP_VERSION = "0.1.0"
 #: Records of a drop batch are stored and listed together, at most this often (keeps the UI free).
 BATCH_COALESCE_MS = 50
+#: How many dropped folders the case list shows origins relative to.
+MAX_ORIGIN_ROOTS = 20
+#: The labeling panel's narrowest width (its buttons and history stay readable).
+RIGHT_MIN_WIDTH = 270
 
 
 def load_samples() -> list[dict[str, Any]]:
@@ -150,6 +161,7 @@ class MainWindow(QMainWindow):
         self.labeling.undo_state_changed.connect(self._on_labeling_undo_state_changed)
         self._label_actions: list[QAction] = []
         self._focused_once = False
+        self._layout_restored = False
         self.live = LiveChecker(self._check, self)
         self.live.check_started.connect(self._on_live_check_started)
         self.live.check_finished.connect(self._on_live_check_finished)
@@ -157,6 +169,7 @@ class MainWindow(QMainWindow):
 
         self._build_ui()
         self._build_actions()
+        self._restore_layout()
         self.labels_panel.reviewer.setText(settings.read_str("reviewer") or default_reviewer())
 
         self.open_corpus(corpus_path or self._remembered_corpus())
@@ -207,6 +220,7 @@ class MainWindow(QMainWindow):
         self.roles.diagnostic_activated.connect(self._on_roles_diagnostic_activated)
         self.findings = FindingsPanel(self.tabs)
         self.findings.finding_activated.connect(self._on_roles_diagnostic_activated)
+        self.findings.open_requested.connect(self._on_findings_open_requested)
         self.tabs.addTab(self.roles, "Diagnostics by role")
         self.tabs.addTab(self.findings, "Patterns && rewrite")
         self.vsplit.addWidget(self.editor)
@@ -224,8 +238,9 @@ class MainWindow(QMainWindow):
         self.labels_panel.reviewer_edited.connect(self._on_labels_reviewer_edited)
         right = QScrollArea(self.splitter)
         right.setWidgetResizable(True)
+        right.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         right.setWidget(self.labels_panel)
-        right.setMinimumWidth(250)
+        right.setMinimumWidth(RIGHT_MIN_WIDTH)
 
         self.splitter.addWidget(self.cases)
         self.splitter.addWidget(middle)
@@ -632,8 +647,15 @@ class MainWindow(QMainWindow):
             self.labels_panel.note.setPlainText(note)
         self._select_quietly(record["id"])
 
+    def _on_findings_open_requested(self, source: str) -> None:
+        self.open_source(source, edition=self.current_edition())
+
     def _show_triage(self, triage: Triage) -> None:
+        previous = self._triage.id if self._triage is not None else None
         self._triage = triage
+        if triage.id != previous:
+            # When the news is a confirmed workaround on clean code, open where it is shown.
+            self.tabs.setCurrentIndex(1 if findings_are_the_news(triage) else 0)
         self.roles.setEnabled(True)
         self.findings.setEnabled(True)
         self.banner.show_triage(triage)
@@ -748,6 +770,8 @@ class MainWindow(QMainWindow):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if not self._focused_once:
+            if not self._layout_restored:
+                self._fit_splitter()
             # Start where the keys label: the case list (issue 12's focus model).
             self._focused_once = True
             self.cases.table.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -968,6 +992,8 @@ class MainWindow(QMainWindow):
         them); list anything else in one message."""
         accepted, refused_paths = split_drop(paths)
         refused = [str(p) for p in refused_paths] + list(also_refused)
+        if accepted:
+            self._remember_roots(accepted)
         if refused:
             self.notice.show_message(self._refused_message(len(refused)), kind="warning",
                                      details=refused)
@@ -975,6 +1001,70 @@ class MainWindow(QMainWindow):
             count = len(accepted)
             self.triage_batch(accepted, what or f"{count} dropped item{'s' * (count != 1)}",
                               refused=refused)
+
+    def _remember_roots(self, paths: Sequence[Path]) -> None:
+        """Origins under a dropped folder show relative to it; the last folder is remembered."""
+        folders = [p if p.is_dir() else p.parent for p in paths]
+        roots = [str(f.resolve()) for f in folders]
+        known = [r for r in self.cases.model.origin_roots if r not in roots]
+        merged = (roots + known)[:MAX_ORIGIN_ROOTS]
+        self.cases.model.set_origin_roots(merged)
+        settings.write("origin_roots", json.dumps(merged))
+        settings.write("last_folder", roots[0])
+
+    def _restore_layout(self) -> None:
+        """Window and splitter geometry, sort order and origin roots of the last session."""
+        store = settings.open_settings()
+        # Size and place explicitly (restoreGeometry clamps to the screen it believes in).
+        try:
+            width, height = (int(v) for v in settings.read_str("window_size").split(","))
+            x, y = (int(v) for v in settings.read_str("window_pos").split(","))
+        except ValueError:
+            pass
+        else:
+            self.resize(width, height)
+            if QGuiApplication.screenAt(QPoint(x + 40, y + 20)) is not None:
+                self.move(x, y)
+        if settings.read_str("window_maximized") == "true":
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
+        for key, splitter in (("splitter", self.splitter), ("vsplit", self.vsplit)):
+            state = store.value(key)
+            if isinstance(state, QByteArray) and not state.isEmpty():
+                self._layout_restored = splitter.restoreState(state) or self._layout_restored
+        sort = settings.read_str("sort")
+        if sort:
+            try:
+                column, order = (int(v) for v in sort.split(","))
+            except ValueError:
+                log.warning("ignoring the remembered sort order %r", sort)
+            else:
+                self.cases.table.sortByColumn(column, Qt.SortOrder(order))
+        roots = settings.read_str("origin_roots")
+        if roots:
+            try:
+                self.cases.model.set_origin_roots([str(r) for r in json.loads(roots)])
+            except (ValueError, TypeError) as exc:
+                log.warning("ignoring the remembered origin roots: %s", exc)
+
+    def _fit_splitter(self) -> None:
+        """First run: share the width so the code gets the most, at 1024 px and at 1920 px."""
+        width = max(self.width() - 24, 600)
+        right = max(RIGHT_MIN_WIDTH, int(width * 0.19))
+        cases = max(250, int(width * 0.25))
+        self.splitter.setSizes([cases, width - cases - right, right])
+
+    def _save_layout(self) -> None:
+        store = settings.open_settings()
+        normal = self.normalGeometry() if self.isMaximized() else self.geometry()
+        store.setValue("window_size", f"{normal.width()},{normal.height()}")
+        store.setValue("window_pos", f"{normal.x()},{normal.y()}")
+        store.setValue("window_maximized", "true" if self.isMaximized() else "false")
+        store.setValue("splitter", self.splitter.saveState())
+        store.setValue("vsplit", self.vsplit.saveState())
+        header = self.cases.table.horizontalHeader()
+        store.setValue("sort", f"{header.sortIndicatorSection()},"
+                               f"{header.sortIndicatorOrder().value}")
+        store.sync()
 
     @staticmethod
     def _refused_message(count: int) -> str:
@@ -1105,7 +1195,8 @@ class MainWindow(QMainWindow):
     # -- menus
 
     def open_file_dialog(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, "Open Rust files", "",
+        files, _ = QFileDialog.getOpenFileNames(self, "Open Rust files",
+                                                settings.read_str("last_folder"),
                                                 "Rust (*.rs);;JSON Lines (*.jsonl);;All (*)")
         if len(files) == 1 and files[0].endswith(".rs"):
             self.open_file(Path(files[0]))
@@ -1130,7 +1221,8 @@ class MainWindow(QMainWindow):
         return True
 
     def open_folder_dialog(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Triage a folder of Rust files")
+        folder = QFileDialog.getExistingDirectory(self, "Triage a folder of Rust files",
+                                                  settings.read_str("last_folder"))
         if folder:
             self.triage_paths([Path(folder)])
 
@@ -1268,6 +1360,7 @@ class MainWindow(QMainWindow):
         if self._closed:
             return
         self._closed = True
+        self._save_layout()
         self._flush_note()
         self._batch_queue.clear()
         self._batch_timer.stop()

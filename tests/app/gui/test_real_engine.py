@@ -86,7 +86,7 @@ def test_confirmed_pattern_has_a_rewrite_diff(qtbot: Any, real_window: MainWindo
         real_window.open_file(SAMPLES / "check_then_relookup.rs")
     triage = shown.args[0]
     assert any(p.id == "check-then-relookup" and p.confirmed for p in triage.patterns)
-    assert "+++ b/snippet.rs (direct form)" in real_window.findings.diff.toPlainText()
+    assert "+++ b/check_then_relookup.rs (direct form)" in real_window.findings.diff.toPlainText()
 
 
 def test_a_dropped_workaround_is_proven_by_rewrite_in_the_batch(
