@@ -40,6 +40,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                         help="skip workaround/epoch detection")
     parser.add_argument("--no-confirm", action="store_true",
                         help="detect workarounds but do not prove them by rewriting")
+    parser.add_argument("--force", action="store_true",
+                        help="check files whose name does not end in .rs (refused otherwise, "
+                             "as `scan` does)")
     add_cfg_options(parser)
     parser.set_defaults(func=run)
 
@@ -78,6 +81,11 @@ def run(args: argparse.Namespace) -> int:
     # instead of running on until its timeout while the interpreter waits for it.
     cancel = threading.Event()
     for path in args.paths:
+        if not args.force and _not_rust(path):
+            print(f"ptriage: {path}: not a .rs file (pass --force to check it as Rust anyway)",
+                  file=sys.stderr)
+            status = EXIT_USAGE
+            continue
         try:
             triage = check_file(path, edition=args.edition, toolchains=toolchains, cancel=cancel,
                                 patterns=not args.no_patterns,
@@ -96,6 +104,23 @@ def run(args: argparse.Namespace) -> int:
             print_triage(triage, path=path, out=sys.stdout)
         sys.stdout.flush()
     return status
+
+
+def _not_rust(path: str) -> bool:
+    """A named file that is not ``.rs`` (stdin and directories get their own messages)."""
+    return path != "-" and not path.endswith(".rs") and not Path(path).is_dir()
+
+
+def _first_other_error(triage: Triage) -> tuple[str, Any] | None:
+    """The first error that is not a borrow-check error, and the role that reported it."""
+    for role in ROLES:
+        result = triage.checks.get(role)
+        if result is None or not result.ok:
+            continue
+        for diag in result.errors:
+            if not diag.borrowck:
+                return role, diag
+    return None
 
 
 def _role_cell(triage: Triage, role: str) -> str:
@@ -132,14 +157,21 @@ def print_triage(triage: Triage, *, path: str, out: TextIO) -> None:
                   f"{result.elapsed_ms:>5} ms  {version}\n")
         if not result.ok and result.error:
             out.write(f"  {'':<{width}}  {result.error}\n")
-    changes = [d for d in triage.diff if d.change != "kept"]
-    if changes:
-        out.write("  what Polonius changes:\n")
+    if triage.diff:
+        changed = any(d.change != "kept" for d in triage.diff)
+        title = "what Polonius changes" if changed else "Polonius changes nothing"
+        out.write(f"  {title} (= kept, - removed, + added; line:column):\n")
         for d in triage.diff:
             diag = d.diagnostic
             sign = {"removed": "-", "kept": "=", "added": "+"}[d.change]
             where = f"{diag.line}:{diag.column}" if diag.line is not None else "?"
             out.write(f"    {sign} {d.change:<7} {diag.code or '':<6} {where:<8} {diag.message}\n")
+    other = _first_other_error(triage)
+    if other is not None:
+        role, diag = other
+        where = f"{diag.line}:{diag.column}" if diag.line is not None else "?"
+        out.write(f"  first error that is not borrow-check ({_ROLE_TITLES[role]}): "
+                  f"{diag.code or '(no code)'} {where} {diag.message}\n")
     interesting = [f for f in triage.functions if f.verdict != "clean"]
     if interesting:
         out.write("  functions:\n")

@@ -433,3 +433,33 @@ def test_doctor_names_the_sandbox_or_how_to_install_it() -> None:
         assert "sandbox:         bubblewrap" in ptriage("toolchains").stdout
     else:
         assert "apt-get install bubblewrap" in report["fix"]
+
+
+# --- check: non-.rs files, the diagnostics table ----------------------------------------------
+
+
+@pytest.mark.toolchains
+def test_check_refuses_a_non_rs_file_unless_forced(tmp_path: Path) -> None:
+    notes = write(tmp_path, "notes.txt", "pub fn f() {}\n")
+    refused = ptriage("check", "--no-patterns", str(notes))
+    assert refused.returncode == 2
+    (line,) = refused.stderr.strip().splitlines()
+    assert str(notes) in line and "not a .rs file" in line and "--force" in line
+    assert refused.stdout == ""
+    forced = ptriage("check", "--json", "--no-patterns", "--force", str(notes))
+    assert forced.returncode == 0, forced.stderr
+    assert json.loads(forced.stdout)["verdict"] == "clean"
+
+
+@pytest.mark.toolchains
+def test_check_table_lists_every_diagnostic_and_the_first_other_error(tmp_path: Path) -> None:
+    source = write(tmp_path, "mixed.rs", 'pub fn f() -> u32 { "x" }\n'
+                   "pub fn g() { let mut v = vec![1]; let r = &v; v.push(2); r.len(); }\n")
+    result = ptriage("check", "--no-patterns", str(source))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    # nothing changes, and the kept diagnostics are still listed with line:column and message
+    assert "Polonius changes nothing" in out
+    assert "= kept    E0502  2:47     cannot borrow `v` as mutable" in out
+    assert "= kept    E0308  1:21     mismatched types" in out
+    assert "first error that is not borrow-check (stable (NLL)): E0308 1:21 mismatched types" in out
