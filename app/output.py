@@ -48,6 +48,13 @@ def describe_os_error(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
+def _read_only_fs(folder: Path) -> bool:
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
 def _fail(target: str, what: str, option: str) -> OutputError:
     return OutputError(f"cannot write {target}: {what}; choose another {option}")
 
@@ -82,6 +89,8 @@ def plan_output(target: str, *, option: str = "--out", append: bool = False) -> 
     parent = path.parent
     if not parent.is_dir():
         raise _fail(target, f"no directory {parent}", option)
+    if _read_only_fs(parent):
+        raise _fail(target, "the file system is read-only", option)
     if info is not None and not os.access(path, os.W_OK):
         raise _fail(target, "permission denied (or a read-only file system)", option)
     if not append and not os.access(parent, os.W_OK | os.X_OK):
