@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import pickle
@@ -22,6 +23,10 @@ BACKGROUND_NICENESS = 10
 FLUSH_SECONDS = 0.05
 #: A message never carries more records than this (keeps each unpickle on the GUI side short).
 MAX_RECORDS_PER_MESSAGE = 64
+#: The first cases of a big drop go in small units, so the list fills within a second or two;
+#: the rest use the engine's (throughput-sized) default units.
+FIRST_CASES = 8
+FIRST_UNIT_SIZE = 2
 
 
 class CancelFlag(Protocol):
@@ -47,6 +52,8 @@ class ScanJob:
     #: Prove findings by rewrite in the batch, as the live check does: a dropped case then
     #: shows (and stores) the same proof a re-check would.
     confirm: bool = True
+    #: Triage the first FIRST_CASES cases in small units (first results sooner).
+    small_first: bool = True
 
 
 # Messages, each one ``pickle.dumps`` of a tuple sent with ``Connection.send_bytes``:
@@ -136,9 +143,17 @@ def produce(job: ScanJob, conn: Connection, cancel: CancelFlag, scan: ScanFn | N
         if scan is None:
             from checkers.batch import scan_iter
 
-            triages: Iterable[Any] = scan_iter(cases, cancel=cancel, total=len(cases),  # type: ignore[arg-type]
-                                               on_skip=outbox.skip, jobs=job.jobs,
-                                               cache=job.cache, confirm=job.confirm)
+            def run(part: list[Any], **size: int) -> Iterable[Any]:
+                return scan_iter(part, cancel=cancel, total=len(cases),  # type: ignore[arg-type]
+                                 on_skip=outbox.skip, jobs=job.jobs, cache=job.cache,
+                                 confirm=job.confirm, **size)
+
+            if job.small_first and len(cases) > FIRST_CASES:
+                triages: Iterable[Any] = itertools.chain(
+                    run(cases[:FIRST_CASES], batch_size=FIRST_UNIT_SIZE),
+                    run(cases[FIRST_CASES:]))
+            else:
+                triages = run(cases)
         else:
             triages = scan(cases, cancel=cancel, total=len(cases), on_skip=outbox.skip)
         for triage in triages:

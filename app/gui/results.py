@@ -137,6 +137,9 @@ class VerdictBanner(QFrame):
         self.verdict = triage.verdict
         self._paint(verdict_colour(triage.verdict))
         self.verdict_label.setText(triage.verdict)
+        # The verdict is never clipped: narrow windows wrap the flags beside it instead.
+        self.verdict_label.ensurePolished()
+        self.verdict_label.setMinimumWidth(self.verdict_label.sizeHint().width())
         chips: list[str] = []
         if triage.verdict in ("polonius-accepts", "needs-full-polonius", "alpha-only-accepts"):
             chips.append("✔ corroborated by legacy Polonius" if triage.corroborated

@@ -259,10 +259,11 @@ class BatchThread(QThread):
     batch_finished = Signal(int, int, bool, list)  # done, total, cancelled, problems
 
     def __init__(self, paths: Sequence[Path], *, scan: ScanFn | None = None,
-                 jobs: int | None = None, cache: bool = True,
+                 jobs: int | None = None, cache: bool = True, small_first: bool = True,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._job = ScanJob(tuple(str(p) for p in paths), jobs=jobs, cache=cache)
+        self._job = ScanJob(tuple(str(p) for p in paths), jobs=jobs, cache=cache,
+                            small_first=small_first)
         self._scan = scan
         self._context = multiprocessing.get_context("spawn")
         # The producer watches this flag; a process needs the multiprocessing kind.

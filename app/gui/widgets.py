@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -14,6 +14,9 @@ from PySide6.QtWidgets import (
     QToolButton,
     QWidget,
 )
+
+#: An information notice hides itself after this long (it is about something that happened).
+INFO_EXPIRES_MS = 12_000
 
 NOTICE_STYLES = {
     "warning": ("#fff4d6", "#7a5200", "#e0b84a"),
@@ -48,6 +51,9 @@ class NoticeBar(QFrame):
         self.close_button.setVisible(closable)
         layout.addWidget(self.close_button)
         self.kind = "info"
+        self._expiry = QTimer(self)
+        self._expiry.setSingleShot(True)
+        self._expiry.timeout.connect(self.hide)
         self.hide()
 
     def show_message(self, message: str, *, kind: str = "warning", action: str = "",
@@ -66,6 +72,11 @@ class NoticeBar(QFrame):
         self.text.setText(text)
         self.action.setText(action)
         self.action.setVisible(bool(action))
+        # Information goes stale: it expires; warnings and errors stay until dismissed.
+        if kind == "info" and not self.close_button.isHidden():
+            self._expiry.start(INFO_EXPIRES_MS)
+        else:
+            self._expiry.stop()
         self.show()
 
     def message(self) -> str:
@@ -83,9 +94,11 @@ def format_seconds(seconds: float) -> str:
 
 
 class BatchBar(QFrame):
-    """Progress of a triage batch: count, bar, rate and Cancel."""
+    """Progress of a triage batch: what it triages, count, bar, rate and Cancel; at the end a
+    per-verdict summary whose buttons show those cases."""
 
     cancel_clicked = Signal()
+    verdict_clicked = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -102,11 +115,28 @@ class BatchBar(QFrame):
         layout.addWidget(self.title)
         layout.addWidget(self.bar, 1)
         layout.addWidget(self.rate)
+        self.summary = QWidget(self)
+        self._summary_layout = QHBoxLayout(self.summary)
+        self._summary_layout.setContentsMargins(0, 0, 0, 0)
+        self._summary_layout.setSpacing(4)
+        self.summary.hide()
+        layout.addWidget(self.summary, 1)
         layout.addWidget(self.cancel)
+        self.close_button = QToolButton(self)
+        self.close_button.setText("✕")
+        self.close_button.setAutoRaise(True)
+        self.close_button.setToolTip("Dismiss the summary")
+        self.close_button.clicked.connect(self.hide)
+        self.close_button.hide()
+        layout.addWidget(self.close_button)
+        self.verdict_buttons: dict[str, QPushButton] = {}
+        self.what = ""
         self.hide()
 
     def start(self, what: str) -> None:
-        self.title.setText(what)
+        self.what = what
+        self._show_progress(True)
+        self.title.setText(f"Reading {what}…")
         self.bar.setRange(0, 0)
         self.rate.setText("reading files…")
         self.cancel.setEnabled(True)
@@ -117,7 +147,7 @@ class BatchBar(QFrame):
         self.bar.setRange(0, max(1, total))
         self.bar.setValue(0)
         more = f" (+{queued} queued)" if queued else ""
-        self.title.setText(f"Triaging {total} case{'s' * (total != 1)}{more}")
+        self.title.setText(f"Triaging {total} case{'s' * (total != 1)} from {self.what}{more}")
         self.rate.setText(f"0 / {total}")
 
     def set_progress(self, done: int, total: int, rate: float) -> None:
@@ -128,6 +158,33 @@ class BatchBar(QFrame):
         if done < total and rate > 0:
             text += f" · {format_seconds((total - done) / rate)} left"
         self.rate.setText(text)
+
+    def _show_progress(self, progress: bool) -> None:
+        self.bar.setVisible(progress)
+        self.rate.setVisible(progress)
+        self.cancel.setVisible(progress)
+        self.summary.setVisible(not progress)
+        self.close_button.setVisible(not progress)
+
+    def finish(self, text: str, verdicts: dict[str, int], colours: dict[str, str]) -> None:
+        """The end: ``text`` and one "N verdict" button per verdict (largest first)."""
+        self._show_progress(False)
+        self.title.setText(text)
+        for button in self.verdict_buttons.values():
+            self._summary_layout.removeWidget(button)
+            button.deleteLater()
+        self.verdict_buttons = {}
+        for verdict, count in sorted(verdicts.items(), key=lambda kv: (-kv[1], kv[0])):
+            button = QPushButton(f"{count} {verdict}")
+            button.setToolTip(f"Show these {count} {verdict} cases of the batch in the list")
+            colour = colours.get(verdict, "#5f6770")
+            button.setStyleSheet(f"QPushButton {{ border-left: 6px solid {colour};"
+                                 " padding: 2px 8px; }")
+            button.clicked.connect(lambda _=False, v=verdict: self.verdict_clicked.emit(v))
+            self._summary_layout.addWidget(button)
+            self.verdict_buttons[verdict] = button
+        self._summary_layout.addStretch(1)
+        self.show()
 
     def cancelling(self) -> None:
         self.cancel.setEnabled(False)

@@ -137,6 +137,8 @@ class MainWindow(QMainWindow):
         self._batch_failure = ""
         self._ending_batches: set[BatchThread] = set()
         self._batch_records: list[dict[str, Any]] = []
+        #: verdict → ids of the running batch's cases (the end summary's "show these").
+        self._batch_verdicts: dict[str, set[str]] = {}
         self._batch_timer = QTimer(self)
         self._batch_timer.setSingleShot(True)
         self._batch_timer.setInterval(BATCH_COALESCE_MS)
@@ -159,6 +161,8 @@ class MainWindow(QMainWindow):
         self.labeling.change_refused.connect(self._on_labeling_change_refused)
         self.labeling.change_failed.connect(self._on_db_label_failed)
         self.labeling.undo_state_changed.connect(self._on_labeling_undo_state_changed)
+        #: First cases of a drop in small units (tests/bench/bench_gui.py compares both ways).
+        self.batch_small_first = True
         self._label_actions: list[QAction] = []
         self._focused_once = False
         self._layout_restored = False
@@ -253,6 +257,7 @@ class MainWindow(QMainWindow):
 
         self.batch_bar = BatchBar(central)
         self.batch_bar.cancel_clicked.connect(self.cancel_batch)
+        self.batch_bar.verdict_clicked.connect(self._on_batch_bar_verdict_clicked)
         outer.addWidget(self.batch_bar)
         self.setCentralWidget(central)
         self.corpus_label = QLabel()
@@ -809,7 +814,12 @@ class MainWindow(QMainWindow):
     def show_disagreements(self, ids: frozenset[str]) -> None:
         """List only the cases where reviewers disagree (to adjudicate them)."""
         self.cases.set_only_ids(frozenset(ids), "cases where reviewers disagree")
-        self.cases.step(+1) if self.cases.table.currentIndex().row() < 0 else None
+        self._select_first_if_hidden(frozenset(ids))
+
+    def _select_first_if_hidden(self, ids: frozenset[str]) -> None:
+        """After narrowing the list: show its first case unless the shown one is in it."""
+        if self.cases.current_id() not in ids and self.cases.proxy.rowCount():
+            self.cases.table.setCurrentIndex(self.cases.proxy.index(0, 0))
         self.focus_case_list()
 
     def show_shortcuts(self) -> None:
@@ -1082,7 +1092,8 @@ class MainWindow(QMainWindow):
         self._batch_count = 0
         self._batch_refused = list(refused)
         self._batch_failure = ""
-        batch = BatchThread(paths, scan=self._batch_scan, parent=self)
+        batch = BatchThread(paths, scan=self._batch_scan, small_first=self.batch_small_first,
+                            parent=self)
         batch.finished.connect(lambda: self._on_batch_thread_finished(batch))
         batch.batch_started.connect(self._on_batch_started)
         batch.batch_progressed.connect(self._on_batch_progressed)
@@ -1090,7 +1101,8 @@ class MainWindow(QMainWindow):
         batch.batch_failed.connect(self._on_batch_failed)
         batch.batch_finished.connect(self._on_batch_finished)
         self._batch = batch
-        self.batch_bar.start(f"Reading {what}…")
+        self._batch_verdicts = {}
+        self.batch_bar.start(what)
         batch.start()
 
     def cancel_batch(self) -> None:
@@ -1110,6 +1122,8 @@ class MainWindow(QMainWindow):
         # Coalesced: bursts of batches become one corpus write and one row insertion.
         self._batch_count += len(records)
         self._batch_records.extend(records)
+        for record in records:
+            self._batch_verdicts.setdefault(str(record.get("verdict")), set()).add(record["id"])
         if not self._batch_timer.isActive():
             self._batch_timer.start()
 
@@ -1185,12 +1199,24 @@ class MainWindow(QMainWindow):
         summary = (f"Cancelled after {done} of {total}." if cancelled
                    else f"Triaged {triaged} case{'s' * (triaged != 1)}.")
         self.statusBar().showMessage(summary, 6000)
+        self._last_batch_verdicts = {v: frozenset(ids) for v, ids in self._batch_verdicts.items()}
         self.batch_finished.emit(triaged, cancelled)
         if self._batch_queue:
             paths, what, queued_refused = self._batch_queue.pop(0)
             self.triage_batch(paths, what, refused=queued_refused)
+        elif self._last_batch_verdicts:
+            from app.gui.results import VERDICT_COLOURS
+
+            self.batch_bar.finish(
+                f"{summary[:-1]} from {self.batch_bar.what}:",
+                {v: len(ids) for v, ids in self._last_batch_verdicts.items()}, VERDICT_COLOURS)
         else:
             self.batch_bar.hide()
+
+    def _on_batch_bar_verdict_clicked(self, verdict: str) -> None:
+        ids = getattr(self, "_last_batch_verdicts", {}).get(verdict, frozenset())
+        self.cases.set_only_ids(ids, f"the batch's {verdict} cases")
+        self._select_first_if_hidden(ids)
 
     # -- menus
 

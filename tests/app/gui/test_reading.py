@@ -86,6 +86,28 @@ def test_rows_inserted_by_a_batch_do_not_move_the_selected_row(qtbot: Any) -> No
     assert panel.table.visualRect(panel.table.currentIndex()).top() == before
 
 
+def test_a_batch_ends_with_a_per_verdict_summary_that_shows_those_cases(
+        qtbot: Any, window: MainWindow, tmp_path: Path) -> None:
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    for i, body in enumerate(["ACCEPT", "ACCEPT", "REJECT", ""]):
+        (folder / f"f{i}.rs").write_text(f"fn f{i}() {{ {body} }}\n")
+    window.show()
+    with qtbot.waitSignal(window.batch_started, timeout=20_000):
+        drop_urls(window, [folder])
+    assert "from 1 dropped item" in window.batch_bar.title.text()
+    with qtbot.waitSignal(window.batch_finished, timeout=20_000):
+        pass
+    bar = window.batch_bar
+    assert bar.title.text() == "Triaged 4 cases from 1 dropped item:"
+    assert [b.text() for b in bar.verdict_buttons.values()] == [
+        "2 polonius-accepts", "1 both-reject", "1 clean"]
+    with qtbot.waitSignal(window.case_loaded, timeout=10_000):
+        bar.verdict_buttons["polonius-accepts"].click()
+    assert window.cases.proxy.rowCount() == 2
+    assert window._triage.verdict == "polonius-accepts"
+
+
 # -- findings ------------------------------------------------------------------------------
 
 

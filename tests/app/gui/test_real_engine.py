@@ -150,7 +150,8 @@ def test_real_drop_triages_labels_and_exports(qtbot: Any, real_window: MainWindo
         f"{drop / 'snippets.jsonl'}:2": "both-reject",
     }
     assert "README.md" in window.notice.message()
-    assert not window.batch_bar.isVisible()
+    # The bar ends as a per-verdict summary (issue 12), no longer a progress bar.
+    assert not window.batch_bar.bar.isVisible() and window.batch_bar.summary.isVisible()
     conn = sqlite3.connect(window.corpus_path)
     try:
         stored = dict(conn.execute("SELECT origin, verdict FROM cases").fetchall())
