@@ -19,7 +19,7 @@ import shlex
 import signal
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -204,6 +204,7 @@ def run_cargo(
     wrapper: Path | None = None,
     network: bool = False,
     cancel: CancelFlag | None = None,
+    extra_env: Mapping[str, str] | None = None,
 ) -> CargoRun:
     """One cargo process inside the sandbox; killed with its whole tree on timeout or cancel."""
     scratch = env_setup.scratch
@@ -230,6 +231,8 @@ def run_cargo(
         env[TIMING_ENV] = str(timing)
     if env_setup.jobs:
         env["CARGO_BUILD_JOBS"] = str(env_setup.jobs)
+    if extra_env:
+        env.update(extra_env)
     writable = [cwd, scratch] + ([target_dir] if target_dir is not None else [])
     readonly = [*toolchain_roots([compiler.rustc, compiler.cargo])]
     if wrapper is not None:

@@ -1,0 +1,190 @@
+"""Benchmark `ptriage audit` against the naive way, warm against cold, and a role's member re-check.
+
+Prints, in one run, for one workspace (default: the clap workspace rebuilt from Debian's packaged
+sources, see --workspace):
+  (a) naive, as the issue defines it: four separate `cargo check` runs, one per role (stable;
+      nightly with -Zpolonius=next; nightly with -Zpolonius=legacy; the nightly control), each in
+      its own empty target dir, the role's flags in RUSTFLAGS (so dependencies too), sequential;
+  (b) a cold `run_audit` (default roles: stable + both Polonius analyses on the stable compiler,
+      one dependency build), and (b') a cold `run_audit --nightly control` (the same four roles
+      as the naive way), both with --no-confirm so the same work is compared;
+  (c) a warm re-audit of the unchanged workspace (the result cache), and (c') a re-audit with the
+      result cache off (cargo's own fingerprints and replayed messages);
+  (d) after editing every member (a comment appended), each role's member re-check of the audit
+      against one plain `cargo check` of the members with the dependencies already built.
+All cargo processes run in the same sandbox (bubblewrap where available). Ratios: b/a, b'/a,
+c/b, c'/b, d_role/d_plain. Goals (issue 10): cold ≤ 0.6× naive, warm ≤ 0.1× cold, per-role
+member re-check ≤ 1.3× one plain `cargo check` of the members.
+
+Usage: python tests/bench/bench_audit.py [--workspace clap|serde|itertools|mixed] [--jobs N]
+       [--report FILE.html]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+DEBIAN = Path("/usr/share/cargo/registry")
+
+#: Upstream workspaces rebuilt from Debian's per-crate sources: members (folder → crate dir
+#: prefix) and the features that make the members depend on each other.
+WORKSPACES: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
+    "clap": ({"clap": "clap-4", "clap_derive": "clap_derive-4", "clap_lex": "clap_lex-0.3"},
+             ("clap/derive",)),
+    "serde": ({"serde": "serde-1", "serde_derive": "serde_derive-1"}, ("serde/derive",)),
+    "itertools": ({"itertools": "itertools-0.10"}, ()),
+}
+
+
+def debian_workspace(name: str, dest: Path) -> tuple[Path, tuple[str, ...]]:
+    """An upstream-style workspace whose members are Debian's sources, patched to each other."""
+    members, features = WORKSPACES[name]
+    dest.mkdir(parents=True)
+    patch = []
+    for folder, prefix in members.items():
+        found = sorted(DEBIAN.glob(f"{prefix}*"))
+        if not found:
+            raise SystemExit(f"{prefix}* is not in {DEBIAN}: apt-get install "
+                             f"librust-{folder.replace('_', '-')}-dev")
+        shutil.copytree(found[-1], dest / folder)
+        patch.append(f'{folder} = {{ path = "{folder}" }}')
+    (dest / "Cargo.toml").write_text(
+        "[workspace]\nmembers = [" + ", ".join(f'"{m}"' for m in members) + ']\nresolver = "2"\n\n'
+        "[patch.crates-io]\n" + "\n".join(patch) + "\n", encoding="utf-8")
+    return dest, features
+
+
+def cargo_home(base: Path) -> Path:
+    home = base / "cargo-home"
+    home.mkdir()
+    (home / "config.toml").write_text(
+        '[source.crates-io]\nreplace-with = "debian"\n\n'
+        f'[source.debian]\ndirectory = "{DEBIAN}"\n', encoding="utf-8")
+    return home
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workspace", default="clap", choices=[*WORKSPACES, "mixed"])
+    parser.add_argument("--jobs", type=int, default=None)
+    parser.add_argument("--report", type=Path, help="also write the cold audit's report here")
+    args = parser.parse_args()
+
+    base = Path(tempfile.mkdtemp(prefix="ptriage-bench-audit-"))
+    os.environ["PTRIAGE_CACHE_DIR"] = str(base / "cache")
+    os.environ["CARGO_HOME"] = str(cargo_home(base))
+    from checkers.audit import AuditOptions, run_audit
+    from checkers.audit.runner import CargoEnv, compiler_of, run_cargo
+    from checkers.audit.workspace import read_tree, strip_dev_dependencies
+    from checkers.sandbox import detect
+    from checkers.toolchains import load_toolchains
+
+    if args.workspace == "mixed":
+        work = base / "mixed"
+        shutil.copytree(REPO / "tests" / "data" / "workspaces" / "mixed", work)
+        features: tuple[str, ...] = ()
+    else:
+        work, features = debian_workspace(args.workspace, base / args.workspace)
+    tc = load_toolchains()
+    sandbox, note = detect()
+    print(f"workspace: {args.workspace} ({work}); sandbox: {sandbox.name} {note}".rstrip())
+    print(f"stable: {tc.roles['stable'].version}; nightly: {tc.roles['nightly'].version}")
+
+    # (a) naive: a plain copy (dev-dependencies dropped, as the audit does), four target dirs
+    naive_ws = base / "naive-ws"
+    shutil.copytree(work, naive_ws)
+    for manifest in naive_ws.rglob("Cargo.toml"):
+        manifest.write_text(strip_dev_dependencies(manifest.read_text()), encoding="utf-8")
+    env = CargoEnv(sandbox=sandbox, cargo_home=Path(os.environ["CARGO_HOME"]),
+                   scratch=base / "scratch", timeout=1800, memory_mb=8192, jobs=args.jobs)
+    check = ["check", "--workspace", "--offline", "--message-format=json", "--keep-going"]
+    if features:
+        check += ["--features", ",".join(features)]
+    naive_ms = 0
+    for role in ("stable", "polonius", "polonius-legacy", "nightly"):
+        info = tc.roles[role]
+        compiler = compiler_of(info)
+        assert compiler is not None, role
+        extra = dict(info.env)
+        extra["RUSTFLAGS"] = " ".join(info.flags)
+        run = run_cargo(check, compiler=compiler, cwd=naive_ws, env_setup=env,
+                        target_dir=base / f"naive-target-{role}", extra_env=extra)
+        naive_ms += run.elapsed_ms
+        print(f"  naive {role:16} {run.elapsed_ms:7} ms  ({run.status})")
+    print(f"(a) naive, 4 roles:              {naive_ms:7} ms")
+
+    opts = AuditOptions(offline=True, confirm=False, features=features, jobs=args.jobs)
+    started = time.perf_counter()
+    cold = run_audit(work, options=opts, toolchains=tc)
+    cold_ms = int((time.perf_counter() - started) * 1000)
+    print(f"(b) cold audit, 3 roles:         {cold_ms:7} ms   b/a = {cold_ms / naive_ms:.2f}"
+          "   (goal ≤ 0.60)")
+    ctl = AuditOptions(offline=True, confirm=False, features=features, jobs=args.jobs,
+                       nightly="control")
+    os.environ["PTRIAGE_CACHE_DIR"] = str(base / "cache-4-roles")  # cold: its own target dirs
+    started = time.perf_counter()
+    cold_ctl = run_audit(work, options=ctl, toolchains=tc)
+    ctl_ms = int((time.perf_counter() - started) * 1000)
+    os.environ["PTRIAGE_CACHE_DIR"] = str(base / "cache")
+    print(f"(b') cold audit, 4 roles:        {ctl_ms:7} ms  b'/a = {ctl_ms / naive_ms:.2f}")
+
+    started = time.perf_counter()
+    warm = run_audit(work, options=opts, toolchains=tc)
+    warm_ms = int((time.perf_counter() - started) * 1000)
+    assert warm.cached and warm.records == cold.records
+    print(f"(c) warm re-audit (result cache): {warm_ms:6} ms   c/b = {warm_ms / cold_ms:.3f}"
+          "   (goal ≤ 0.10)")
+    started = time.perf_counter()
+    replay = run_audit(work, options=AuditOptions(offline=True, confirm=False, features=features,
+                                                  jobs=args.jobs, cache=False), toolchains=tc)
+    replay_ms = int((time.perf_counter() - started) * 1000)
+    same = [r["verdict"] for r in replay.records] == [r["verdict"] for r in cold.records]
+    print(f"(c') re-audit, no result cache:   {replay_ms:6} ms  c'/b = {replay_ms / cold_ms:.3f}"
+          f"   (verdicts identical: {same})")
+
+    # (d) every member edited; the audit re-checks members per role; plain cargo check once.
+    tree = read_tree(work)
+    members = sorted({p["manifest"].rsplit("/", 1)[0] if "/" in p["manifest"] else "."
+                      for p in cold.packages})
+    plain_target = base / "plain-target"
+    stable = compiler_of(tc.roles["stable"])
+    assert stable is not None
+    run_cargo(check, compiler=stable, cwd=naive_ws, env_setup=env, target_dir=plain_target)
+    for folder in members:
+        for lib in (work / folder / "src" / "lib.rs", naive_ws / folder / "src" / "lib.rs"):
+            if lib.is_file():
+                lib.write_text(lib.read_text() + "\n// edited by bench_audit\n", encoding="utf-8")
+    plain = run_cargo(check, compiler=stable, cwd=naive_ws, env_setup=env,
+                      target_dir=plain_target)
+    edited = run_audit(work, options=opts, toolchains=tc)
+    assert read_tree(work).digest != tree.digest
+    print(f"(d) plain `cargo check` of the edited members (deps built): {plain.elapsed_ms} ms")
+    for role, outcome in edited.roles.items():
+        print(f"    audit {role:16} member re-check {outcome.elapsed_ms:6} ms   "
+              f"ratio {outcome.elapsed_ms / plain.elapsed_ms:.2f}   (goal ≤ 1.30; rustc time in "
+              f"members {outcome.member_ms} ms)")
+    print("verdicts (cold audit):", dict(sorted(
+        {v: sum(1 for r in cold.records if r["verdict"] == v)
+         for v in {r["verdict"] for r in cold.records}}.items())))
+    print("4-role audit roles:", {r: o.status for r, o in cold_ctl.roles.items()})
+    for role, outcome in cold_ctl.roles.items():
+        for err in outcome.errors[:2]:
+            print(f"  {role}: {err}")
+    if args.report is not None:
+        cold.write_report(args.report)
+        print(f"report: {args.report}")
+    shutil.rmtree(base, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
