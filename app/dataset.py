@@ -175,77 +175,128 @@ def _shingles(tokens: Sequence[str]) -> set[bytes]:
 
 @dataclass(frozen=True, slots=True)
 class NearDuplicate:
-    """Another case in the same near-duplicate group: ``exact`` when the normalised tokens are
-    equal, else ``similarity`` is the MinHash estimate of the token-shingle Jaccard index."""
+    """Another case near ``case_id``: ``exact`` when the normalised tokens are equal, else
+    ``similarity`` is the MinHash estimate of the token-shingle Jaccard index (the best over
+    the two cases' sources and direct forms). ``through_direct_form``: not a near duplicate of
+    the case itself, but joined to it through a workaround's direct form (so kept in its split)."""
 
     id: str
     similarity: float
     exact: bool
+    through_direct_form: bool = False
+
+
+class _Groups:
+    """Union-find over string ids; the root of a group is its smallest id."""
+
+    def __init__(self, ids: Iterable[str]) -> None:
+        self.parent = {x: x for x in ids}
+
+    def find(self, x: str) -> str:
+        parent = self.parent
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
 
 
 class DuplicateIndex:
     """Near-duplicate groups of a set of cases: equal normalised tokens, or MinHash similarity
     of token shingles at or above ``threshold`` (joined transitively). Group ids are the
-    smallest case id of the group."""
+    smallest case id of the group.
 
-    def __init__(self, sources: Mapping[str, str], *, threshold: float = DEFAULT_THRESHOLD) -> None:
+    ``attached`` gives sources that belong to a case without being cases: the direct forms of
+    its workarounds, which become pairs' ``chosen`` side. They do not change ``group_of`` (what
+    ``--dedupe`` uses), but ``split_group_of`` joins a case with the cases that duplicate one of
+    its direct forms, so a direct form never sits in another split than its workaround.
+    """
+
+    def __init__(self, sources: Mapping[str, str], *, threshold: float = DEFAULT_THRESHOLD,
+                 attached: Mapping[str, Sequence[str]] | None = None) -> None:
         from datasketch import MinHash, MinHashLSH
 
         if not 0.0 < threshold <= 1.0:
             raise InputError(f"near-duplicate threshold {threshold} must be in (0, 1]")
         self.threshold = threshold
+        texts = dict(sources)
+        owner: dict[str, str] = {}
+        for cid, extra in (attached or {}).items():
+            if cid not in sources:
+                continue
+            for n, text in enumerate(extra):
+                # "\0" sorts before any id character: the case id stays its group's smallest.
+                texts[f"{cid}\0{n}"] = text
+                owner[f"{cid}\0{n}"] = cid
         parser = _parser()
         self._exact_key: dict[str, str] = {}
         shingles: dict[str, set[bytes]] = {}
-        for cid in sorted(sources):
-            tokens = normalised_tokens(sources[cid], parser=parser)
-            self._exact_key[cid] = hashlib.sha256("\x1f".join(tokens).encode()).hexdigest()
-            shingles[cid] = _shingles(tokens)
-        ids = sorted(sources)
-        hashes = MinHash.bulk([sorted(shingles[c]) for c in ids], num_perm=NUM_PERM) if ids else []
-        self._minhash = dict(zip(ids, hashes, strict=True))
-        parent = {cid: cid for cid in ids}
+        for key in sorted(texts):
+            tokens = normalised_tokens(texts[key], parser=parser)
+            self._exact_key[key] = hashlib.sha256("\x1f".join(tokens).encode()).hexdigest()
+            shingles[key] = _shingles(tokens)
+        keys = sorted(texts)
+        hashes = MinHash.bulk([sorted(shingles[k]) for k in keys], num_perm=NUM_PERM) if keys else []
+        self._minhash = dict(zip(keys, hashes, strict=True))
+        cases = [k for k in keys if k not in owner]
+        same = _Groups(cases)  # near duplicates of the cases themselves
+        linked = _Groups(keys)  # ... and joined through direct forms
+        for extra, cid in owner.items():
+            linked.union(extra, cid)
 
-        def find(x: str) -> str:
-            while parent[x] != x:
-                parent[x] = parent[parent[x]]
-                x = parent[x]
-            return x
-
-        def union(a: str, b: str) -> None:
-            ra, rb = find(a), find(b)
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
+        def join(a: str, b: str) -> None:
+            linked.union(a, b)
+            if a not in owner and b not in owner:
+                same.union(a, b)
 
         first_of: dict[str, str] = {}
-        for cid in ids:
-            union(cid, first_of.setdefault(self._exact_key[cid], cid))
+        for key in keys:
+            join(key, first_of.setdefault(self._exact_key[key], key))
         lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-        for cid in ids:
-            mh = self._minhash[cid]
+        for key in keys:
+            mh = self._minhash[key]
+            both_cases = key not in owner
             for other in lsh.query(mh):
-                # Already joined (e.g. a big family of copies): no need to compare again.
-                if find(other) != find(cid) and mh.jaccard(self._minhash[other]) >= threshold:
-                    union(cid, other)
-            lsh.insert(cid, mh)
-        self.group_of: dict[str, str] = {cid: find(cid) for cid in ids}
-        members: dict[str, list[str]] = defaultdict(list)
-        for cid in ids:
-            members[self.group_of[cid]].append(cid)
-        self.groups: dict[str, list[str]] = dict(members)
+                # Skip pairs already joined (a big family of copies would be quadratic).
+                groups = same if both_cases and other not in owner else linked
+                if groups.find(other) != groups.find(key) \
+                        and mh.jaccard(self._minhash[other]) >= threshold:
+                    join(key, other)
+            lsh.insert(key, mh)
+        self.group_of: dict[str, str] = {cid: same.find(cid) for cid in cases}
+        self.split_group_of: dict[str, str] = {cid: linked.find(cid) for cid in cases}
+        self.groups: dict[str, list[str]] = defaultdict(list)
+        self._linked_members: dict[str, list[str]] = defaultdict(list)
+        for cid in cases:
+            self.groups[self.group_of[cid]].append(cid)
+            self._linked_members[self.split_group_of[cid]].append(cid)
+        self.groups = dict(self.groups)
+        self._texts_of: dict[str, list[str]] = {cid: [cid] for cid in cases}
+        for extra, cid in owner.items():
+            self._texts_of[cid].append(extra)
 
     def near(self, case_id: str) -> list[NearDuplicate]:
-        """The other members of ``case_id``'s group, most similar first."""
-        group = self.groups.get(self.group_of.get(case_id, ""), [])
-        mine = self._minhash.get(case_id, None)
+        """The other cases of ``case_id``'s group, and those joined to it through a direct
+        form, most similar first. A member joined only through a third case can be below the
+        threshold."""
+        if case_id not in self.group_of:
+            return []
         out = []
-        for other in group:
-            if other == case_id or mine is None:
+        for other in self._linked_members[self.split_group_of[case_id]]:
+            if other == case_id:
                 continue
             exact = self._exact_key[other] == self._exact_key[case_id]
-            similarity = 1.0 if exact else float(mine.jaccard(self._minhash[other]))
-            out.append(NearDuplicate(id=other, similarity=similarity, exact=exact))
-        return sorted(out, key=lambda d: (-d.similarity, d.id))
+            similarity = 1.0 if exact else max(
+                float(self._minhash[a].jaccard(self._minhash[b]))
+                for a in self._texts_of[case_id] for b in self._texts_of[other])
+            out.append(NearDuplicate(
+                id=other, similarity=similarity, exact=exact,
+                through_direct_form=self.group_of[other] != self.group_of[case_id]))
+        return sorted(out, key=lambda d: (d.through_direct_form, -d.similarity, d.id))
 
 
 def near_duplicates(corpus: Corpus, case_id: str, *,
@@ -255,8 +306,13 @@ def near_duplicates(corpus: Corpus, case_id: str, *,
     tests/bench/bench_dataset_dedupe.py); for repeated look-ups build one
     :class:`DuplicateIndex` (off the GUI thread) and call :meth:`DuplicateIndex.near`."""
     cid = corpus.resolve_id(case_id)
-    sources = {r["id"]: r["source"] for r in corpus.iter_records()}
-    return DuplicateIndex(sources, threshold=threshold).near(cid)
+    sources: dict[str, str] = {}
+    attached: dict[str, list[str]] = {}
+    for record in corpus.iter_records():
+        sources[record["id"]] = record["source"]
+        attached[record["id"]] = [f["rewrite"] for f in record.get("patterns", ())
+                                  if f.get("confirmed") is True and f.get("rewrite")]
+    return DuplicateIndex(sources, threshold=threshold, attached=attached).near(cid)
 
 
 # -- splits ----------------------------------------------------------------------------------
@@ -318,22 +374,14 @@ def assign_splits(units: Mapping[str, str], splits: Sequence[tuple[str, float]])
     return out
 
 
-def _join_units(records: Mapping[str, Mapping[str, Any]], group_of: Mapping[str, str]) -> dict[str, str]:
-    """Split units where a near-duplicate group spanning two crates joins them (no leak)."""
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for cid, record in records.items():
-        a, b = find(split_unit(record, group_of[cid])), find("group:" + group_of[cid])
-        if a != b:
-            parent[max(a, b)] = min(a, b)
-    return {cid: find(split_unit(record, group_of[cid])) for cid, record in records.items()}
+def _join_units(records: Mapping[str, Mapping[str, Any]],
+                group_of: Mapping[str, str]) -> dict[str, str]:
+    """Split units, where a near-duplicate group spanning two crates joins them (no leak)."""
+    units = {cid: split_unit(record, group_of[cid]) for cid, record in records.items()}
+    groups = _Groups([*units.values(), *("group:" + group_of[cid] for cid in records)])
+    for cid, unit in units.items():
+        groups.union(unit, "group:" + group_of[cid])
+    return {cid: groups.find(unit) for cid, unit in units.items()}
 
 
 # -- pairs -----------------------------------------------------------------------------------
@@ -588,9 +636,11 @@ def render_card(*, cases: Sequence[Mapping[str, Any]], pairs: Sequence[Mapping[s
             f"otherwise MinHash ({NUM_PERM} permutations, `datasketch`) over {SHINGLE}-token "
             f"shingles joins cases whose estimated Jaccard similarity is at least {threshold:g}. "
             "Groups are transitive. With `--dedupe` one case per group is kept (most labels, "
-            "then most proven workarounds, then smallest id). Splits are drawn per group (and "
-            "per crate for audit records) from a hash of the group, so near duplicates never "
-            "straddle splits and the assignment is the same on every run.", "",
+            "then most proven workarounds, then smallest id). Splits are drawn per group from a "
+            "hash of the group, so the assignment is the same on every run; a group is first "
+            "joined with the groups of cases that duplicate one of its pairs' direct forms, and "
+            "audit records of one crate (`origin.package`) go together, so neither near "
+            "duplicates nor a direct form and its workaround straddle splits.", "",
             "## How it was made", "", "```sh", report.command, "```", "",
             "The code comes from the places named in `origin`; its own licenses apply.", ""]
     return "\n".join(out)
@@ -648,9 +698,18 @@ def build_dataset(corpus: Corpus, out: Path | str, *, filters: Mapping[str, Any]
     records = {r["id"]: r for r in corpus.iter_records(**dict(filters or {}))}
     label_names = sorted({lab.name for lab in corpus.labels()}
                          | {lab for r in records.values() for lab in r["labels"]})
+    confirmed = [(record, f) for record in records.values() for f in record.get("patterns", ())
+                 if f.get("confirmed") is True]
+    direct_of = {(record["id"], n): _direct_form(record, finding)
+                 for n, (record, finding) in enumerate(confirmed)}
+    attached: dict[str, list[str]] = defaultdict(list)
+    for (cid, _n), direct in direct_of.items():
+        if direct is not None:
+            attached[cid].append(direct)
     if progress is not None:
         progress(0.05, f"grouping {len(records)} cases")
-    index = DuplicateIndex({cid: r["source"] for cid, r in records.items()}, threshold=threshold)
+    index = DuplicateIndex({cid: r["source"] for cid, r in records.items()}, threshold=threshold,
+                           attached=attached)
     kept = dict(records)
     dropped = 0
     if dedupe:
@@ -660,7 +719,7 @@ def build_dataset(corpus: Corpus, out: Path | str, *, filters: Mapping[str, Any]
                 if m != keep:
                     del kept[m]
                     dropped += 1
-    split_of = assign_splits(_join_units(kept, index.group_of), splits) if splits else {}
+    split_of = assign_splits(_join_units(kept, index.split_group_of), splits) if splits else {}
 
     cases = []
     for cid, record in kept.items():
@@ -677,11 +736,9 @@ def build_dataset(corpus: Corpus, out: Path | str, *, filters: Mapping[str, Any]
             row["split"] = split_of[cid]
         cases.append(row)
 
-    confirmed = [(record, f) for record in kept.values() for f in record.get("patterns", ())
-                 if f.get("confirmed") is True]
     pairs: list[dict[str, Any]] = []
     skipped: Counter[str] = Counter()
-    if confirmed:
+    if any(record["id"] in kept for record, _f in confirmed):
         run = check or engine_check(toolchains)
         triages: dict[tuple[str, str], Triage] = {}
 
@@ -692,10 +749,12 @@ def build_dataset(corpus: Corpus, out: Path | str, *, filters: Mapping[str, Any]
             return triages[key]
 
         for n, (record, finding) in enumerate(confirmed):
+            if record["id"] not in kept:
+                continue  # dropped as a duplicate: its pairs go with it
             if progress is not None:
                 progress(0.1 + 0.85 * n / len(confirmed),
                          f"re-checking pair {n + 1} of {len(confirmed)}")
-            direct = _direct_form(record, finding)
+            direct = direct_of[(record["id"], n)]
             if direct is None:
                 skipped["no mechanical rewrite any more"] += 1
                 continue

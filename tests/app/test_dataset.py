@@ -208,7 +208,34 @@ def test_near_duplicates_share_a_group_and_a_split(dataset: Path,
     with Corpus(corpus_path["path"]) as c:
         found = near_duplicates(c, family[0][:8])
     assert [d.id for d in found if d.exact] == [ids["renamed"]]
-    assert ids["near"] in [d.id for d in found if not d.exact]
+    assert ids["near"] in [d.id for d in found if not d.exact and not d.through_direct_form]
+
+
+@pytest.mark.toolchains
+def test_a_case_duplicating_a_direct_form_goes_to_the_workarounds_split(
+        dataset: Path, corpus_path: dict[str, Any], tmp_path: Path) -> None:
+    """check-then-relookup/direct.rs is not a near duplicate of the workaround file, but of the
+    `chosen` side of its pairs: it must not land in another split (it would leak the answer)."""
+    ids = corpus_path["ids"]
+    rows = {r["id"]: r for r in _lines(dataset / "data" / "cases.jsonl")}
+    direct, workaround = ids["check-then-relookup/direct.rs"], ids["check-then-relookup/workaround.rs"]
+    assert rows[direct]["near_duplicate_group"] != rows[workaround]["near_duplicate_group"]
+    assert rows[direct]["split"] == rows[workaround]["split"]
+    with Corpus(corpus_path["path"]) as c:
+        found = {d.id: d for d in near_duplicates(c, workaround)}
+    assert found[direct].through_direct_form and found[direct].similarity >= 0.8
+    assert ids["epoch-try-macro/workaround.rs"] not in found
+    # Fractions under which the two groups, taken alone, would land in different splits:
+    # the dataset must still put both cases in one split.
+    alone = {"d": "group:" + rows[direct]["near_duplicate_group"],
+             "w": "group:" + rows[workaround]["near_duplicate_group"]}
+    apart = next(splits for f in range(1, 20)
+                 if len(set(assign_splits(alone, splits := parse_splits(
+                     f"a={f / 20:g},b={1 - f / 20:g}")).values())) == 2)
+    with Corpus(corpus_path["path"]) as c:
+        build_dataset(c, tmp_path / "ds", splits=apart)
+    split_of = {r["id"]: r["split"] for r in _lines(tmp_path / "ds" / "data" / "cases.jsonl")}
+    assert split_of[direct] == split_of[workaround]
 
 
 @pytest.mark.toolchains
