@@ -32,6 +32,7 @@ from checkers.sandbox import Mounts, Sandbox, set_parent_death_signal, toolchain
 from checkers.toolchains import BASELINE, CANDIDATE, CONTROL, CORROBORATOR, RoleInfo, Toolchains
 
 TIMING_ENV = "PTRIAGE_AUDIT_TIMING"
+_BASH = "/usr/bin/bash"
 
 
 def audit_cache() -> Path:
@@ -136,17 +137,23 @@ def wrapper_for(plan: RolePlan, *, tag: str = "") -> Path:
     """
     exports = "".join(f"export {k}={shlex.quote(v)}\n" for k, v in plan.info.env)
     flags = " ".join(shlex.quote(f) for f in plan.info.flags)
+    if Path(_BASH).is_file():
+        # bash's $EPOCHREALTIME: no `date` processes around every member rustc
+        shell, now = _BASH, '"${EPOCHREALTIME/./}"'
+        elapsed = '$(( (${EPOCHREALTIME/./} - start) * 1000 ))'
+    else:
+        shell, now, elapsed = "/bin/sh", "$(date +%s%N)", "$(( $(date +%s%N) - start ))"
     text = (
-        "#!/bin/sh\n"
+        f"#!{shell}\n"
         f"# ptriage audit: role {plan.role} on {plan.compiler.version} (generated) {tag}\n"
         f"{exports}"
         "name=; prev=\n"
         'for a in "$@"; do [ "$prev" = "--crate-name" ] && name=$a; prev=$a; done\n'
-        "start=$(date +%s%N)\n"
+        f"start={now}\n"
         f'"$@" {flags}\n'
         "rc=$?\n"
         f'if [ -n "${TIMING_ENV}" ] && [ -n "$name" ]; then\n'
-        f'  echo "$name $(( $(date +%s%N) - start ))" >> "${TIMING_ENV}"\n'
+        f'  echo "$name {elapsed}" >> "${TIMING_ENV}"\n'
         "fi\n"
         "exit $rc\n"
     )

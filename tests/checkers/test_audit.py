@@ -304,3 +304,16 @@ def test_real_published_crate_with_its_real_dependencies_from_debian(
     verdicts = {r["origin"]["path"]: r["verdict"] for r in result.records}
     assert "src/lib.rs" in verdicts and len(verdicts) > 20
     assert set(verdicts.values()) == {"clean"}, {k: v for k, v in verdicts.items() if v != "clean"}
+
+
+def test_nightly_control_runs_on_the_nightly_compiler() -> None:
+    result = run_audit(DEPFAIL, options=AuditOptions(offline=True, confirm=False,
+                                                     nightly="control", packages=("base",)))
+    nightly = load_toolchains().roles["nightly"]
+    record = by_path(result)["base/src/lib.rs"]
+    assert list(record["checks"]) == ["stable", "polonius", "polonius-legacy", "nightly"]
+    control = record["checks"]["nightly"]
+    assert control["rustc"] == nightly.version and "bootstrap" not in control
+    assert [d["code"] for d in control["diagnostics"]] == ["E0499", "E0499"]
+    assert record["drift"] is False and record["verdict"] == "polonius-accepts"
+    assert result.roles["nightly"].packages == {"base": "rejected"}
