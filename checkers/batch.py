@@ -39,6 +39,7 @@ from checkers.snippet import (
     decode_source,
     detect_edition,
     host_file_access,
+    package_edition,
     parse,
     prepare,
     read_source_file,
@@ -420,7 +421,8 @@ def iter_cases_from_paths(
     """Cases from files, folders (walked for ``.rs``) and ``.jsonl`` corpora, lazily.
 
     ``edition=None`` (the default) honours a compiletest header (`//@ edition:2018`) in each
-    source and otherwise uses 2021, exactly like ``check_source(edition=None)``.
+    source, else the edition of the Cargo package the file sits in (``package.edition`` of the
+    nearest ``Cargo.toml``), else 2021, like ``check_file(edition=None)``.
 
     A folder skips ``target/``, hidden directories and what ``.gitignore`` files ignore; a file
     named explicitly is read whatever ``.gitignore`` says, if it is a ``.rs`` or ``.jsonl`` file
@@ -462,7 +464,10 @@ def iter_cases_from_paths(
                 if on_skip is not None:
                     on_skip(str(file), str(exc).removeprefix(f"{file}: "))
                 continue
-            yield from _cases_from_source(source, edition=edition or detect_edition(source),
+            # A file of a Cargo package has the package's edition (a compiletest header wins).
+            file_edition = edition or detect_edition(
+                source, default=package_edition(file) or DEFAULT_EDITION)
+            yield from _cases_from_source(source, edition=file_edition,
                                           origin={"path": str(file), "line": 1}, split=split,
                                           case_id_hint=None, where=str(file), on_skip=on_skip)
 
@@ -596,11 +601,92 @@ def _root_reason(snippet: Snippet, code: str) -> str | None:
     return None
 
 
+#: Sources this large (a whole file with many items) are checked alone: rustc's start-up is
+#: small beside their own compile time, and any error of theirs would make the siblings re-run.
+SOLO_CHARS = 12 * 1024
+#: Path roots that resolve in every crate.
+_KNOWN_ROOTS = frozenset({"std", "core", "alloc", "proc_macro", "test", "self", "super", "crate"})
+_ITEM_NAMES = frozenset({"mod_item", "struct_item", "enum_item", "union_item", "trait_item",
+                         "type_item", "function_item", "const_item", "static_item",
+                         "macro_definition", "extern_crate_declaration"})
+
+
+def _use_roots(text: str) -> list[str]:
+    """First path segments of a `use` tree's top-level branches (`{a::b, c}` → a, c)."""
+    text = text.strip().removeprefix("::").strip()
+    if not text.startswith("{"):
+        match = re.match(r"(?:r#)?([A-Za-z_]\w*)", text)
+        return [match.group(1)] if match else []
+    roots: list[str] = []
+    depth = 0
+    start = True
+    for token in re.finditer(r"[{},]|::|(?:r#)?[A-Za-z_]\w*", text):
+        value = token.group(0)
+        if value == "{":
+            depth += 1
+            start = depth == 1
+        elif value == "}":
+            depth -= 1
+        elif value == ",":
+            start = depth == 1
+        elif value != "::" and start and depth == 1:
+            roots.append(value.removeprefix("r#"))
+            start = False
+        else:
+            start = False
+    return roots
+
+
+def predicted_unresolved(source: str) -> str | None:
+    """Why a file will certainly fail name resolution alone, or None.
+
+    An out-of-line module (`mod x;`) or a `use` of a crate that is not here (`use serde::…`,
+    `use crate::x` where this file defines no `x`) is an error whatever else is in the crate;
+    in a batch it stops the siblings' later passes, so they would all run again.
+    """
+    root = parse(source).root_node
+    names: set[str] = set()
+    uses: list[Any] = []
+    for child in root.named_children:
+        if child.type == "mod_item" and child.child_by_field_name("body") is None:
+            name = child.child_by_field_name("name")
+            return f"declares the out-of-line module `mod {_text(name)};`"
+        if child.type in _ITEM_NAMES:
+            name = child.child_by_field_name("name")
+            if name is not None:
+                names.add(_text(name))
+        elif child.type == "use_declaration":
+            uses.append(child)
+    for use in uses:
+        argument = use.child_by_field_name("argument")
+        text = _text(argument) if argument is not None else ""
+        for first in _use_roots(text):
+            if first == "crate":
+                rest = re.match(r"\s*crate\s*::\s*(?:r#)?([A-Za-z_]\w*)", text)
+                if rest is not None and rest.group(1) not in names:
+                    return f"imports `crate::{rest.group(1)}`, which this file does not define"
+            elif first not in _KNOWN_ROOTS and first not in names:
+                return f"imports from `{first}`, a crate that is not here"
+    return None
+
+
+def _text(node: Any) -> str:
+    return (node.text or b"").decode("utf-8", "replace") if node is not None else ""
+
+
 def batch_placement(snippet: Snippet) -> tuple[str, str | None]:
     """Where a snippet can go in a batch crate: ``module``, ``host`` (the crate root, one per
-    batch, the other snippets in modules after it) or ``solo`` (its own crate), and why."""
+    batch, the other snippets in modules after it) or ``solo`` (its own crate), and why.
+
+    Batching adapts to the input: a large source, or one whose imports cannot resolve alone,
+    runs alone (batching such whole files only costs re-runs)."""
     code = _COMMENTS.sub(" ", snippet.source)
     reason = _solo_reason(snippet, code)
+    if reason is not None:
+        return "solo", reason
+    if len(snippet.source) > SOLO_CHARS:
+        return "solo", "large input"
+    reason = predicted_unresolved(snippet.source)
     if reason is not None:
         return "solo", reason
     reason = _root_reason(snippet, code)
@@ -1263,9 +1349,18 @@ class _DaskBackend:
 def _units(cases: Iterable[Case], batch_size: int, toolchains_file: str | None, fingerprint: str,
            *, cache: bool, patterns: bool, confirm: bool, cfg_test: bool = False,
            features: tuple[str, ...] = ()) -> Iterator[WorkUnit]:
-    """Units of one edition each (an edition is crate-wide, so only those share rustc runs)."""
+    """Units of one edition each (an edition is crate-wide, so only those share rustc runs).
+
+    A case that will run alone anyway (a large whole file, or one whose imports cannot resolve
+    alone: see ``batch_placement``) is a unit of its own, so such files spread over the workers
+    exactly as with ``--batch-size 1`` instead of queueing one after another inside a unit.
+    """
     buckets: dict[str, list[Case]] = {}
     for case in cases:
+        if batch_size > 1 and _runs_alone(case.source):
+            yield WorkUnit((case,), toolchains_file, fingerprint, cache, patterns, confirm,
+                           batch_size, cfg_test, features)
+            continue
         bucket = buckets.setdefault(case.edition, [])
         bucket.append(case)
         if len(bucket) >= batch_size:
@@ -1276,6 +1371,16 @@ def _units(cases: Iterable[Case], batch_size: int, toolchains_file: str | None, 
         if bucket:
             yield WorkUnit(tuple(bucket), toolchains_file, fingerprint, cache, patterns, confirm,
                            batch_size, cfg_test, features)
+
+
+#: Below this size a case is a snippet: not worth a parse to predict its placement here.
+_WHOLE_FILE_CHARS = 2048
+
+
+def _runs_alone(source: str) -> bool:
+    if len(source) > SOLO_CHARS:
+        return True
+    return len(source) > _WHOLE_FILE_CHARS and predicted_unresolved(source) is not None
 
 
 def _unit_size(batch_size: int, total: int | None, workers: int) -> int:
