@@ -23,10 +23,10 @@ BACKGROUND_NICENESS = 10
 FLUSH_SECONDS = 0.05
 #: A message never carries more records than this (keeps each unpickle on the GUI side short).
 MAX_RECORDS_PER_MESSAGE = 64
-#: The first cases of a big drop go in small units, so the list fills within a second or two;
+#: The first cases of a drop go one per unit, so the list shows a row within a second or two;
 #: the rest use the engine's (throughput-sized) default units.
-FIRST_CASES = 8
-FIRST_UNIT_SIZE = 2
+FIRST_CASES = 2
+FIRST_UNIT_SIZE = 1
 
 
 class CancelFlag(Protocol):
