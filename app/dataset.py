@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from app import jsonl
 from app.agreement import AgreementReport, agreement_from, format_value, reviewer_labels_of
-from checkers.errors import CheckerError, InputError
+from checkers.errors import CancelledError, CheckerError, InputError
 
 if TYPE_CHECKING:
     from app.corpus import Corpus
-    from checkers.model import Triage
+    from checkers.model import CancelFlag, Triage
     from checkers.toolchains import Toolchains
 
 #: What the polonius roles are called in the card and the evidence.
@@ -83,6 +83,10 @@ _SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K
 
 class DatasetError(CheckerError):
     """The dataset cannot be written as asked; the message says what to do."""
+
+
+class DatasetCancelled(DatasetError):
+    """``cancel`` was set while the dataset was being built; nothing was written."""
 
 
 # -- epoch tags ------------------------------------------------------------------------------
@@ -652,14 +656,21 @@ def render_card(*, cases: Sequence[Mapping[str, Any]], pairs: Sequence[Mapping[s
 Check = Callable[[str, str], "Triage"]
 
 
-def engine_check(toolchains: Toolchains | None = None) -> Check:
+def engine_check(toolchains: Toolchains | None = None, *,
+                 cancel: CancelFlag | None = None) -> Check:
     """A ``(source, edition) -> Triage`` that runs the real engine (no pattern detection)."""
     from checkers.engine import check_source
 
     def check(source: str, edition: str) -> Triage:
-        return check_source(source, edition=edition, toolchains=toolchains, patterns=False)
+        return check_source(source, edition=edition, toolchains=toolchains, patterns=False,
+                            cancel=cancel)
 
     return check
+
+
+def _check_cancel(cancel: CancelFlag | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise DatasetCancelled("dataset cancelled; nothing was written")
 
 
 def _keep_rank(record: Mapping[str, Any]) -> tuple[int, int, str]:
@@ -680,14 +691,17 @@ def build_dataset(corpus: Corpus, out: Path | str, *, filters: Mapping[str, Any]
                   threshold: float = DEFAULT_THRESHOLD, license_id: str = "unknown",
                   command: str = "ptriage dataset", check: Check | None = None,
                   toolchains: Toolchains | None = None, force: bool = False,
-                  progress: Callable[[float, str], None] | None = None) -> DatasetReport:
+                  progress: Callable[[float, str], None] | None = None,
+                  cancel: CancelFlag | None = None) -> DatasetReport:
     """Write ``out/README.md`` (the card), ``out/data/cases.jsonl`` and ``out/data/pairs.jsonl``
     (plus per-split copies with ``splits``) for the corpus cases that ``filters`` select.
 
     Each confirmed workaround is re-checked on both sides with ``check`` (default: the real
     engine with ``toolchains``) and becomes a pair only when the evidence proves it. The
     directory is built beside ``out`` and moved into place, so a failure leaves ``out`` as it
-    was. ``out`` must be absent or empty unless ``force`` (then it is replaced).
+    was. ``out`` must be absent or empty unless ``force`` (then it is replaced). ``progress``
+    gets (fraction, message); setting ``cancel`` (anything with ``is_set()``) stops the build
+    with :class:`DatasetCancelled` before anything is written.
     """
     target = Path(out)
     if target.exists() and not target.is_dir():
@@ -739,7 +753,7 @@ def build_dataset(corpus: Corpus, out: Path | str, *, filters: Mapping[str, Any]
     pairs: list[dict[str, Any]] = []
     skipped: Counter[str] = Counter()
     if any(record["id"] in kept for record, _f in confirmed):
-        run = check or engine_check(toolchains)
+        run = check or engine_check(toolchains, cancel=cancel)
         triages: dict[tuple[str, str], Triage] = {}
 
         def checked(source: str, edition: str) -> Triage:
@@ -751,6 +765,7 @@ def build_dataset(corpus: Corpus, out: Path | str, *, filters: Mapping[str, Any]
         for n, (record, finding) in enumerate(confirmed):
             if record["id"] not in kept:
                 continue  # dropped as a duplicate: its pairs go with it
+            _check_cancel(cancel)
             if progress is not None:
                 progress(0.1 + 0.85 * n / len(confirmed),
                          f"re-checking pair {n + 1} of {len(confirmed)}")
@@ -758,8 +773,12 @@ def build_dataset(corpus: Corpus, out: Path | str, *, filters: Mapping[str, Any]
             if direct is None:
                 skipped["no mechanical rewrite any more"] += 1
                 continue
-            evidence = {"rejected": _role_evidence(checked(record["source"], record["edition"])),
-                        "chosen": _role_evidence(checked(direct, record["edition"]))}
+            try:
+                evidence = {
+                    "rejected": _role_evidence(checked(record["source"], record["edition"])),
+                    "chosen": _role_evidence(checked(direct, record["edition"]))}
+            except CancelledError as exc:
+                raise DatasetCancelled("dataset cancelled; nothing was written") from exc
             problem = pair_problem(evidence)
             if problem is not None:
                 skipped[problem] += 1
@@ -788,6 +807,7 @@ def build_dataset(corpus: Corpus, out: Path | str, *, filters: Mapping[str, Any]
                        report=report, rustc=_rustc_vv(toolchains or _machine_toolchains()),
                        license_id=license_id, split_names=split_names, threshold=threshold)
 
+    _check_cancel(cancel)
     staging = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     shutil.rmtree(staging, ignore_errors=True)
     try:

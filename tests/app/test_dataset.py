@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from app.corpus import Corpus
 from app.dataset import (
     EPOCH_TAGS,
     VERDICT_TAGS,
+    DatasetCancelled,
     DuplicateIndex,
     assign_splits,
     build_dataset,
@@ -290,6 +292,22 @@ def test_a_confirmed_finding_without_its_rewrite_is_rewritten_again(
         build_dataset(fresh, tmp_path / "ds")
     (pair,) = _lines(tmp_path / "ds" / "data" / "pairs.jsonl")
     assert pair["chosen"] == stored
+
+
+@pytest.mark.toolchains
+def test_cancel_writes_nothing(corpus_path: dict[str, Any], tmp_path: Path) -> None:
+    cancel = threading.Event()
+    seen: list[str] = []
+
+    def progress(_fraction: float, message: str) -> None:
+        seen.append(message)
+        if message.startswith("re-checking pair 2 "):
+            cancel.set()
+
+    with Corpus(corpus_path["path"]) as c, pytest.raises(DatasetCancelled):
+        build_dataset(c, tmp_path / "ds", progress=progress, cancel=cancel)
+    assert not (tmp_path / "ds").exists() and list(tmp_path.iterdir()) == []
+    assert seen[-1].startswith("re-checking pair 2 ")
 
 
 @pytest.mark.toolchains
