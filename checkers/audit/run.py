@@ -345,8 +345,15 @@ def run_audit(
             raise InputError(f"{manifest}: no [package] name: {exc}") from exc
         packages_opt = (str(name),)
     opts = dataclasses.replace(opts, packages=packages_opt)
+    cargo_config = ""
+    for name in ("config.toml", "config"):
+        try:
+            cargo_config += (user_cargo_home() / name).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue  # no such file: cargo's defaults
     key = _digest(json.dumps({
         "v": AUDIT_VERSION, "tree": tree.digest, "opts": opts.key(), "sandbox": sandbox.name,
+        "cargo_config": cargo_config,
         "roles": {r: [p.info.identity(), p.compiler.identity] for r, p in sorted(plans.items())},
         "problems": problems,
     }, sort_keys=True))

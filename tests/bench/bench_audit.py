@@ -2,9 +2,12 @@
 
 Prints, in one run, for one workspace (default: the clap workspace rebuilt from Debian's packaged
 sources, see --workspace):
-  (a) naive, as the issue defines it: four separate `cargo check` runs, one per role (stable;
-      nightly with -Zpolonius=next; nightly with -Zpolonius=legacy; the nightly control), each in
-      its own empty target dir, the role's flags in RUSTFLAGS (so dependencies too), sequential;
+  (a) naive, as the issue defines it: four separate `cargo check` runs, one per role (stable,
+      polonius, polonius-legacy, the nightly control), each in its own empty target dir,
+      sequential. By default each run does exactly the audit's work for that role (same
+      compiler, the role's flags on members through the same wrapper), so only the sharing of
+      the dependency build differs; `--naive rustflags` instead runs toolchains.toml's compiler
+      per role with the flags in RUSTFLAGS (Polonius on every dependency too);
   (b) a cold `run_audit` (default roles: stable + both Polonius analyses on the stable compiler,
       one dependency build), and (b') a cold `run_audit --nightly control` (the same four roles
       as the naive way), both with --no-confirm so the same work is compared;
@@ -77,13 +80,17 @@ def main() -> int:
     parser.add_argument("--workspace", default="clap", choices=[*WORKSPACES, "mixed"])
     parser.add_argument("--jobs", type=int, default=None)
     parser.add_argument("--report", type=Path, help="also write the cold audit's report here")
+    parser.add_argument("--naive", choices=["wrapper", "rustflags"], default="wrapper",
+                        help="wrapper (default): each role exactly as the audit runs it, in its "
+                             "own target dir; rustflags: the role's compiler with its flags in "
+                             "RUSTFLAGS for every crate (Polonius on the dependencies too)")
     args = parser.parse_args()
 
     base = Path(tempfile.mkdtemp(prefix="ptriage-bench-audit-"))
     os.environ["PTRIAGE_CACHE_DIR"] = str(base / "cache")
     os.environ["CARGO_HOME"] = str(cargo_home(base))
     from checkers.audit import AuditOptions, run_audit
-    from checkers.audit.runner import CargoEnv, compiler_of, run_cargo
+    from checkers.audit.runner import CargoEnv, compiler_of, plan_roles, run_cargo, wrapper_for
     from checkers.audit.workspace import read_tree, strip_dev_dependencies
     from checkers.sandbox import detect
     from checkers.toolchains import load_toolchains
@@ -110,17 +117,26 @@ def main() -> int:
     if features:
         check += ["--features", ",".join(features)]
     naive_ms = 0
+    plans, _problems = plan_roles(tc, nightly="control")
     for role in ("stable", "polonius", "polonius-legacy", "nightly"):
-        info = tc.roles[role]
-        compiler = compiler_of(info)
-        assert compiler is not None, role
-        extra = dict(info.env)
-        extra["RUSTFLAGS"] = " ".join(info.flags)
-        run = run_cargo(check, compiler=compiler, cwd=naive_ws, env_setup=env,
-                        target_dir=base / f"naive-target-{role}", extra_env=extra)
+        if args.naive == "rustflags":
+            # what a user would type: the role's compiler and flags for every crate
+            info = tc.roles[role]
+            compiler = compiler_of(info)
+            assert compiler is not None, role
+            extra = dict(info.env)
+            extra["RUSTFLAGS"] = " ".join(info.flags)
+            run = run_cargo(check, compiler=compiler, cwd=naive_ws, env_setup=env,
+                            target_dir=base / f"naive-target-{role}", extra_env=extra)
+        else:
+            # the audit's own per-role work (same compiler, flags on members only), but each
+            # role in its own empty target dir: only the dependency sharing differs
+            plan = plans[role]
+            run = run_cargo(check, compiler=plan.compiler, cwd=naive_ws, env_setup=env,
+                            target_dir=base / f"naive-target-{role}", wrapper=wrapper_for(plan))
         naive_ms += run.elapsed_ms
         print(f"  naive {role:16} {run.elapsed_ms:7} ms  ({run.status})")
-    print(f"(a) naive, 4 roles:              {naive_ms:7} ms")
+    print(f"(a) naive ({args.naive}), 4 roles:  {naive_ms:7} ms")
 
     opts = AuditOptions(offline=True, confirm=False, features=features, jobs=args.jobs)
     started = time.perf_counter()
