@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -90,17 +91,20 @@ class RoleInfo:
     #: ``rustc --print sysroot``: mounted read-only into the sandbox (a wrapper script's real
     #: compiler lives there, not next to the script).
     sysroot: str = ""
+    #: ``limits.allow_include``: this role's runs may read host files (the sandbox mounts the
+    #: host read-only). Part of the identity, so such results never answer a confined run.
+    host_reads: bool = False
     problem: str = ""
     fix: str = ""
     notes: tuple[str, ...] = ()
 
     def identity(self) -> str:
         """What a cache key needs to know about this role."""
-        return json.dumps(
-            [self.version, self.commit, self.host, list(self.flags), [list(e) for e in self.env],
-             self.bootstrap],
-            separators=(",", ":"),
-        )
+        parts: list[Any] = [self.version, self.commit, self.host, list(self.flags),
+                            [list(e) for e in self.env], self.bootstrap]
+        if self.host_reads:
+            parts.append("host-reads")
+        return json.dumps(parts, separators=(",", ":"))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -587,6 +591,8 @@ def load_toolchains(path: Path | str | None = None) -> Toolchains:
     fallback = stable_binary if limits.bootstrap_fallback else None
     roles = {role: _resolve_role(specs[role], stable_binary=fallback)
              for role in ROLES if role in specs}
+    if limits.allow_include:
+        roles = {role: dataclasses.replace(info, host_reads=True) for role, info in roles.items()}
     notes = tuple(n for info in roles.values() for n in info.notes)
     result = Toolchains(roles=roles, limits=limits, source_path=file, notes=notes)
     with _LOAD_LOCK:

@@ -12,6 +12,7 @@ import os
 import socket
 import sqlite3
 import subprocess
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from checkers import sandbox
 from checkers.batch import Case, scan_iter
 from checkers.cache import default_cache_path
 from checkers.engine import check_source
+from checkers.toolchains import load_toolchains
 from tests.conftest import require_toolchains
 
 SECRET = "PTRIAGE_SECRET_4f1c"
@@ -219,3 +221,32 @@ def test_dep_info_outside_resolves_relative_names_against_scratch(tmp_path: Path
                    "snippet.rs:\n../escape.rs:\n")
     outside = sandbox.dep_info_outside(dep, [scratch], base=scratch)
     assert outside == sorted(["../escape.rs", "/etc/my file"])
+
+
+def _toolchains_file(tmp_path: Path, name: str, allow_include: bool) -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(f"""
+        [limits]
+        allow_include = {str(allow_include).lower()}
+        [roles.stable]
+        toolchain = "stable"
+        [roles.polonius]
+        toolchain = "nightly"
+        polonius = "next"
+    """))
+    return path
+
+
+@pytest.mark.toolchains
+def test_results_that_could_read_host_files_never_answer_a_confined_run(
+        host_secret: Path, tmp_path: Path) -> None:
+    allowing = load_toolchains(_toolchains_file(tmp_path, "allow.toml", True))
+    confined = load_toolchains(_toolchains_file(tmp_path, "deny.toml", False))
+    cases = [Case(source=LEAKS["aliased include"].format(path=host_secret), edition="2021",
+                  origin={"path": "leak.rs"})]
+    # the user allowed host reads: the file is read (its first line is quoted, by design)
+    (allowed,) = scan_iter(cases, toolchains=allowing, jobs=1, cache=True, patterns=False)
+    assert SECRET in _dump(allowed.to_record())
+    # later, confined again: the cached answer must not come back
+    (again,) = scan_iter(cases, toolchains=confined, jobs=1, cache=True, patterns=False)
+    assert SECRET not in _dump(again.to_record())
