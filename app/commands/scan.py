@@ -410,6 +410,7 @@ def run(args: argparse.Namespace) -> int:
     role_failures: dict[str, Counter[str]] = {role: Counter() for role in ROLES}
     started = time.monotonic()
     interrupted = False
+    write_error: OSError | None = None
     out = _open_records(out_plan, append=args.resume)
     try:
         for triage in scan_iter(cases(), toolchains=toolchains, jobs=args.jobs,
@@ -423,13 +424,9 @@ def run(args: argparse.Namespace) -> int:
             try:
                 out.write(json.dumps(triage.to_record(), ensure_ascii=False) + "\n")
                 out.flush()
-            except OSError as exc:
-                if progress is not None:
-                    progress.clear()
-                print(f"ptriage: cannot write {args.out}: {output.describe_os_error(exc)}; the "
-                      "records written so far are whole, free space and run again with --resume",
-                      file=err)
-                return EXIT_USAGE
+            except OSError as exc:  # a full disk: stop the scan, report once below
+                write_error = exc
+                break
             _count(triage, verdicts, role_failures, extra)
             if progress is not None:
                 progress.update(sum(verdicts.values()))
@@ -445,9 +442,14 @@ def run(args: argparse.Namespace) -> int:
             try:
                 out.close()
             except OSError as exc:
-                print(f"ptriage: cannot write {args.out}: {output.describe_os_error(exc)}",
-                      file=err)
-                return EXIT_USAGE
+                # Closing flushes what a failed write left in the buffer: the same failure.
+                write_error = write_error or exc
+    if write_error is not None:
+        if progress is not None:
+            progress.clear()
+        print(f"ptriage: cannot write {args.out}: {output.describe_os_error(write_error)}; free "
+              "space, then continue with --resume (it keeps every whole record)", file=err)
+        return EXIT_USAGE
     if progress is not None:
         progress.update(sum(verdicts.values()), force=True)
         progress.clear()

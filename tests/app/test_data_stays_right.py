@@ -421,3 +421,24 @@ def test_a_corpus_created_on_a_full_disk_is_not_called_foreign(tmp_path: Path) -
         done = _bwrap("--size", str(size), "--tmpfs", "/small", argv=["sh", "-c", script])
         assert "Traceback" not in done.stderr and "not a ptriage corpus" not in done.stderr
         assert "is full" in done.stderr, done.stderr
+
+
+@needs_bwrap
+@pytest.mark.toolchains
+def test_scan_onto_a_full_disk_stops_with_one_line_and_whole_records(tmp_path: Path) -> None:
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text("".join(json.dumps({"source": CLEAN.replace("add", f"add{i}")}) + "\n"
+                              for i in range(120)))
+    script = (" ".join(_cli("scan", str(corpus), "--out", "/small/r.jsonl", "--no-patterns",
+                            "--jobs", "1", "--batch-size", "8"))
+              + "; echo rc=$?; cat /small/r.jsonl")
+    done = _bwrap("--size", str(48 * 1024), "--tmpfs", "/small", argv=["sh", "-c", script])
+    assert done.stdout.startswith("rc=2\n"), done.stderr
+    assert one_line(done.stderr) == (
+        "ptriage: cannot write /small/r.jsonl: the disk is full; free space, then continue with "
+        "--resume (it keeps every whole record)")
+    kept = done.stdout.split("\n", 1)[1]
+    lines = kept.splitlines()
+    assert 0 < len(lines) < 120
+    complete = [json.loads(line) for line in lines[:-1]]  # the last one may be torn by the disk
+    assert all(r["verdict"] == "clean" for r in complete)
