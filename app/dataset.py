@@ -450,23 +450,34 @@ def _yaml_str(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid YAML scalar
 
 
-def _front_matter(*, license_id: str, n_cases: int, split_names: Sequence[str],
-                  has_pairs: bool) -> str:
+def _data_files(cases: Sequence[Mapping[str, Any]], pairs: Sequence[Mapping[str, Any]],
+                split_names: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
+    """Per config, the (split, path) entries of the front matter. Files without rows are left
+    out (and a config without rows altogether): `datasets` refuses to load an empty split."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for name, rows in (("cases", cases), ("pairs", pairs)):
+        if split_names:
+            present = {row["split"] for row in rows}
+            entries = [(s, f"data/{s}/{name}.jsonl") for s in split_names if s in present]
+        else:
+            entries = [("train", f"data/{name}.jsonl")] if rows else []
+        if entries:
+            out[name] = entries
+    return out
+
+
+def _front_matter(*, license_id: str, n_cases: int,
+                  data_files: Mapping[str, Sequence[tuple[str, str]]]) -> str:
     lines = ["---", f"license: {_yaml_str(license_id)}", "language:", "- en", "- code",
              "pretty_name: \"Rust borrow-check triage: NLL vs Polonius\"", "tags:"]
     lines += [f"- {t}" for t in ("rust", "borrow-checker", "polonius", "nll", "code",
                                  "preference-pairs")]
-    lines += ["size_categories:", f"- {size_category(n_cases)}", "configs:"]
-    configs = [("cases", True), ("pairs", has_pairs)]
-    for name, present in configs:
-        if not present:
-            continue
+    lines += ["size_categories:", f"- {size_category(n_cases)}"]
+    lines += ["configs:"] if data_files else ["configs: []"]
+    for name, entries in data_files.items():
         lines += [f"- config_name: {name}", "  data_files:"]
-        if split_names:
-            for split in split_names:
-                lines += [f"  - split: {split}", f"    path: data/{split}/{name}.jsonl"]
-        else:
-            lines += ["  - split: train", f"    path: data/{name}.jsonl"]
+        for split, path in entries:
+            lines += [f"  - split: {split}", f"    path: {path}"]
     lines.append("---")
     return "\n".join(lines)
 
@@ -525,8 +536,8 @@ def render_card(*, cases: Sequence[Mapping[str, Any]], pairs: Sequence[Mapping[s
                 rustc: Mapping[str, tuple[str, list[str]]], license_id: str,
                 split_names: Sequence[str], threshold: float) -> str:
     """The dataset card: HF front matter, then what the fields mean and how it was made."""
-    out = [_front_matter(license_id=license_id, n_cases=len(cases), split_names=split_names,
-                         has_pairs=True), ""]
+    data_files = _data_files(cases, pairs, split_names)
+    out = [_front_matter(license_id=license_id, n_cases=len(cases), data_files=data_files), ""]
     out += ["# Rust borrow-check triage: NLL vs Polonius", "",
             "Rust code from a `ptriage` corpus, each case compiled with stable rustc (the NLL "
             "borrow checker) and nightly rustc with both Polonius analyses, tagged with the "
@@ -548,6 +559,13 @@ def render_card(*, cases: Sequence[Mapping[str, Any]], pairs: Sequence[Mapping[s
     if split_names:
         out.append("- `data/<split>/cases.jsonl`, `data/<split>/pairs.jsonl`: the same rows by "
                    "split (a pair goes where its case goes).")
+    listed = {(name, split) for name, entries in data_files.items() for split, _p in entries}
+    empty = [f"`{name}` {split}" if split_names else f"`{name}`"
+             for name in ("cases", "pairs") for split in (split_names or ["train"])
+             if (name, split) not in listed]
+    if empty:
+        out.append("- Without rows, so not in the front matter (`datasets` cannot load an empty "
+                   "split): " + ", ".join(empty) + ".")
     out += ["", "## Fields of `cases`", ""]
     out += _table(("field", "meaning"), [
         ("`id`", "sha256 of the edition and the normalised source (the corpus case id)"),

@@ -120,10 +120,12 @@ def test_card_front_matter_parses_and_names_existing_files(dataset: Path) -> Non
     assert meta["size_categories"] == ["n<1K"]
     configs = {c["config_name"]: c["data_files"] for c in meta["configs"]}
     assert set(configs) == {"cases", "pairs"}
-    for files in configs.values():
-        assert {f["split"] for f in files} == {"train", "test"}
+    for name, files in configs.items():
+        listed = {f["split"] for f in files}
+        rows = _lines(dataset / "data" / f"{name}.jsonl")
+        assert listed == {r["split"] for r in rows}  # every split with rows, no empty one
         for entry in files:
-            assert (dataset / entry["path"]).is_file(), entry
+            assert _lines(dataset / entry["path"]), entry  # exists and has rows
     assert (dataset / "data" / "cases.jsonl").is_file()
     assert (dataset / "data" / "pairs.jsonl").is_file()
     # The prose: every label defined, toolchains with `rustc -vV`, counts, agreement, command.
@@ -277,7 +279,11 @@ def test_filters_are_those_of_export(corpus_path: dict[str, Any], tmp_path: Path
     rows = _lines(out / "data" / "cases.jsonl")
     assert [r["id"] for r in rows] == [corpus_path["ids"]["option-take-put-back/workaround.rs"]]
     assert _lines(out / "data" / "pairs.jsonl") == []
-    assert "--label skip" in (out / "README.md").read_text(encoding="utf-8")
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert "--label skip" in card
+    # No pairs: the config is left out (datasets cannot load an empty split) and the card says so.
+    assert [c["config_name"] for c in _front_matter(card)["configs"]] == ["cases"]
+    assert "not in the front matter" in card and "`pairs`" in card
 
 
 @pytest.mark.toolchains
