@@ -46,7 +46,7 @@ def _filter_args(args: argparse.Namespace) -> dict[str, Any]:
 
 class _IntermixedParsing(argparse.ArgumentParser):
     """Options anywhere among the positionals (``label ID --remove L``), and leftovers reported
-    with this subcommand's usage rather than the top-level one."""
+    with this subcommand's usage (``usage: ptriage label …``) rather than the top-level one."""
 
     _intermixing = False
 
@@ -93,7 +93,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     label = sub.add_parser("label", parents=[common], help="label a case",
                            description="Add (or with --remove, take off) labels on a case; "
                                        "ID may be a unique prefix of at least 4 hex digits.")
-    _intermixed(label)
     label.add_argument("id", metavar="ID", help="case id, or a unique prefix of it")
     label.add_argument("labels", nargs="*", metavar="LABEL", help="label name(s) to add or remove")
     label.add_argument("--remove", action="store_true", help="remove the labels instead")
@@ -134,6 +133,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     imp.add_argument("--reviewer", metavar="NAME",
                      help="recorded when the import re-adds a removed label")
     imp.set_defaults(func=cmd_import)
+    for parser in (add, stats, label, labels, export, imp):
+        _intermixed(parser)
 
 
 def cmd_add(args: argparse.Namespace) -> int:
