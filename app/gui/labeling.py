@@ -6,13 +6,22 @@ import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from app.corpus import Corpus, CorpusError
+from app.corpus import Corpus, default_reviewer
 from app.gui import settings
+from app.gui.records import require_corpus
 from app.gui.tasks import SerialRunner
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QStatusBar
+
+    from app.gui.caselist import CaseListController
+    from app.gui.caseview import CaseViewController
+    from app.gui.labels import LabelPanel
+    from app.gui.widgets import NoticeBar
 
 log = logging.getLogger(__name__)
 
@@ -110,12 +119,6 @@ class _Outcome:
     refused: set[str] = field(default_factory=set)
 
 
-def require_corpus(corpus: Corpus | None) -> Corpus:
-    if corpus is None:
-        raise CorpusError("no corpus is open; choose one with File ▸ Switch Corpus")
-    return corpus
-
-
 def _apply(corpus: Corpus, change: LabelChange, reviewer: str) -> None:
     if change.removed:
         corpus.remove_labels(change.case_id, change.removed, reviewer=reviewer)
@@ -124,20 +127,54 @@ def _apply(corpus: Corpus, change: LabelChange, reviewer: str) -> None:
 
 
 class LabelingController(QObject):
-    """Owns label changes: the rules, the undo and redo stacks, and the corpus writes (on the
-    corpus thread). The window shows what it reports."""
+    """Labeling and history: label changes under the rules with undo and redo, saving a case
+    with its note, and the labeling panel's account of it. Corpus writes run on the corpus
+    thread; what is on screen is what gets stored (the case view's latest record)."""
 
     labels_saved = Signal(object, object, str)  # record, LabelChange | None, how ("label"|"undo"|"redo")
     change_refused = Signal(str)  # why (a conflict under the "warn" rule)
     change_failed = Signal(str)
     undo_state_changed = Signal(bool, bool)  # can undo, can redo
+    labels_stored = Signal(str, list)  # id, labels now in the corpus
+    case_saved = Signal(str)  # id
 
-    def __init__(self, db: SerialRunner, parent: QObject | None = None) -> None:
+    def __init__(self, db: SerialRunner, *, view: CaseViewController,
+                 caselist: CaseListController, panel: LabelPanel, notice: NoticeBar,
+                 status: QStatusBar, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._db = db
         self.rules = load_rules()
         self._undo: list[LabelChange] = []
         self._redo: list[LabelChange] = []
+        self._view = view
+        self._caselist = caselist
+        self.panel = panel
+        self._notice = notice
+        self._status = status
+        self._save_after_check = False
+        self.auto_advance = settings.read_str("auto_advance") == "true"
+        panel.auto_advance.setChecked(self.auto_advance)
+        panel.auto_advance.toggled.connect(self.set_auto_advance)
+        panel.label_clicked.connect(self.toggle_label)
+        panel.save_clicked.connect(self.save_case)
+        panel.next_clicked.connect(caselist.next)
+        panel.previous_clicked.connect(caselist.previous)
+        panel.reviewer_edited.connect(lambda name: settings.write("reviewer", name))
+        panel.reviewer.setText(settings.read_str("reviewer") or default_reviewer())
+        self.labels_saved.connect(self._on_self_labels_saved)
+        self.change_refused.connect(self._on_self_change_refused)
+        self.change_failed.connect(self._on_self_change_failed)
+        view.leaving.connect(self.flush_note)
+        view.checked.connect(self._on_view_checked)
+
+    def reviewer_name(self) -> str:
+        return self.panel.reviewer.text().strip() or default_reviewer()
+
+    def set_auto_advance(self, on: bool) -> None:
+        """After a label is added, go to the next unlabeled case (remembered)."""
+        self.auto_advance = on
+        settings.write("auto_advance", "true" if on else "false")
+        self.panel.auto_advance.setChecked(on)
 
     def set_rules(self, rules: LabelRules) -> None:
         self.rules = rules
@@ -242,3 +279,145 @@ class LabelingController(QObject):
 
     def _emit_state(self) -> None:
         self.undo_state_changed.emit(bool(self._undo), bool(self._redo))
+
+    # -- the reviewer's actions on the shown case
+
+    def toggle_label(self, name: str) -> None:
+        """Add or remove a label on the shown case, storing the case first if needed (its
+        latest result: what is on screen is what is stored), under the label rules."""
+        record = self._view.current_record()
+        if record is None:
+            self._refuse()
+            return
+        from app.gui.caseview import keep_stored_origin
+
+        self.toggle(record, name, reviewer=self.reviewer_name(),
+                    latest=self._view.unsaved_result, prepare=keep_stored_origin)
+
+    def undo_label(self) -> None:
+        """Ctrl+Z outside text fields: revert the newest label change of this session."""
+        if not self.undo(reviewer=self.reviewer_name()):
+            self._status.showMessage("No label change to undo.", 3000)
+
+    def redo_label(self) -> None:
+        if not self.redo(reviewer=self.reviewer_name()):
+            self._status.showMessage("No label change to redo.", 3000)
+
+    def _refuse(self) -> None:
+        stored = self._view.stored_record
+        self.panel.set_checked(stored.get("labels", ()) if stored is not None else ())
+        message = ("Nothing to label yet: type or open code first."
+                   if self._view.triage is None and not self._view.live.busy else
+                   "Still checking the edited code; label it when the verdict appears.")
+        self.panel.status.setText(message)
+        self._status.showMessage(message, 4000)
+
+    def _on_self_change_refused(self, message: str) -> None:
+        self.panel.status.setText(message)
+        self._status.showMessage(message, 8000)
+
+    def _on_self_change_failed(self, message: str) -> None:
+        stored = self._view.stored_record
+        if stored is not None:
+            self.panel.set_checked(stored.get("labels", ()))
+        self._notice.show_message(f"The label was not stored: {message}", kind="error")
+
+    def _on_self_labels_saved(self, record: dict[str, Any] | None, change: LabelChange | None,
+                              how: str) -> None:
+        if record is None:
+            return
+        if how != "label" and not self._view.shows(record["id"]):
+            # Undo and redo show the case whose labels they change.
+            self._caselist.upsert(record)
+            self._view.load_case(record["id"])
+        else:
+            self._show_stored(record)
+        if change is None:
+            return
+        verb = {"undo": "Undid", "redo": "Redid"}.get(how)
+        if verb:
+            message = f"{verb}: {change.describe()}"
+            self.panel.status.setText(message)
+            self._status.showMessage(message, 4000)
+        elif change.removed and change.added:
+            message = (f"“{change.added[0]}” replaced {', '.join(change.removed)} "
+                       "(exclusive labels; Ctrl+Z undoes).")
+            self.panel.status.setText(message)
+            self._status.showMessage(message, 6000)
+        if how == "label" and change.added and self.auto_advance:
+            self._caselist.next_unlabeled()
+
+    def _show_stored(self, record: dict[str, Any]) -> None:
+        self._caselist.upsert(record)
+        if self._view.shows(record["id"]):
+            self._view.set_stored(record)
+            if self.panel.note_dirty:
+                self.panel.set_checked(record.get("labels", ()))
+                self.panel.show_history(record.get("history", ()))
+            else:
+                self._view.show_case_info(record)
+        self.panel.status.setText("Labels: " + (", ".join(record.get("labels", ())) or "none"))
+        self.labels_stored.emit(record["id"], list(record.get("labels", ())))
+
+    def save_case(self) -> None:
+        """Store the shown case (its latest record), its note and the reviewer (Ctrl+S)."""
+        if self._view.live.busy and self._view.v.editor.toPlainText().strip():
+            self._save_after_check = True
+            self.panel.status.setText("Saving when the check finishes…")
+            return
+        record = self._view.current_record()
+        if record is None:
+            self._refuse()
+            return
+        from app.gui.caseview import keep_stored_origin
+
+        note = self.panel.note.toPlainText()
+        reviewer = self.reviewer_name()
+        settings.write("reviewer", reviewer)
+        case_id = record["id"]
+
+        def op(corpus: Corpus | None) -> dict[str, Any] | None:
+            corpus = require_corpus(corpus)
+            corpus.upsert_record(keep_stored_origin(record, corpus.get(case_id)))
+            corpus.set_note(case_id, note, reviewer=reviewer)
+            return corpus.get(case_id)
+
+        self._db.run(op, self._on_db_case_saved, self._on_db_failed)
+
+    def _on_view_checked(self, _triage: object) -> None:
+        if self._save_after_check:
+            self._save_after_check = False
+            self.save_case()
+
+    def _on_db_case_saved(self, record: dict[str, Any] | None) -> None:
+        if record is None:
+            return
+        self._caselist.upsert(record)
+        if self._view.shows(record["id"]):
+            self._view.set_stored(record)
+            self.panel.mark_note_saved()
+            self._view.show_case_info(record)
+        self.panel.status.setText(f"Saved case {record['id'][:12]}.")
+        self._status.showMessage(f"Saved case {record['id'][:12]}.", 3000)
+        self.case_saved.emit(record["id"])
+
+    def flush_note(self) -> None:
+        """Keep a note typed for a stored case when moving on without Save."""
+        stored = self._view.stored_record
+        if not self.panel.note_dirty or stored is None:
+            return
+        case_id = stored["id"]
+        note = self.panel.note.toPlainText()
+        reviewer = self.reviewer_name()
+        self.panel.mark_note_saved()
+
+        def op(corpus: Corpus | None) -> dict[str, Any] | None:
+            corpus = require_corpus(corpus)
+            corpus.set_note(case_id, note, reviewer=reviewer)
+            return corpus.get(case_id)
+
+        self._db.run(op, lambda r: self._caselist.upsert(r) if r is not None else None,
+                     self._on_db_failed)
+
+    def _on_db_failed(self, message: str) -> None:
+        self._notice.show_message(f"The corpus operation failed: {message}", kind="error")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from app.corpus import Corpus, CorpusError
 from checkers.model import (
     ROLES,
     Diagnostic,
@@ -31,6 +32,13 @@ VERDICT_TEXT: dict[str, str] = {
     "other-error": "rejected for reasons other than borrow checking (inconclusive)",
     "toolchain-error": "a required toolchain is missing, crashed or timed out",
 }
+
+
+def require_corpus(corpus: Corpus | None) -> Corpus:
+    """The corpus a corpus-thread op was given, or the one-line error when none is open."""
+    if corpus is None:
+        raise CorpusError("no corpus is open; choose one with File ▸ Switch Corpus")
+    return corpus
 
 
 def triage_from_record(record: dict[str, Any]) -> Triage:

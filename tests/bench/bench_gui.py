@@ -153,7 +153,7 @@ def first_rows(base: Path, files: int) -> dict[str, dict[str, Any]]:
         folder.mkdir()
         make_folder(folder, files)
         window = MainWindow(corpus_path=base / f"first-{name.split()[0]}.sqlite3")
-        window.batch_small_first = small_first
+        window.batches.small_first = small_first
         window.resize(1440, 900)
         window.show()
         loop = QEventLoop()

@@ -100,7 +100,7 @@ def test_moving_away_from_checked_typed_code_keeps_it_as_a_draft(
         qtbot: Any, seeded: dict[str, str], window: MainWindow, corpus_path: Path) -> None:
     window.show()
     show_and_check(qtbot, window, "fn typed() { ACCEPT }\n")
-    typed = window._triage.id
+    typed = window.view.triage.id
     assert stored(corpus_path, typed) is None
     load(qtbot, window, seeded["other"])
     qtbot.waitUntil(lambda: window.cases.model.row_of(typed) is not None, timeout=10_000)
@@ -126,7 +126,7 @@ def test_a_proof_by_rewrite_is_stored_when_labeling(
         qtbot: Any, seeded: dict[str, str], window: MainWindow, corpus_path: Path) -> None:
     window.show()
     load(qtbot, window, seeded["unproven"])
-    assert not window._triage.patterns[0].confirmed
+    assert not window.view.triage.patterns[0].confirmed
     with qtbot.waitSignal(window.triage_shown, timeout=10_000) as shown:
         window.recheck()
     assert shown.args[0].patterns[0].confirmed
@@ -150,7 +150,7 @@ def test_a_proof_by_rewrite_survives_navigation(
     qtbot.waitUntil(lambda: (stored(corpus_path, seeded["unproven"]) or {})["patterns"][0]
                     ["confirmed"] is True, timeout=10_000)
     load(qtbot, window, seeded["unproven"])
-    assert window._triage.patterns[0].confirmed
+    assert window.view.triage.patterns[0].confirmed
 
 
 def test_a_failed_corpus_switch_keeps_the_old_corpus_and_says_so(

@@ -55,7 +55,7 @@ def test_the_window_starts_with_the_case_table_focused_and_esc_returns_there(
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is window.cases.table, timeout=5000)
     # Focusing the list does not replace what the editor shows with its first row.
-    assert window._triage is None
+    assert window.view.triage is None
     window.editor.setFocus()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is window.editor, timeout=5000)
     assert "code editor" in window.labels_panel.key_hint.text()

@@ -105,7 +105,7 @@ def test_a_batch_ends_with_a_per_verdict_summary_that_shows_those_cases(
     with qtbot.waitSignal(window.case_loaded, timeout=10_000):
         bar.verdict_buttons["polonius-accepts"].click()
     assert window.cases.proxy.rowCount() == 2
-    assert window._triage.verdict == "polonius-accepts"
+    assert window.view.triage.verdict == "polonius-accepts"
 
 
 # -- findings ------------------------------------------------------------------------------
@@ -115,7 +115,7 @@ def test_when_the_news_is_a_confirmed_workaround_the_patterns_tab_opens(
         qtbot: Any, window: MainWindow) -> None:
     window.show()
     show_and_check(qtbot, window, WORKAROUND_SRC)
-    assert window._triage.verdict == "clean"
+    assert window.view.triage.verdict == "clean"
     assert window.tabs.currentIndex() == 1
     assert "news is its workaround" in window.banner.detail_label.text()
     assert "1 workaround confirmed by rewrite" in window.banner.flags_label.text()
@@ -135,7 +135,7 @@ def test_an_unconfirmed_finding_is_a_possible_workaround_not_proven(
         triage, patterns=tuple(dataclasses.replace(p, confirmed=False, rewrite=None)
                                for p in triage.patterns))
     window.show()
-    window._show_triage(unproven)
+    window.view.show_triage(unproven)
     assert window.findings.list.item(0).text().startswith("possible workaround, not proven")
     flags = window.banner.flags_label.text()
     assert "1 possible workaround, not proven" in flags and "confirmed" not in flags

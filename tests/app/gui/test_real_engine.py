@@ -175,8 +175,10 @@ def test_real_drop_triages_labels_and_exports(qtbot: Any, real_window: MainWindo
     # Label the Polonius case with its number key, straight into the SQLite file.
     row = next(r for r in range(5) if model.summary(r).verdict == "polonius-accepts")
     case = model.summary(row).id
+    # (The first stored case may already be on screen: load it explicitly, then select it.)
     with qtbot.waitSignal(window.case_loaded, timeout=10_000):
-        window.cases.select_id(case)
+        window.load_case(case)
+    assert window.cases.select_id(case)
     window.cases.table.setFocus()
     with qtbot.waitSignal(window.labels_saved, timeout=10_000) as saved:
         qtbot.keyClick(window.cases.table, Qt.Key.Key_1)

@@ -151,7 +151,7 @@ def test_number_key_toggles_label_into_sqlite(qtbot: Any, window: MainWindow,
                                               corpus_path: Path) -> None:
     window.show()
     show_and_check(qtbot, window, ACCEPT_SRC)
-    case = window._triage.id
+    case = window.view.triage.id
     window.cases.table.setFocus()
     with qtbot.waitSignal(window.labels_saved, timeout=10_000) as saved:
         qtbot.keyClick(window.cases.table, Qt.Key.Key_1)
@@ -254,7 +254,7 @@ def test_next_and_previous_case_keys(qtbot: Any, window: MainWindow) -> None:
     with qtbot.waitSignal(window.case_loaded, timeout=10_000) as loaded:
         qtbot.keyClick(window.cases.table, Qt.Key.Key_J)
     assert loaded.args[0] == second
-    assert window.editor.toPlainText() == window._triage.source
+    assert window.editor.toPlainText() == window.view.triage.source
 
 
 def test_export_dialog_writes_valid_jsonl(qtbot: Any, window: MainWindow,
@@ -309,7 +309,7 @@ def test_missing_toolchains_show_a_banner_and_labeling_still_works(
     show_and_check(qtbot, window, ACCEPT_SRC)
     with qtbot.waitSignal(window.labels_saved, timeout=10_000):
         window.toggle_label("skip")
-    assert labels_in_sqlite(corpus_path) == {window._triage.id: {"skip"}}
+    assert labels_in_sqlite(corpus_path) == {window.view.triage.id: {"skip"}}
 
 
 def test_clicking_a_diagnostic_jumps_to_its_line(qtbot: Any, window: MainWindow) -> None:
