@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -199,3 +200,18 @@ def test_stats_agreement_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     skip = next(x for x in out.splitlines() if x.strip().startswith("skip"))
     assert "n/a" in skip
     assert "50 cases rated by two or more reviewers" in out
+
+
+def test_stats_agreement_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "c.sqlite3"
+    ids = _two_reviewer_corpus(path)
+    assert main(["stats", "--corpus", str(path), "--agreement", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    agreement = data["agreement"]
+    assert agreement["reviewers"] == ["ann", "bob"] and agreement["items"] == 50
+    real = agreement["labels"]["real-error"]
+    assert real["method"] == "kappa" and real["value"] == pytest.approx(0.4)
+    assert agreement["labels"]["skip"]["value"] is None
+    assert len(agreement["disagreements"]) == 15 and set(agreement["disagreements"]) <= set(ids)
+    assert main(["stats", "--corpus", str(path), "--json"]) == 0
+    assert "agreement" not in json.loads(capsys.readouterr().out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 import threading
 from pathlib import Path
@@ -31,6 +32,7 @@ from checkers.engine import check_file, check_source
 from checkers.errors import InputError
 from checkers.model import VERDICTS
 from checkers.patterns import EPOCH_IDS
+from tests.app.data.records import make_record
 from tests.conftest import EXAMPLES
 
 CASE_FIELDS = {"id", "source", "edition", "verdict", "labels", "epoch_tags", "functions",
@@ -372,9 +374,35 @@ def test_splits_are_parsed_strictly_and_assigned_deterministically() -> None:
         assert first[f"case{n}"] == first[f"case{n + 1}"] == first[f"case{n + 2}"]
     share = sum(v == "test" for v in first.values()) / len(first)
     assert 0.1 < share < 0.3
-    crate = {"id": "x", "origin": {"path": "src/lib.rs", "package": {"name": "serde"}}}
+    crate = {"id": "x", "origin": {"path": "src/lib.rs", "package": "serde", "target": "lib"}}
     assert split_unit(crate, "g1") == "crate:serde"
     assert split_unit({"id": "y", "origin": {"path": "a.rs"}}, "g1") == "group:g1"
+
+
+def _distinct_source(n: int) -> str:
+    rng = random.Random(n)
+    shapes = ("let {a} = {b}.len() + {n};", "{a}.push({b});", "if {a} > {n} {{ return; }}",
+              "for {a} in 0..{n} {{ {b} += {a}; }}", "{a}.insert({b}, {n});",
+              "let {a} = {b}.iter().map(|x| x * {n}).sum::<u32>();", "{a}.retain(|x| *x != {n});")
+    names = ("map", "key", "value", "node", "buf", "cache", "slot", "count")
+    body = [rng.choice(shapes).format(a=rng.choice(names), b=rng.choice(names),
+                                      n=rng.randrange(1000)) for _ in range(12)]
+    return f"fn f{n}() {{\n" + "\n".join(body) + "\n}\n"
+
+
+def test_audit_records_of_one_crate_share_a_split(tmp_path: Path) -> None:
+    crates = ("alpha", "beta", "gamma")
+    with Corpus(tmp_path / "c.sqlite3") as c:
+        for i in range(30):
+            # n divisible by 3: make_record gives no findings, so no pair needs a compiler.
+            record = make_record(3 * i, source=_distinct_source(i))
+            record["origin"] = {"path": f"src/m{i}.rs", "line": 1, "package": crates[i % 3]}
+            c.upsert_record(record)
+        report = build_dataset(c, tmp_path / "ds", splits=parse_splits("train=0.5,test=0.5"))
+    rows = _lines(tmp_path / "ds" / "data" / "cases.jsonl")
+    assert report.groups == 30  # distinct code: only the crate holds them together
+    for crate in crates:
+        assert len({r["split"] for r in rows if r["origin"]["package"] == crate}) == 1, crate
 
 
 def test_every_verdict_has_its_own_tag() -> None:
