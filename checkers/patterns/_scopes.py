@@ -124,7 +124,15 @@ def _any_fn(_fn: Node, _sig: bytes, _src: Source) -> bool:
 
 def _p3(fn: Node, sig: bytes, src: Source) -> bool:
     arrow = sig.find(b"->")
-    return arrow != -1 and (b"&" in sig[arrow:] or b"'" in sig[arrow:]) and returns_borrow(fn, src)
+    if arrow == -1:
+        return False
+    ret = sig[arrow:]
+    # A borrow may hide behind `Self::Output` or a type alias of the same file.
+    if b"&" in ret or b"'" in ret or b"Self::" in ret:
+        return returns_borrow(fn, src)
+    aliases = src.aliases()
+    return bool(aliases) and any(name.encode() in ret for name in aliases) and \
+        returns_borrow(fn, src)
 
 
 def _owned_with_mut(fn: Node, sig: bytes, src: Source) -> bool:
@@ -248,7 +256,7 @@ _GAT = re.compile(rb"type\s+\w+\s*<[^>;=]*'")
 PLANS: dict[str, Plan] = {
     "check-then-relookup": Plan(per_fn=_p3, tokens=(b"contains", b"is_some", b"is_none", b"any",
                                                  b"is_ok", b"return", b"match",
-                                                 b"if let")),
+                                                 b"if let", b"map_or")),
     "entry-owned-key": Plan(per_fn=_p3, tokens=(b"entry",)),
     "index-instead-of-reference": Plan(per_fn=_p3, tokens=(b"position", b"binary_search",
                                                        b"enumerate")),

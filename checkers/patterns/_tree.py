@@ -9,12 +9,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
+from typing import Any
 
 import tree_sitter_rust
 from tree_sitter import Language, Node, Parser, Query, Tree
 
 _LOCAL = threading.local()
 _NEWLINE = re.compile(rb"\n")
+_TYPE_ITEM = re.compile(rb"\btype\s+([A-Za-z_]\w*)")
 _FN_NAME = re.compile(rb"fn\s+(\w+)")
 _LANGUAGE_LOCK = threading.Lock()
 _LANGUAGE: Language | None = None
@@ -26,7 +28,8 @@ PASS_THROUGH_METHODS = frozenset({
     "map", "map_err", "unwrap_or_else",
 })
 #: Calls that wrap a value on its way to a `return` (`Some(x)`, `Ok(x)`, ...).
-WRAPPER_CALLS = frozenset({"Some", "Ok", "Err", "Box::new", "Left", "Right"})
+WRAPPER_CALLS = frozenset({"Some", "Ok", "Err", "Box::new", "Left", "Right", "Poll::Ready", "Ready",
+                           "ControlFlow::Break", "Break", "Either::Left", "Either::Right"})
 
 BLOCK_KINDS = frozenset({"block"})
 LOOP_KINDS = frozenset({"loop_expression", "while_expression", "for_expression"})
@@ -83,6 +86,35 @@ class Source:
     fn_borrow_cache: dict[int, bool] = field(default_factory=dict)
     _line_starts: list[int] | None = None
     _functions: list[tuple[Node, str]] | None = None
+    _aliases: dict[str, Node] | None = None
+    names: Any = None  # the epoch detectors' resolved `use`/declared names (epochs._Names)
+
+    def aliases(self) -> dict[str, Node]:
+        """Module-level `type Name<..> = T;` items of the file (name → T), found once."""
+        if self._aliases is None:
+            found: dict[str, Node] = {}
+            for node in self.items_named(_TYPE_ITEM, frozenset({"type_item"})):
+                parent = node.parent
+                if parent is not None and parent.type == "declaration_list" and \
+                        parent.parent is not None and parent.parent.type == "impl_item":
+                    continue  # associated types are resolved per impl
+                name, value = node.child_by_field_name("name"), node.child_by_field_name("type")
+                if name is not None and value is not None:
+                    found.setdefault(self.text(name), value)
+            self._aliases = found
+        return self._aliases
+
+    def items_named(self, pattern: re.Pattern[bytes], kinds: frozenset[str]) -> list[Node]:
+        """Items found from the text (`pattern`'s group 1 is the item's name) and checked against
+        the tree, as `functions` does: no walk over the whole tree."""
+        out: list[Node] = []
+        root = self.tree.root_node
+        for m in pattern.finditer(self.data):
+            name = root.descendant_for_byte_range(m.start(1), m.end(1))
+            item = name.parent if name is not None else None
+            if item is not None and item.type in kinds:
+                out.append(item)
+        return out
 
     def functions(self) -> list[tuple[Node, str]]:
         """Every `fn` item, in document order, with its name.
@@ -235,20 +267,64 @@ def returns_borrow(fn: Node, src: Source) -> bool:
     if cached is not None:
         return cached
     ret = fn.child_by_field_name("return_type")
-    result = False
-    if ret is not None:
-        for node in descendants(ret, frozenset({"reference_type", "lifetime"})):
-            if node.type == "lifetime":
-                if src.text(node) != "'static":
-                    result = True
-                    break
-            else:
-                life = next((c for c in node.named_children if c.type == "lifetime"), None)
-                if life is None or src.text(life) != "'static":
-                    result = True
-                    break
+    result = ret is not None and (_carries_borrow(ret, src) or _hidden_borrow(ret, fn, src))
     src.fn_borrow_cache[fn.id] = result
     return result
+
+
+def _carries_borrow(ty: Node, src: Source) -> bool:
+    """Whether a type's text holds a reference or a lifetime other than `'static`."""
+    for node in descendants(ty, frozenset({"reference_type", "lifetime"})):
+        if node.type == "lifetime":
+            if src.text(node) != "'static":
+                return True
+        else:
+            life = next((c for c in node.named_children if c.type == "lifetime"), None)
+            if life is None or src.text(life) != "'static":
+                return True
+    return False
+
+
+def _hidden_borrow(ret: Node, fn: Node, src: Source, *, depth: int = 0) -> bool:
+    """A borrow behind a name declared in the same file: `Self::Item` / `Self::Output` resolved in
+    the enclosing `impl` (`type Output = io::Result<&'a [u8]>;`), a type alias (`type Slot =
+    &'static ..` does not count) resolved among the file's `type` items."""
+    if depth > 3:
+        return False
+    for node in descendants(ret, frozenset({"scoped_type_identifier", "type_identifier"})):
+        if node.type == "scoped_type_identifier":
+            path = node.child_by_field_name("path")
+            name = node.child_by_field_name("name")
+            if path is None or name is None or src.text(path) != "Self":
+                continue
+            value = _impl_assoc_type(fn, src.text(name), src)
+        else:
+            parent = node.parent
+            if parent is not None and parent.type == "scoped_type_identifier":
+                continue
+            value = _type_alias(src.text(node), src)
+        if value is not None and (_carries_borrow(value, src)
+                                  or _hidden_borrow(value, fn, src, depth=depth + 1)):
+            return True
+    return False
+
+
+def _impl_assoc_type(fn: Node, name: str, src: Source) -> Node | None:
+    impl = fn.parent.parent if fn.parent is not None else None
+    if impl is None or impl.type != "impl_item":
+        return None
+    body = impl.child_by_field_name("body")
+    for item in body.named_children if body is not None else []:
+        if item.type == "type_item":
+            item_name = item.child_by_field_name("name")
+            if item_name is not None and src.text(item_name) == name:
+                return item.child_by_field_name("type")
+    return None
+
+
+def _type_alias(name: str, src: Source) -> Node | None:
+    aliases = src.aliases()
+    return aliases.get(name)
 
 
 def self_param(fn: Node) -> Node | None:

@@ -29,6 +29,7 @@ from checkers.patterns._tree import (
     returns_borrow,
     root_path,
     same,
+    self_param,
     strip_wrappers,
 )
 
@@ -232,6 +233,10 @@ def _check_then_relookup(ctx: Context, matches: list[Captures]) -> None:
         if guard is not None:
             _ctr_guard(ctx, guard, src)
             continue
+        macro = _one(caps, "guard_macro")
+        if macro is not None:
+            _ctr_matches(ctx, macro, src)
+            continue
         lookup = _one(caps, "lookup")
         if lookup is not None:
             _ctr_pattern(ctx, lookup, _one(caps, "match"), _one(caps, "letcond"), src)
@@ -314,6 +319,10 @@ def _guard_place(guard: Node, src: Source) -> tuple[str, str] | None:
     return ("call", src.norm(rec))
 
 
+#: Guards that test the looked-up value with a predicate (`R.get(k).map_or(false, |v| ..)`).
+_PREDICATE_GUARDS = frozenset({"map_or", "map_or_else", "is_some_and", "is_none_or"})
+
+
 def _ctr_guard(ctx: Context, guard: Node, src: Source) -> None:
     fn = enclosing_fn(guard)
     if fn is None or not returns_borrow(fn, src):
@@ -322,6 +331,8 @@ def _ctr_guard(ctx: Context, guard: Node, src: Source) -> None:
     if place is None:
         return
     mode, text = place
+    if mode == "call" and method_name(guard, src) in _PREDICATE_GUARDS:
+        return  # `self.m().is_some_and(..)` then `return self.m()`: the recall variant's shape
     if_node = _in_condition(guard)
     negated = False
     if if_node is None:
@@ -358,6 +369,28 @@ def _ctr_guard(ctx: Context, guard: Node, src: Source) -> None:
         if found:
             ctx.add("check-then-relookup", if_node, found[-1], variant="insert")
             return
+
+
+_MATCHES_LOOKUP = re.compile(
+    r"^matches!\s*[(\[{]\s*(?P<place>[\w.\s]+?)\s*\.\s*(?:get|get_mut|first|last|front|back|"
+    r"get_key_value|first_mut|last_mut)\s*\(.*,\s*(?P<pat>Some\s*\(\s*(?:_|\.\.)\s*\)|"
+    r"Some\s*\{\s*\.\.\s*\})\s*[)\]}]$", re.S)
+
+
+def _ctr_matches(ctx: Context, macro: Node, src: Source) -> None:
+    """`if matches!(R.get(k), Some(_)) { return R.get_mut(k).. }`: a guard that keeps nothing."""
+    fn = enclosing_fn(macro)
+    if fn is None or not returns_borrow(fn, src):
+        return
+    found = _MATCHES_LOOKUP.match(src.text(macro))
+    if_node = _in_condition(macro)
+    if found is None or if_node is None or _negated(macro, if_node, src):
+        return
+    place = re.sub(r"\s+", "", found.group("place"))
+    then = if_node.child_by_field_name("consequence")
+    if then is not None and _relookups(then, place, macro, fn, src) and _used_after(
+            if_node, then, place, fn, src):
+        ctx.add("check-then-relookup", if_node, variant="guard")
 
 
 def _flag_if(guard: Node, src: Source) -> tuple[Node | None, bool]:
@@ -465,24 +498,98 @@ _FOREIGN_POINTER = re.compile(r"\b(as_ptr|as_mut_ptr|NonNull|alloc|null|null_mut
                               r"into_raw|addr_of|addr_of_mut|malloc|ffi)\b")
 
 
-def pointer_origin(binding_value: Node | None, src: Source) -> Node | None:
-    """The place a raw pointer was taken from (`self`, `self.inner`, a parameter), or None when it
-    comes from FFI, allocation, `as_ptr()` and the like (not a lifetime extension)."""
+def pointer_origin(binding_value: Node | None, src: Source, *, depth: int = 0) -> Node | None:
+    """The place a raw pointer was taken from (`self`, `self.inner`, a `&mut` parameter), or None
+    when it comes from FFI, allocation, `as_ptr()`, pointer arithmetic, a raw-pointer parameter,
+    a layout cast (`x as *mut A as *mut B`) or a `Pin<&mut Self>` projection: none of those
+    detaches a borrow the safe code would be refused."""
     if binding_value is None or _FOREIGN_POINTER.search(src.text(binding_value)):
         return None
     cur = binding_value
+    casts = 0
     while cur.type in ("type_cast_expression", "reference_expression", "parenthesized_expression",
                        "unary_expression"):
         if cur.type == "type_cast_expression":
+            casts += 1
             nxt = cur.child_by_field_name("value")
         else:
             nxt = cur.named_children[-1] if cur.named_children else None
         if nxt is None:
             return None
         cur = nxt
-    if cur.type in ("self", "identifier", "field_expression", "index_expression"):
+    if casts > 1:
+        return None  # a cast through another pointee type: a layout view or a downcast
+    fn = enclosing_fn(cur)
+    if cur.type == "self":
+        own = self_param(fn) if fn is not None else None
+        return None if own is not None and "Pin<" in src.text(own) else cur
+    if cur.type in ("field_expression", "index_expression"):
+        base = cur
+        while base.type in ("field_expression", "index_expression"):
+            base = base.named_children[0] if base.named_children else base
+            if base.type not in ("field_expression", "index_expression"):
+                break
+        if base.type == "self" and fn is not None:
+            own = self_param(fn)
+            if own is not None and "Pin<" in src.text(own):
+                return None
+        if base.type == "identifier" and depth < 3 and not _reference_local(base, src, depth):
+            return None
         return cur
+    if cur.type == "identifier":
+        return cur if _reference_local(cur, src, depth) else None
     return None
+
+
+def _reference_local(ident: Node, src: Source, depth: int) -> bool:
+    """Whether a local or parameter holds a reference (not a raw pointer from elsewhere)."""
+    binding = find_binding(src.text(ident), ident, src)
+    if binding is None:
+        return False
+    if binding.kind == "param":
+        ty = binding.node.child_by_field_name("type")
+        return ty is not None and ty.type == "reference_type"
+    if binding.kind == "let":
+        ty = binding.node.child_by_field_name("type")
+        if ty is not None:
+            return ty.type == "reference_type"
+        value = binding.value
+        if value is None:
+            return False
+        if value.type == "reference_expression":
+            return True
+        return pointer_origin(value, src, depth=depth + 1) is not None
+    return binding.kind in ("let_condition", "match_arm", "for")
+
+
+def _escapes(block: Node, fn: Node, src: Source) -> bool:
+    """Whether the reference the unsafe block produces leaves the function (returned, directly,
+    through an `if let`/`for` that returns what it binds, or a `let` later returned) or is carried
+    across loop iterations (assigned to a variable from outside the loop)."""
+    if flows_to_return(block, fn, src):
+        return True
+    stmt = _statement_of(block)
+    if any(True for _ in descendants(stmt, frozenset({"return_expression"}))):
+        return True
+    for anc in ancestors(block):
+        if anc.type == "assignment_expression" and enclosing(
+                anc, LOOP_KINDS, stop=frozenset({"function_item", "closure_expression"})):
+            return True
+        if anc.type in ("block", "function_item"):
+            break
+    if stmt.type == "let_declaration":
+        pattern = stmt.child_by_field_name("pattern")
+        names = {src.text(n) for n in descendants(pattern, frozenset({"identifier"}))} \
+            if pattern is not None else set()
+        body = fn.child_by_field_name("body")
+        for node in descendants(body, frozenset({"identifier"})) if body is not None else ():
+            if node.start_byte <= stmt.end_byte or src.text(node) not in names:
+                continue
+            # returned itself, or used by a statement that returns (what it derives from it)
+            if flows_to_return(node, fn, src) or any(True for _ in descendants(
+                    _statement_of(node), frozenset({"return_expression"}))):
+                return True
+    return False
 
 
 def pointer_binding(ident: Node, src: Source) -> Node | None:
@@ -527,9 +634,66 @@ def _unsafe_lifetime_extension(ctx: Context, matches: list[Captures]) -> None:
             let = pointer_binding(ptr, src) if ptr is not None else None
             if let is None or pointer_origin(let.child_by_field_name("value"), src) is None:
                 continue
-        elif not _transmutes_reference(node, src):
+        elif not _transmutes_reference(node, src) or _layout_transmute(node, src):
+            continue
+        if not _escapes(block, fn, src):
             continue
         ctx.add("unsafe-lifetime-extension", block)
+    _nonnull_extension(ctx)
+
+
+def _layout_transmute(call: Node, src: Source) -> bool:
+    """`transmute::<&A, &B>` with different pointee types (lifetimes aside): a layout view."""
+    func = call.child_by_field_name("function")
+    if func is None or func.type != "generic_function":
+        return False
+    args = func.child_by_field_name("type_arguments")
+    kinds = [a for a in args.named_children if a.type != "lifetime"] if args is not None else []
+    if len(kinds) != 2:
+        return False
+    strip = re.compile(r"'\w+\s*|\s+")
+    return strip.sub("", src.text(kinds[0])) != strip.sub("", src.text(kinds[1]))
+
+
+_NONNULL_FROM = re.compile(r"^NonNull\s*::\s*(from|new_unchecked|new)\b")
+
+
+def _nonnull_extension(ctx: Context) -> None:
+    """`let mut p = NonNull::from(&mut *self); .. unsafe { p.as_mut() }` returned: the same
+    detachment spelled with `NonNull` (intrusive lists keep their pointers in fields instead)."""
+    src = ctx.src
+    if b"NonNull" not in src.data or b"unsafe" not in src.data:
+        return
+    for fn, _name in src.functions():
+        body = fn.child_by_field_name("body")
+        if body is None or (b"as_mut" not in src.data[body.start_byte:body.end_byte] and \
+                b"as_ref" not in src.data[body.start_byte:body.end_byte]):
+            continue
+        if not returns_borrow(fn, src):
+            continue
+        for block in descendants(body, frozenset({"unsafe_block"})):
+            for call in descendants(block, frozenset({"call_expression"})):
+                rec = receiver(call)
+                if method_name(call, src) not in ("as_mut", "as_ref") or rec is None or \
+                        rec.type != "identifier":
+                    continue
+                binding = find_binding(src.text(rec), call, src)
+                value = binding.value if binding is not None and binding.kind == "let" else None
+                if value is None or value.type != "call_expression" or not _NONNULL_FROM.match(
+                        src.norm(value.child_by_field_name("function"))):
+                    continue
+                args = call_args(value)
+                inner = args[0] if args else None
+                while inner is not None and inner.type in (
+                        "reference_expression", "unary_expression", "type_cast_expression",
+                        "parenthesized_expression"):
+                    inner = inner.named_children[0] if inner.type == "type_cast_expression" \
+                        else inner.named_children[-1]
+                if inner is not None and (inner.type == "self" or (
+                        inner.type == "identifier" and _reference_local(inner, src, 0))) and \
+                        _escapes(block, fn, src):
+                    ctx.add("unsafe-lifetime-extension", block)
+                    break
 
 
 def _transmutes_reference(call: Node, src: Source) -> bool:
@@ -641,6 +805,179 @@ def _index_instead_of_reference(ctx: Context, matches: list[Captures]) -> None:
         if found:
             stmt = _statement_of(search)
             ctx.add("index-instead-of-reference", stmt, max(found[-1].end_byte, stmt.end_byte))
+    _index_by_derivation(ctx)
+
+
+# The semantic form: whatever searched for it (`position`, `rposition`, `enumerate` + `break`,
+# `find_map` returning an index, a manual counter, a `while i < v.len()` scan, a search from a
+# cursor `v[c..]`), an index derived from a search over collection `X` is then used to re-borrow
+# `X` for the returned reference. Precision comes from the compiler (proof by rewrite).
+_SEARCH_HINT = re.compile(r"\.\s*(?:iter|iter_mut|position|rposition|binary_search\w*|enumerate|"
+                          r"find_map|find|len|keys|range)\s*\(")
+_SEARCH_HINT_BYTES = re.compile(_SEARCH_HINT.pattern.encode())
+_REBORROW_SITE = frozenset({"index_expression", "call_expression"})
+
+
+def _mutable_access(fn: Node, src: Source) -> bool:
+    """`&mut self`, a `&mut` parameter, or `self` in an impl for `&'a mut T`."""
+    if has_mut_ref_param(fn, src):
+        return True
+    impl = fn.parent.parent if fn.parent is not None else None
+    target = impl.child_by_field_name("type") if impl is not None and impl.type == "impl_item" \
+        else None
+    return target is not None and target.type == "reference_type" and any(
+        c.type == "mutable_specifier" for c in target.children)
+
+
+def _index_by_derivation(ctx: Context) -> None:
+    src = ctx.src
+    if b"[" not in src.data and b"get" not in src.data:
+        return
+    for fn, _name in src.functions():
+        body = fn.child_by_field_name("body")
+        if body is None:
+            continue
+        data = src.data
+        arrow = data.find(b"->", fn.start_byte, body.start_byte)
+        if arrow == -1 or (data.find(b"mut", fn.start_byte, body.start_byte) == -1
+                           and data.find(b"self", fn.start_byte, body.start_byte) == -1):
+            continue
+        if (data.find(b"[", body.start_byte, body.end_byte) == -1
+                and data.find(b"get", body.start_byte, body.end_byte) == -1) or \
+                not _SEARCH_HINT_BYTES.search(data, body.start_byte, body.end_byte):
+            continue
+        if not returns_borrow(fn, src) or not _mutable_access(fn, src):
+            continue
+        for site in descendants(body, _REBORROW_SITE):
+            if site.type == "index_expression":
+                kids = site.named_children
+                if len(kids) != 2 or kids[1].type == "range_expression":
+                    continue
+                coll, index = kids
+            else:
+                args = call_args(site)
+                target = receiver(site)
+                if method_name(site, src) not in ("get_mut", "get") or target is None or \
+                        len(args) != 1:
+                    continue
+                coll, index = target, args[0]
+            if coll.type not in ("identifier", "field_expression", "self"):
+                continue
+            place = src.norm(coll)
+            names = [n for n in descendants(index, frozenset({"identifier"}))
+                     if n.parent is None or n.parent.type != "field_expression"]
+            if not names or not flows_to_return(site, fn, src):
+                continue
+            origin = None
+            for name in names:
+                origin = _search_origin(src.text(name), site, place, fn, src, depth=0)
+                if origin is not None:
+                    break
+            if origin is not None:
+                stmt = _statement_of(origin)
+                ctx.add("index-instead-of-reference", stmt, max(site.end_byte, stmt.end_byte),
+                        variant="derived")
+
+
+def _searches(node: Node | None, place: str, src: Source) -> bool:
+    """Whether `node` reads collection `place` through a search (an iterator, a length, ..)."""
+    if node is None:
+        return False
+    text = src.norm(node)
+    at = text.find(place)
+    while at != -1:
+        end = at + len(place)
+        before = text[at - 1] if at > 0 else " "
+        if not (before.isalnum() or before in "_.") and _SEARCH_HINT.search(text, end):
+            return True
+        at = text.find(place, end)
+    return False
+
+
+def _search_origin(name: str, at: Node, place: str, fn: Node, src: Source, *,
+                   depth: int) -> Node | None:
+    """The node that derived local `name` from a search over `place` (None when it was not)."""
+    if depth > 3:
+        return None
+    binding = find_binding(name, at, src)
+    if binding is None or binding.kind in ("param", "closure"):
+        return None
+    value = binding.value
+    if binding.kind == "for":
+        return binding.node if _searches(value, place, src) else None
+    if _searches(value, place, src):
+        return binding.node
+    if binding.kind == "let" and value is not None and value.type == "integer_literal":
+        return _counter_loop(name, binding.node, place, fn, src)
+    # a holder: `let mut found = None; for .. { found = Some(i); break; }`, then `match found`
+    holder = value
+    while holder is not None and holder.type in ("try_expression", "reference_expression"):
+        holder = holder.named_children[0] if holder.named_children else None
+    if holder is not None and holder.type == "identifier":
+        holder_name = src.text(holder)
+        assigned = _assigned_in_search_loop(holder_name, binding.node, place, fn, src, depth)
+        if assigned is not None:
+            return assigned
+        return _search_origin(holder_name, binding.node, place, fn, src, depth=depth + 1)
+    if binding.kind == "let" and value is not None and src.norm(value) == "None":
+        return _assigned_in_search_loop(name, binding.node, place, fn, src, depth)
+    return None
+
+
+def _loop_over(node: Node, place: str, src: Source) -> Node | None:
+    """The innermost loop around `node` whose header or body searches `place`."""
+    for anc in ancestors(node):
+        if anc.type == "for_expression" and _searches(anc.child_by_field_name("value"), place,
+                                                      src):
+            return anc
+        if anc.type == "while_expression" and _searches(anc.child_by_field_name("condition"),
+                                                        place, src):
+            return anc
+        if anc.type in ("function_item", "closure_expression"):
+            return None
+    return None
+
+
+def _assigned_in_search_loop(name: str, after: Node, place: str, fn: Node, src: Source,
+                             depth: int) -> Node | None:
+    """`name = Some(i)` / `name = i` inside a loop over `place`, `i` derived from that loop."""
+    body = fn.child_by_field_name("body")
+    if body is None:
+        return None
+    for assign in descendants(body, frozenset({"assignment_expression"})):
+        left, right = assign.child_by_field_name("left"), assign.child_by_field_name("right")
+        if left is None or right is None or src.text(left) != name:
+            continue
+        loop = _loop_over(assign, place, src)
+        if loop is None:
+            continue
+        inner = right
+        if inner.type == "call_expression" and function_path(inner, src) == "Some" and \
+                call_args(inner):
+            inner = call_args(inner)[0]
+        if inner.type != "identifier":
+            continue
+        source = find_binding(src.text(inner), assign, src)
+        if source is not None and (same(source.node, loop) or _searches(source.value, place, src)
+                                   or (source.kind == "let" and source.value is not None
+                                       and source.value.type == "integer_literal")):
+            return loop
+    return None
+
+
+def _counter_loop(name: str, let: Node, place: str, fn: Node, src: Source) -> Node | None:
+    """`let mut i = 0;` then `i += 1` in a loop that searches `place` (a manual counter)."""
+    body = fn.child_by_field_name("body")
+    if body is None:
+        return None
+    for node in descendants(body, frozenset({"compound_assignment_expr"})):
+        left = node.child_by_field_name("left")
+        if left is None or src.text(left) != name or node.start_byte < let.end_byte:
+            continue
+        loop = _loop_over(node, place, src)
+        if loop is not None:
+            return let
+    return None
 
 
 def _loop_found_names(loop: Node, index: str, src: Source) -> set[str]:
@@ -800,7 +1137,9 @@ def _cps_callback(ctx: Context, matches: list[Captures]) -> None:
                     names.add(src.text(node.child_by_field_name("pattern")).removeprefix("mut "))
         ret = fn.child_by_field_name("return_type")
         sig_ret = sig.child_by_field_name("return_type")
-        if ret is None or sig_ret is None or src.norm(ret) != src.norm(sig_ret):
+        # the function hands back what the callback returns (both may return nothing)
+        if (ret is None) != (sig_ret is None) or (
+                ret is not None and sig_ret is not None and src.norm(ret) != src.norm(sig_ret)):
             continue
         body = fn.child_by_field_name("body")
         if body is None:
@@ -987,25 +1326,43 @@ def _is_bound(node: Node) -> bool:
 
 # --------------------------------------------------------------------- 2.13 clone-collection-to-iterate
 
+_COPY_ENDS = frozenset({"clone", "to_vec", "to_owned"})
+_COPY_STEPS = frozenset({"cloned", "copied", "to_owned", "to_string", "clone"})
+
+
 def _copied_field(value: Node | None, src: Source) -> bool:
-    """`self.F.clone()`, `self.F.to_vec()` or `self.F.iter()…cloned()…collect()`."""
+    """A copy of a `self` field made to be iterated: `self.F.clone()`, `self.F[a..].to_vec()`,
+    or any adapter chain over `self.F` that copies its items and ends in `collect()`
+    (`self.F.keys().cloned().collect()`, `self.F.iter().filter(..).cloned().collect()`,
+    `self.F.iter().map(|x| x.name.clone()).collect()`)."""
     if value is None or value.type != "call_expression":
         return False
     method = method_name(value, src)
-    rec = receiver(value)
-    if method in ("clone", "to_vec", "to_owned"):
-        return rec is not None and rec.type == "field_expression" and src.text(
-            rec).startswith("self.") and src.norm(rec).count(".") == 1
+    if method in _COPY_ENDS:
+        base = _field_base(receiver(value), src)
+        return base is not None
     if method != "collect":
         return False
     seen_copy = False
-    cur = rec
+    cur = receiver(value)
     while cur is not None and cur.type == "call_expression":
-        if method_name(cur, src) in ("cloned", "copied") or (
-                method_name(cur, src) == "map" and ".clone()" in src.text(cur)):
+        step = method_name(cur, src)
+        if step in _COPY_STEPS or (step in ("map", "filter_map", "flat_map")
+                                   and ".clone()" in src.text(cur)):
             seen_copy = True
         cur = receiver(cur)
-    return seen_copy and cur is not None and src.norm(cur).startswith("self.")
+    return seen_copy and _field_base(cur, src) is not None
+
+
+def _field_base(node: Node | None, src: Source) -> Node | None:
+    """`self.F` itself, or sliced (`self.F[1..]`, `&self.F[..n]`): the field being copied."""
+    while node is not None and node.type in ("reference_expression", "parenthesized_expression",
+                                             "index_expression"):
+        node = node.named_children[0] if node.named_children else None
+    if node is not None and node.type == "field_expression" and src.text(node).startswith(
+            "self.") and src.norm(node).count(".") == 1:
+        return node
+    return None
 
 
 @detector("clone-collection-to-iterate")
@@ -1027,7 +1384,8 @@ def _clone_collection(ctx: Context, matches: list[Captures]) -> None:
         if not _copied_field(value, src):
             continue
         if _calls_mut_self_method(ctx, body, src):
-            ctx.add("clone-collection-to-iterate", loop)
+            ctx.add("clone-collection-to-iterate", _statement_of(loop) if loop.type ==
+                    "call_expression" else loop)
 
 
 def _calls_mut_self_method(ctx: Context, body: Node, src: Source) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from tree_sitter import Node
@@ -352,21 +353,35 @@ def _extern_crate_outdated(decl: Node, name: str, src: Source) -> bool:
 
     Still required (measured on real crates): rustc_private crates (`rustc_*` and their sysroot
     companions in the same file), `proc_macro` outside a proc-macro crate (no `#[proc_macro..]`
-    item in the file), and renames (`as x`) that put a crate in the extern prelude under a new
-    name (`extern crate core as std`).
+    item in the file), and cfg-dependent renames that put a crate in the extern prelude under
+    another crate's name (`extern crate core as std`, `#[cfg(loom)] extern crate loom_crate as
+    loom`).
     """
-    if name.startswith("rustc_") or _RUSTC_PRIVATE.search(src.data):
+    if name.startswith("rustc_"):
         return False
-    if decl.child_by_field_name("alias") is not None:
-        return False
+    alias = decl.child_by_field_name("alias")
+    if alias is not None and (src.text(alias) in ("std", "core", "alloc") or any(
+            src.text(a).replace(" ", "").startswith("#[cfg") for a in _attributes(decl))):
+        return False  # a cfg-dependent crate swap (`core as std`, `loom_crate as loom`)
     return name != "proc_macro" or any(
         src.text(a).replace(" ", "").startswith("#[proc_macro")
         for a in descendants(src.tree.root_node, frozenset({"attribute_item"})))
 
 
+def _attributes(decl: Node) -> list[Node]:
+    out = []
+    prev = decl.prev_named_sibling
+    while prev is not None and prev.type == "attribute_item":
+        out.append(prev)
+        prev = prev.prev_named_sibling
+    return out
+
+
 @detector("epoch-extern-crate")
 def _extern_crate(ctx: Context, matches: list[Captures]) -> None:
     src = ctx.src
+    if not matches or _RUSTC_PRIVATE.search(src.data):
+        return  # rustc_private code: its extern crates are required
     for caps in matches:
         decl, name = _one(caps, "decl"), _one(caps, "name")
         if decl is None or name is None or src.text(name) in _KEEP_EXTERN:
@@ -432,21 +447,20 @@ def bare_trait(node: Node, src: Source) -> bool:
     name = parts[-1]
     if name not in _WELL_KNOWN_TRAITS:
         return False
-    local = _local_names(src)
     if len(parts) > 1:
         # A path names std's trait only through std/core/alloc or a std module imported as such
         # (`io::Read`, `fmt::Debug`); `crate::error::Error`, `Self::Error` are something else.
         head = parts[0]
         if head in ("std", "core", "alloc"):
             return name != "Error" or text.endswith("error::Error")
-        imported = local.imports.get(head)
+        imported = _imported(src, head)
         if name == "Error" and (imported or "").split("::")[-1] != "error":
             return False  # `io::Error`, `fmt::Error` are structs
         return imported is not None and imported.split("::")[0] in ("std", "core", "alloc") \
-            and head not in local.declared
-    if name in local.declared:
+            and not _declared(src, head)
+    if _declared(src, name):
         return False  # a local struct/enum/type named `Error`, `Any`, ...
-    imported = local.imports.get(name)
+    imported = _imported(src, name)
     if imported is not None:
         return imported.split("::")[0] in ("std", "core", "alloc")
     if name == "Error":
@@ -455,41 +469,77 @@ def bare_trait(node: Node, src: Source) -> bool:
     return True
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Names:
-    declared: frozenset[str]  # struct/enum/union/type/trait/mod/extern type names in the file
-    imports: dict[str, str]  # `use a::b::C as D` → {"D": "a::b::C"}; globs are not resolved
+    """Per-source memo: is a name declared in the file, what a `use` imports under a name."""
+
+    declared: dict[str, bool]
+    imports: dict[str, str | None]
 
 
-_NAMES_CACHE: dict[int, tuple[Source, _Names]] = {}
-_DECL_KINDS = frozenset({"struct_item", "enum_item", "union_item", "type_item",
-                         "associated_type", "mod_item", "foreign_mod_item"})
+_KEYWORD_BEFORE = re.compile(rb"\b(?:struct|enum|union|type|mod)\s+$")
 
 
 def _local_names(src: Source) -> _Names:
-    """Names the file itself declares or imports (computed once per source)."""
-    cached = _NAMES_CACHE.get(id(src))
-    if cached is not None and cached[0] is src:
-        return cached[1]
-    declared: set[str] = set()
-    imports: dict[str, str] = {}
-    for node in descendants(src.tree.root_node, _DECL_KINDS | {"use_declaration"}):
-        if node.type == "use_declaration":
-            _collect_use(node.child_by_field_name("argument"), "", src, imports)
-        elif node.type == "foreign_mod_item":
-            body = node.child_by_field_name("body")
-            for item in body.named_children if body is not None else []:
-                item_name = item.child_by_field_name("name")
-                if item_name is not None:
-                    declared.add(src.text(item_name))
-        else:
-            item_name = node.child_by_field_name("name")
-            if item_name is not None:
-                declared.add(src.text(item_name))
-    names = _Names(frozenset(declared), imports)
-    _NAMES_CACHE.clear()
-    _NAMES_CACHE[id(src)] = (src, names)
+    if not isinstance(src.names, _Names):
+        src.names = _Names({}, {})
+    names: _Names = src.names
     return names
+
+
+def _occurrences(src: Source, name: str) -> Iterator[int]:
+    """Byte offsets where `name` occurs as a whole word (a plain `find` loop: fast)."""
+    data, word = src.data, name.encode()
+    at = data.find(word)
+    while at != -1:
+        end = at + len(word)
+        before = data[at - 1:at]
+        after = data[end:end + 1]
+        if not (before.isalnum() or before == b"_") and not (after.isalnum() or after == b"_"):
+            yield at
+        at = data.find(word, end)
+
+
+def _declared(src: Source, name: str) -> bool:
+    """Whether the file declares a struct/enum/union/type/mod `name` (an extern type too)."""
+    names = _local_names(src)
+    known = names.declared.get(name)
+    if known is None:
+        known = False
+        root = src.tree.root_node
+        for at in _occurrences(src, name):
+            if not _KEYWORD_BEFORE.search(src.data, max(0, at - 24), at):
+                continue
+            node = root.descendant_for_byte_range(at, at + len(name.encode()))
+            if node is not None and node.parent is not None and \
+                    node.parent.type in _DECLARED_KINDS:
+                known = True
+                break
+        names.declared[name] = known
+    return known
+
+
+def _imported(src: Source, name: str) -> str | None:
+    """The full path a `use` imports as `name` (`io` → `std::io`), None when none does."""
+    names = _local_names(src)
+    if name not in names.imports:
+        found: dict[str, str] = {}
+        seen: set[int] = set()
+        root = src.tree.root_node
+        for at in _occurrences(src, name):
+            node = root.descendant_for_byte_range(at, at + len(name.encode()))
+            decl = enclosing(node, frozenset({"use_declaration"}),
+                             stop=_USE_STOP) if node is not None else None
+            if decl is not None and decl.id not in seen:
+                seen.add(decl.id)
+                _collect_use(decl.child_by_field_name("argument"), "", src, found)
+        names.imports[name] = found.get(name)
+    return names.imports[name]
+
+
+_USE_STOP = frozenset({"function_item", "impl_item", "struct_item", "block", "source_file"})
+_DECLARED_KINDS = frozenset({"struct_item", "enum_item", "union_item", "type_item",
+                             "associated_type", "mod_item"})
 
 
 def _collect_use(node: Node | None, prefix: str, src: Source, out: dict[str, str]) -> None:

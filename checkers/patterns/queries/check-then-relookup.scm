@@ -4,7 +4,11 @@
   function: (field_expression
     value: (_) @receiver
     field: (field_identifier) @method)
-  (#any-of? @method "contains_key" "contains" "is_some" "is_none" "any" "is_ok")) @guard
+  (#any-of? @method "contains_key" "contains" "is_some" "is_none" "any" "is_ok" "map_or"
+    "map_or_else" "is_some_and" "is_none_or")) @guard
+
+; a guard spelled `matches!(R.get(k), Some(_))`: Python reads the macro's tokens
+(macro_invocation macro: (identifier) @name (#eq? @name "matches")) @guard_macro
 
 ; Variant C: an `if` whose branch returns; Python compares the calls in its condition with
 ; the call whose result is returned (the method is called once to decide, once to return).

@@ -19,3 +19,24 @@
 (for_expression
   value: (identifier) @local
   body: (block) @body) @for_local
+
+; the copy bound to a local, iterated by reference or through an iterator adapter
+(for_expression
+  value: (reference_expression value: (identifier) @local)
+  body: (block) @body) @for_local
+
+(for_expression
+  value: (call_expression
+    function: (field_expression value: (identifier) @local field: (field_identifier) @iter))
+  body: (block) @body
+  (#any-of? @iter "iter" "iter_mut" "into_iter" "drain")) @for_local
+
+; `copy.into_iter().for_each(|x| self.m(x))`
+(call_expression
+  function: (field_expression
+    value: (call_expression
+      function: (field_expression value: (identifier) @local field: (field_identifier) @iter))
+    field: (field_identifier) @each)
+  arguments: (arguments (closure_expression body: (_) @body))
+  (#any-of? @iter "iter" "iter_mut" "into_iter" "drain")
+  (#eq? @each "for_each")) @for_local

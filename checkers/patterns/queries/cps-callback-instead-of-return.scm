@@ -16,3 +16,10 @@
     (where_predicate
       left: (type_identifier) @generic
       bounds: (trait_bounds (function_type) @signature)))) @fn
+
+; a callback passed as a trait object: `f: &mut dyn FnMut(&mut V)`, `f: &dyn Fn(&V) -> R`
+(function_item
+  parameters: (parameters
+    (parameter
+      pattern: (identifier) @callback
+      type: (reference_type type: (dynamic_type trait: (function_type) @signature))))) @fn
