@@ -1,15 +1,19 @@
-"""The batch runner controller: drops and folders triaged in the background into the corpus,
-with progress, cancel, a queue, and the per-verdict summary at the end."""
+"""The batch and audit runner controller: drops and folders triaged in the background into the
+corpus, Cargo workspaces audited in their own context, with progress, cancel, a queue, and the
+per-verdict summary (and the audit report) at the end."""
 
 from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, QUrl, Signal
+from PySide6.QtCore import QObject, QThread, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QStatusBar
 
 from app.corpus import CaseSummary, Corpus
@@ -17,7 +21,7 @@ from app.gui import settings
 from app.gui.batchproc import ScanFn
 from app.gui.caselist import CaseListController
 from app.gui.records import require_corpus, summary_fields
-from app.gui.tasks import BatchThread, SerialRunner, alive, split_drop
+from app.gui.tasks import BatchThread, SerialRunner, alive, describe_error, split_drop
 from app.gui.widgets import BatchBar, NoticeBar
 
 log = logging.getLogger(__name__)
@@ -34,6 +38,50 @@ def refused_message(count: int) -> str:
             "triaged:")
 
 
+def cargo_root(paths: Sequence[Path]) -> Path | None:
+    """The workspace of a drop that is exactly one folder holding a Cargo.toml, else None."""
+    if len(paths) == 1 and paths[0].is_dir() and (paths[0] / "Cargo.toml").is_file():
+        return paths[0]
+    return None
+
+
+class AuditTask(QThread):
+    """``checkers.audit.run_audit`` on a worker thread (cargo and rustc run as processes);
+    progress, the result and failures travel by signal only."""
+
+    audit_progressed = Signal(str, str, int, int)  # package label, role or step, done, total
+    audit_finished = Signal(object)  # AuditResult
+    audit_failed = Signal(str)  # user-facing message
+    audit_cancelled = Signal()
+
+    def __init__(self, root: Path, *, toolchains: Any = None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.root = root
+        self._toolchains = toolchains
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def run(self) -> None:
+        from checkers.audit import run_audit
+        from checkers.errors import CancelledError
+
+        try:
+            result = run_audit(self.root, toolchains=self._toolchains, cancel=self._cancel,
+                               progress=lambda *step: self.audit_progressed.emit(*step))
+        except CancelledError:
+            self.audit_cancelled.emit()
+        except Exception as exc:  # noqa: BLE001 - reported to the user via audit_failed
+            if self._cancel.is_set():
+                self.audit_cancelled.emit()
+            else:
+                self.audit_failed.emit(describe_error(exc))
+        else:
+            self.audit_finished.emit(result)
+
+
 class BatchController(QObject):
     """Runs drop batches one at a time (later drops queue), stores their records on the corpus
     thread in coalesced bursts, and reports progress and the end summary on the batch bar."""
@@ -41,6 +89,8 @@ class BatchController(QObject):
     batch_started = Signal(int)  # cases to triage
     batch_finished = Signal(int, bool)  # cases triaged, cancelled
     cases_stored = Signal(list)  # CaseSummary of records just stored
+    workspace_dropped = Signal(object)  # Path: ask "audit or scan?" (the window's dialog)
+    audit_finished = Signal(int, str)  # files recorded, report path ("" when cancelled/failed)
 
     def __init__(self, db: SerialRunner, caselist: CaseListController, *, bar: BatchBar,
                  notice: NoticeBar, status: QStatusBar, scan: ScanFn | None,
@@ -59,7 +109,7 @@ class BatchController(QObject):
         self._count = 0
         self._refused: list[str] = []
         self._failure = ""
-        self._ending: set[BatchThread] = set()
+        self._ending: set[BatchThread] = set()  # threads (batches, audits) still ending
         self._records: list[dict[str, Any]] = []
         #: verdict → ids of the running batch's cases (the end summary's "show these").
         self._verdicts: dict[str, set[str]] = {}
@@ -70,10 +120,16 @@ class BatchController(QObject):
         self._timer.timeout.connect(self._on_timer_timeout)
         bar.cancel_clicked.connect(self.cancel)
         bar.verdict_clicked.connect(self._on_bar_verdict_clicked)
+        bar.action_clicked.connect(self.open_report)
+        self._audit: AuditTask | None = None
+        self.last_audit: Any = None
+        self.last_report: Path | None = None
+        #: The toolchains the audit uses (set when the window has probed them).
+        self.toolchains: Any = None
 
     @property
     def running(self) -> bool:
-        return self._batch is not None
+        return self._batch is not None or self._audit is not None
 
     # -- starting
 
@@ -88,6 +144,12 @@ class BatchController(QObject):
         them); list anything else in one message."""
         accepted, refused_paths = split_drop(paths)
         refused = [str(p) for p in refused_paths] + list(also_refused)
+        root = cargo_root(accepted) if not refused else None
+        if root is not None and what is None:
+            # A Cargo workspace: audit it in its own context, or scan its files as snippets.
+            self.remember_roots(accepted)
+            self.workspace_dropped.emit(root)
+            return
         if accepted:
             self.remember_roots(accepted)
         if refused:
@@ -144,6 +206,115 @@ class BatchController(QObject):
         if self._batch is not None:
             self._batch.cancel()
             self._bar.cancelling()
+        if self._audit is not None:
+            self._audit.cancel()
+            self._bar.cancelling()
+
+    # -- crate audits
+
+    def audit_workspace(self, root: Path) -> None:
+        """Audit ``root`` as a Cargo workspace (checkers.audit) in the background."""
+        if self.running:
+            self._status.showMessage("Wait for the running batch to finish (or cancel it), "
+                                     "then drop the workspace again.", 6000)
+            return
+        task = AuditTask(root, toolchains=self.toolchains, parent=self)
+        task.audit_progressed.connect(self._on_audit_progressed)
+        task.audit_finished.connect(self._on_audit_finished)
+        task.audit_failed.connect(self._on_audit_failed)
+        task.audit_cancelled.connect(self._on_audit_cancelled)
+        task.finished.connect(lambda: self._on_thread_finished(task))  # type: ignore[arg-type]
+        self._audit = task
+        self._bar.start(f"the Cargo workspace {root.name}")
+        self._bar.title.setText(f"Auditing the Cargo workspace {root.name}")
+        task.start()
+
+    def _on_audit_progressed(self, label: str, step: str, done: int, total: int) -> None:
+        self._bar.set_step(f"{label}: {step}", done, total)
+
+    def _end_audit(self) -> None:
+        if self._audit is not None:
+            self._ending.add(self._audit)  # type: ignore[arg-type]
+        self._audit = None
+
+    def _on_audit_failed(self, message: str) -> None:
+        self._end_audit()
+        self._bar.hide()
+        self._notice.show_message(f"The workspace could not be audited: {message}",
+                                  kind="error")
+        self.audit_finished.emit(0, "")
+
+    def _on_audit_cancelled(self) -> None:
+        self._end_audit()
+        self._bar.hide()
+        self._status.showMessage("Audit cancelled; nothing was stored.", 6000)
+        self.audit_finished.emit(0, "")
+
+    def _on_audit_finished(self, result: Any) -> None:
+        self.last_audit = result
+        records = list(result.records)
+
+        def op(corpus: Corpus | None) -> list[CaseSummary]:
+            corpus = require_corpus(corpus)
+            summaries = []
+            for record in records:
+                corpus.upsert_record(record)
+                stored = corpus.get(record["id"])
+                if stored is not None:
+                    summaries.append(CaseSummary(**summary_fields(stored)))
+            return summaries
+
+        def done(summaries: list[CaseSummary]) -> None:
+            self._end_audit()
+            self._on_db_stored(summaries)
+            self._verdicts = {}
+            for record in records:
+                self._verdicts.setdefault(str(record.get("verdict")), set()).add(record["id"])
+            self.last_verdicts = {v: frozenset(ids) for v, ids in self._verdicts.items()}
+            report = self.write_report()
+            from app.gui.results import VERDICT_COLOURS
+
+            count = len(records)
+            self._bar.finish(
+                f"Audited {Path(result.root).name}: {count} file{'s' * (count != 1)} "
+                f"({result.sandbox}{', cached' if result.cached else ''}):",
+                {v: len(ids) for v, ids in self.last_verdicts.items()}, VERDICT_COLOURS,
+                action="Open report")
+            self.audit_finished.emit(count, str(report or ""))
+
+        def failed(message: str) -> None:
+            self._end_audit()
+            self._on_db_failed(message)
+
+        self._db.run(op, done, failed)
+
+    def write_report(self) -> Path | None:
+        """The last audit's HTML report, written under the cache dir (the workspace stays as
+        it is); None when it cannot be written (and a message says why)."""
+        from checkers.paths import cache_dir
+
+        if self.last_audit is None:
+            return None
+        name = Path(self.last_audit.root).name or "workspace"
+        out = cache_dir() / "audit-reports" / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}.html"
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            self.last_report = self.last_audit.write_report(out)
+        except OSError as exc:
+            self._notice.show_message(f"Cannot write the audit report {out}: {exc}",
+                                      kind="error")
+            return None
+        return self.last_report
+
+    def open_report(self) -> None:
+        """Open the last audit's report in the browser (one click from the summary)."""
+        report = self.last_report or self.write_report()
+        if report is None:
+            self._status.showMessage("No audit report yet: drop a Cargo workspace.", 4000)
+            return
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(report))):
+            self._notice.show_message(f"Cannot open a browser; the report is {report}",
+                                      kind="warning")
 
     # -- progress
 
@@ -188,10 +359,10 @@ class BatchController(QObject):
 
     # -- the end
 
-    def _on_thread_finished(self, batch: BatchThread) -> None:
+    def _on_thread_finished(self, batch: BatchThread | QThread) -> None:
         # The thread ends a moment after batch_finished (it reaps the batch process first);
         # waiting for it in the batch_finished slot would stall the UI.
-        self._ending.discard(batch)
+        self._ending.discard(batch)  # type: ignore[arg-type]
         if alive(batch):
             batch.deleteLater()
 
@@ -251,6 +422,10 @@ class BatchController(QObject):
             self._batch.cancel()
             self._ending.add(self._batch)
             self._batch = None
+        if self._audit is not None and alive(self._audit):
+            self._audit.cancel()
+            self._ending.add(self._audit)  # type: ignore[arg-type]
+            self._audit = None
         for batch in list(self._ending):
             if alive(batch):
                 batch.wait()

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontDatabase, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -277,3 +277,36 @@ class ShortcutsDialog(QDialog):
         return [(self.table.topLevelItem(i).text(0), self.table.topLevelItem(i).text(1),
                  self.table.topLevelItem(i).text(2))
                 for i in range(self.table.topLevelItemCount())]
+
+
+class WorkspaceDropDialog(QDialog):
+    """A dropped folder is a Cargo workspace: audit it in its own context (default), or scan
+    its .rs files as separate snippets. Non-modal: ``chosen`` says which."""
+
+    chosen = Signal(str)  # "audit" | "scan"
+
+    def __init__(self, root: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.root = root
+        self.setWindowTitle("A Cargo workspace")
+        layout = QVBoxLayout(self)
+        text = QLabel(f"<b>{root.name}</b> holds a Cargo.toml.<br>Audit it as a Cargo workspace "
+                      "(each file checked in its crate, with its dependencies), or scan its "
+                      ".rs files as separate snippets?")
+        text.setWordWrap(True)
+        layout.addWidget(text)
+        buttons = QDialogButtonBox()
+        self.audit_button = buttons.addButton("Audit as a Cargo workspace",
+                                              QDialogButtonBox.ButtonRole.AcceptRole)
+        self.scan_button = buttons.addButton("Scan files as snippets",
+                                             QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.audit_button.setDefault(True)
+        self.audit_button.clicked.connect(lambda: self._choose("audit"))
+        self.scan_button.clicked.connect(lambda: self._choose("scan"))
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def _choose(self, how: str) -> None:
+        self.chosen.emit(how)
+        self.accept()

@@ -99,6 +99,7 @@ class BatchBar(QFrame):
 
     cancel_clicked = Signal()
     verdict_clicked = Signal(str)
+    action_clicked = Signal()  # the summary's action (e.g. "Open report")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -122,6 +123,10 @@ class BatchBar(QFrame):
         self.summary.hide()
         layout.addWidget(self.summary, 1)
         layout.addWidget(self.cancel)
+        self.action = QPushButton(self)
+        self.action.clicked.connect(self.action_clicked)
+        self.action.hide()
+        layout.addWidget(self.action)
         self.close_button = QToolButton(self)
         self.close_button.setText("✕")
         self.close_button.setAutoRaise(True)
@@ -159,16 +164,27 @@ class BatchBar(QFrame):
             text += f" · {format_seconds((total - done) / rate)} left"
         self.rate.setText(text)
 
+    def set_step(self, step: str, done: int, total: int) -> None:
+        """Progress of a run measured in steps (an audit's roles), not cases."""
+        self.bar.setRange(0, max(1, total))
+        self.bar.setValue(done)
+        self.rate.setText(f"{step} · {done} / {total}")
+
     def _show_progress(self, progress: bool) -> None:
         self.bar.setVisible(progress)
         self.rate.setVisible(progress)
         self.cancel.setVisible(progress)
         self.summary.setVisible(not progress)
         self.close_button.setVisible(not progress)
+        self.action.hide()
 
-    def finish(self, text: str, verdicts: dict[str, int], colours: dict[str, str]) -> None:
-        """The end: ``text`` and one "N verdict" button per verdict (largest first)."""
+    def finish(self, text: str, verdicts: dict[str, int], colours: dict[str, str], *,
+               action: str = "") -> None:
+        """The end: ``text``, one "N verdict" button per verdict (largest first), and an
+        optional action button (e.g. "Open report")."""
         self._show_progress(False)
+        self.action.setText(action)
+        self.action.setVisible(bool(action))
         self.title.setText(text)
         for button in self.verdict_buttons.values():
             self._summary_layout.removeWidget(button)

@@ -146,6 +146,7 @@ class MainWindow(QMainWindow):
         self.batches.batch_started.connect(self.batch_started)
         self.batches.batch_finished.connect(self.batch_finished)
         self.batches.cases_stored.connect(self.view.on_cases_stored)
+        self.batches.workspace_dropped.connect(self._on_batches_workspace_dropped)
 
         self._build_actions()
         self._restore_layout()
@@ -274,6 +275,8 @@ class MainWindow(QMainWindow):
         self._action(case, "&Re-check", self.view.recheck, "F5",
                      "Check the editor's code again, confirming patterns by rewrite")
         self._action(case, "Cancel &Batch", self.batches.cancel, None)
+        self._action(case, "Open Last Audit &Report", self.batches.open_report, None,
+                     "The HTML report of the last Cargo workspace audit")
 
         self.label_menu = bar.addMenu("&Label")
         self.undo_action = self._action(self.label_menu, "&Undo Label Change",
@@ -536,6 +539,25 @@ class MainWindow(QMainWindow):
 
     # -- drops
 
+    def _on_batches_workspace_dropped(self, root: Path) -> Any:
+        from app.gui.dialogs import WorkspaceDropDialog
+
+        dialog = WorkspaceDropDialog(root, parent=self)
+        dialog.chosen.connect(lambda how: self._on_workspace_dialog_chosen(root, how))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        self._workspace_dialog = dialog
+        return dialog
+
+    def _on_workspace_dialog_chosen(self, root: Path, how: str) -> None:
+        if how == "audit":
+            self.batches.audit_workspace(root)
+        else:
+            self.batches.triage_batch([root], f"{root.name} (files as snippets)")
+
+    def audit_workspace(self, root: Path) -> None:
+        self.batches.audit_workspace(root)
+
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
@@ -728,6 +750,7 @@ class MainWindow(QMainWindow):
         self._doctor_report = report
         if self._engine is not None:
             self._engine.toolchains = toolchains
+        self.batches.toolchains = toolchains
         missing = [info for info in toolchains.roles.values() if not info.available]
         if missing:
             details = [f"{info.role}: {info.problem or 'not available'}"

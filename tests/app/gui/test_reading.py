@@ -236,3 +236,24 @@ def test_geometry_splitters_and_sort_order_are_remembered(
     header = again.cases.table.horizontalHeader()
     assert header.sortIndicatorSection() == COLUMNS.index("origin")
     assert header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder
+
+
+# -- crate audits ----------------------------------------------------------------------------
+
+
+def test_a_dropped_cargo_workspace_asks_and_can_be_scanned_as_snippets(
+        qtbot: Any, window: MainWindow, tmp_path: Path) -> None:
+    workspace = tmp_path / "ws"
+    (workspace / "pkg" / "src").mkdir(parents=True)
+    (workspace / "Cargo.toml").write_text('[workspace]\nmembers = ["pkg"]\n')
+    (workspace / "pkg" / "src" / "lib.rs").write_text("fn a() { ACCEPT }\n")
+    window.show()
+    with qtbot.waitSignal(window.batches.workspace_dropped, timeout=5000):
+        drop_urls(window, [workspace])
+    dialog = window._workspace_dialog
+    assert dialog.audit_button.isDefault()
+    with qtbot.waitSignal(window.batch_finished, timeout=20_000) as finished:
+        dialog.scan_button.click()
+    assert finished.args == [1, False]
+    model = window.cases.model
+    assert model.data(model.index(0, COLUMNS.index("origin"))) == "pkg/src/lib.rs:1"

@@ -227,3 +227,23 @@ def test_cancel_ends_the_batch_process(qtbot: Any, real_window: MainWindow,
     triaged, cancelled = finished.args
     assert cancelled and triaged < 200
     qtbot.waitUntil(lambda: not multiprocessing.active_children(), timeout=10_000)
+
+
+def test_a_dropped_workspace_is_audited_with_package_origins_and_a_report(
+        qtbot: Any, real_window: MainWindow) -> None:
+    workspace = Path(__file__).resolve().parents[2] / "data" / "workspaces" / "mixed"
+    with qtbot.waitSignal(real_window.batches.workspace_dropped, timeout=5000):
+        drop_urls(real_window, [workspace])
+    with qtbot.waitSignal(real_window.batches.audit_finished, timeout=600_000) as finished:
+        real_window._workspace_dialog.audit_button.click()
+    count, report = finished.args
+    assert count >= 5
+    model = real_window.cases.model
+    origins = {model.summary(r).origin for r in range(model.total())}
+    assert "wscore/src/cache.rs:1" in origins
+    summaries = {model.summary(r).origin: model.summary(r) for r in range(model.total())}
+    assert "check-then-relookup" in summaries["wscore/src/cache.rs:1"].patterns
+    assert Path(report).is_file() and "<html" in Path(report).read_text(encoding="utf-8").lower()
+    bar = real_window.batch_bar
+    assert bar.action.isVisible() and bar.action.text() == "Open report"
+    assert bar.title.text().startswith("Audited mixed:")
