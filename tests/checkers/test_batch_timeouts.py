@@ -42,7 +42,7 @@ def short_timeout(tmp_path: Path) -> Toolchains:
     path = tmp_path / "toolchains.toml"
     path.write_text(textwrap.dedent("""
         [limits]
-        timeout = 3
+        timeout = 5
         [roles.stable]
         toolchain = "stable"
         [roles.polonius]
