@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from app import output
+from app.commands._parsing import intermixed
 from app.corpus import Corpus, ImportValidationError, default_reviewer
 from checkers.errors import CheckerError, InputError
 from checkers.model import EDITIONS, VERDICTS
@@ -42,33 +43,6 @@ def _filters(parser: argparse.ArgumentParser) -> None:
 def _filter_args(args: argparse.Namespace) -> dict[str, Any]:
     return {"label": args.label, "verdict": args.verdict, "pattern": args.pattern,
             "reviewer": args.reviewer, "text": args.text, "since": args.since}
-
-
-class _IntermixedParsing(argparse.ArgumentParser):
-    """Options anywhere among the positionals (``label ID --remove L``), and leftovers reported
-    with this subcommand's usage (``usage: ptriage label …``) rather than the top-level one."""
-
-    _intermixing = False
-
-    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
-        if self._intermixing:
-            # parse_known_intermixed_args parses in two passes through this very method.
-            return super().parse_known_args(args, namespace)
-        self._intermixing = True
-        try:
-            parsed, extras = self.parse_known_intermixed_args(args, namespace)
-        finally:
-            self._intermixing = False
-        if extras:
-            self.error(f"unrecognized arguments: {' '.join(extras)}")
-        return parsed, extras
-
-
-def _intermixed(parser: argparse.ArgumentParser) -> None:
-    # The subparsers action builds every parser from one class (the CLI's); this subcommand
-    # needs argparse's intermixed parsing on top of whatever that class does.
-    parser.__class__ = type(f"Intermixed{type(parser).__name__}",
-                            (_IntermixedParsing, type(parser)), {})
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -134,7 +108,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                      help="recorded when the import re-adds a removed label")
     imp.set_defaults(func=cmd_import)
     for parser in (add, stats, label, labels, export, imp):
-        _intermixed(parser)
+        intermixed(parser)
 
 
 def cmd_add(args: argparse.Namespace) -> int:

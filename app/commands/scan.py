@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from app import output
+from app.commands._parsing import intermixed
 from app.commands.check import add_cfg_options
 from app.jsonl import is_blank
 from checkers.cfg import parse_features
@@ -89,6 +90,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                         help="accepted for compatibility: confirmation is the default now")
     add_cfg_options(parser)
     parser.set_defaults(func=run)
+    intermixed(parser)
 
 
 # ---------------------------------------------------------------------------------------------

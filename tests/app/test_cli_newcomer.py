@@ -70,11 +70,11 @@ def test_label_errors_show_the_label_usage(capsys: pytest.CaptureFixture[str],
     assert err.startswith("usage: ptriage label ") and "unrecognized arguments: --bogus" in err
 
 
-@pytest.mark.parametrize("command", ["add", "stats", "labels", "export", "import"])
+@pytest.mark.parametrize("command", ["add", "stats", "labels", "export", "import", "scan"])
 def test_corpus_subcommands_report_leftovers_with_their_own_usage(
         capsys: pytest.CaptureFixture[str], tmp_path: Path, command: str) -> None:
-    argv = [command, "--bogus", "--corpus", str(tmp_path / "c.sqlite3")]
-    argv += ["x.rs"] if command == "add" else ["x.jsonl"] if command == "import" else []
+    argv = [command, "--bogus"] + ([] if command == "scan" else ["--corpus", str(tmp_path / "c.sqlite3")])
+    argv += ["x.rs"] if command in ("add", "scan") else ["x.jsonl"] if command == "import" else []
     code, _o, err = run(capsys, *argv)
     assert code == 2 and err.startswith(f"usage: ptriage {command} "), err
     assert "unrecognized arguments: --bogus" in err

@@ -1,0 +1,34 @@
+"""Argument parsing shared by subcommands: options anywhere, errors with the subcommand's usage."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+class _IntermixedParsing(argparse.ArgumentParser):
+    """Options anywhere among the positionals (``label ID --remove L``), and leftovers reported
+    with this subcommand's usage (``usage: ptriage label …``) rather than the top-level one."""
+
+    _intermixing = False
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        if self._intermixing:
+            # parse_known_intermixed_args parses in two passes through this very method.
+            return super().parse_known_args(args, namespace)
+        self._intermixing = True
+        try:
+            parsed, extras = self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._intermixing = False
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed, extras
+
+
+def intermixed(parser: argparse.ArgumentParser) -> None:
+    """Give one subcommand's parser argparse's intermixed parsing and its own usage errors."""
+    # The subparsers action builds every parser from one class (the CLI's): keep that class
+    # (its error format and exit code) and add intermixed parsing on top.
+    parser.__class__ = type(f"Intermixed{type(parser).__name__}",
+                            (_IntermixedParsing, type(parser)), {})
