@@ -102,6 +102,8 @@ def start(tmp_path: Path) -> Iterator[object]:
             env["PTRIAGE_SANDBOX"] = sandbox
 
         def preexec() -> None:
+            # a terminal session's default, even when the suite itself runs under nohup
+            signal.signal(signal.SIGHUP, signal.SIG_DFL)
             if ignore_sigint:
                 # what a script's background job (`ptriage scan … &`) inherits
                 signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -144,7 +146,8 @@ def _stop(handle: Started, signum: int) -> tuple[int, float, str]:
 
 @pytest.mark.toolchains
 @pytest.mark.parametrize(("signum", "expected"), [
-    (signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+    (signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129)],
+    ids=["SIGINT", "SIGTERM", "SIGHUP"])
 def test_scan_stops_on_a_signal_to_its_pid(start: object, busy_folder: Path, tmp_path: Path,
                                            signum: int, expected: int) -> None:
     out = tmp_path / "records.jsonl"
@@ -159,7 +162,8 @@ def test_scan_stops_on_a_signal_to_its_pid(start: object, busy_folder: Path, tmp
 
 
 @pytest.mark.toolchains
-@pytest.mark.parametrize(("signum", "expected"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+@pytest.mark.parametrize(("signum", "expected"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)],
+                         ids=["SIGINT", "SIGTERM"])
 def test_check_cancels_at_once(start: object, busy_folder: Path, signum: int,
                                expected: int) -> None:
     handle = start("check", "--no-patterns", str(busy_folder / "spin.rs"))  # type: ignore[operator]
