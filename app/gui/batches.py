@@ -82,6 +82,45 @@ class AuditTask(QThread):
             self.audit_finished.emit(result)
 
 
+class DatasetTask(QThread):
+    """``app.dataset.build_dataset`` on a worker thread, reading the corpus through its own
+    connection (the corpus thread stays free for labeling meanwhile)."""
+
+    dataset_progressed = Signal(float, str)  # fraction, message
+    dataset_finished = Signal(object)  # DatasetReport
+    dataset_failed = Signal(str)
+    dataset_cancelled = Signal()
+
+    def __init__(self, corpus_path: Path, out: Path, *, options: dict[str, Any],
+                 check: Any = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._corpus_path = corpus_path
+        self._out = out
+        self._options = options
+        self._check = check
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def run(self) -> None:
+        from app.dataset import DatasetCancelled, build_dataset
+
+        try:
+            with Corpus(self._corpus_path) as corpus:
+                check = self._check(self._cancel) if self._check is not None else None
+                report = build_dataset(
+                    corpus, self._out, check=check, cancel=self._cancel,
+                    command="Polonius Triage ▸ File ▸ Export Dataset",
+                    progress=lambda f, m: self.dataset_progressed.emit(f, m), **self._options)
+        except DatasetCancelled:
+            self.dataset_cancelled.emit()
+        except Exception as exc:  # noqa: BLE001 - reported to the user via dataset_failed
+            self.dataset_failed.emit(describe_error(exc))
+        else:
+            self.dataset_finished.emit(report)
+
+
 class BatchController(QObject):
     """Runs drop batches one at a time (later drops queue), stores their records on the corpus
     thread in coalesced bursts, and reports progress and the end summary on the batch bar."""
@@ -91,6 +130,7 @@ class BatchController(QObject):
     cases_stored = Signal(list)  # CaseSummary of records just stored
     workspace_dropped = Signal(object)  # Path: ask "audit or scan?" (the window's dialog)
     audit_finished = Signal(int, str)  # files recorded, report path ("" when cancelled/failed)
+    dataset_finished = Signal(object)  # DatasetReport, or None when cancelled or failed
 
     def __init__(self, db: SerialRunner, caselist: CaseListController, *, bar: BatchBar,
                  notice: NoticeBar, status: QStatusBar, scan: ScanFn | None,
@@ -120,8 +160,10 @@ class BatchController(QObject):
         self._timer.timeout.connect(self._on_timer_timeout)
         bar.cancel_clicked.connect(self.cancel)
         bar.verdict_clicked.connect(self._on_bar_verdict_clicked)
-        bar.action_clicked.connect(self.open_report)
+        bar.action_clicked.connect(self._on_bar_action_clicked)
+        self._bar_action = self.open_report
         self._audit: AuditTask | None = None
+        self._dataset: DatasetTask | None = None
         self.last_audit: Any = None
         self.last_report: Path | None = None
         #: The toolchains the audit uses (set when the window has probed them).
@@ -129,7 +171,10 @@ class BatchController(QObject):
 
     @property
     def running(self) -> bool:
-        return self._batch is not None or self._audit is not None
+        return self._batch is not None or self._audit is not None or self._dataset is not None
+
+    def _on_bar_action_clicked(self) -> None:
+        self._bar_action()
 
     # -- starting
 
@@ -209,6 +254,65 @@ class BatchController(QObject):
         if self._audit is not None:
             self._audit.cancel()
             self._bar.cancelling()
+        if self._dataset is not None:
+            self._dataset.cancel()
+            self._bar.cancelling()
+
+    # -- dataset export (app.dataset)
+
+    def export_dataset(self, corpus_path: Path, out: Path, *, options: dict[str, Any],
+                       check: Any = None) -> None:
+        """Build a dataset directory from the corpus in the background (progress, cancel)."""
+        if self.running:
+            self._status.showMessage("Wait for the running batch to finish (or cancel it), "
+                                     "then export the dataset.", 6000)
+            return
+        task = DatasetTask(corpus_path, out, options=options, check=check, parent=self)
+        task.dataset_progressed.connect(self._on_dataset_progressed)
+        task.dataset_finished.connect(self._on_dataset_finished)
+        task.dataset_failed.connect(self._on_dataset_failed)
+        task.dataset_cancelled.connect(self._on_dataset_cancelled)
+        task.finished.connect(lambda: self._on_thread_finished(task))  # type: ignore[arg-type]
+        self._dataset = task
+        self._bar.start(f"the dataset export to {out}")
+        self._bar.title.setText(f"Exporting a dataset to {out.name}")
+        task.start()
+
+    def _on_dataset_progressed(self, fraction: float, message: str) -> None:
+        self._bar.set_step(message, int(fraction * 100), 100)
+
+    def _end_dataset(self) -> None:
+        if self._dataset is not None:
+            self._ending.add(self._dataset)  # type: ignore[arg-type]
+        self._dataset = None
+
+    def _on_dataset_finished(self, report: Any) -> None:
+        self._end_dataset()
+        skipped = sum(report.pairs_skipped.values())
+        text = (f"Exported a dataset to {report.out}: {report.cases} cases, {report.pairs} "
+                f"pairs" + (f" ({skipped} workarounds not proven on re-check)" if skipped
+                            else "") + ".")
+        self._bar.finish(text, {}, {}, action="Open folder")
+        out = Path(report.out)
+        self._bar_action = lambda: self._open_path(out)
+        self.dataset_finished.emit(report)
+
+    def _on_dataset_failed(self, message: str) -> None:
+        self._end_dataset()
+        self._bar.hide()
+        self._notice.show_message(f"The dataset was not exported: {message}", kind="error")
+        self.dataset_finished.emit(None)
+
+    def _on_dataset_cancelled(self) -> None:
+        self._end_dataset()
+        self._bar.hide()
+        self._status.showMessage("Dataset export cancelled; nothing was written.", 6000)
+        self.dataset_finished.emit(None)
+
+    def _open_path(self, path: Path) -> None:
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+            self._notice.show_message(f"Cannot open a file manager; the files are in {path}",
+                                      kind="warning")
 
     # -- crate audits
 
@@ -280,6 +384,7 @@ class BatchController(QObject):
                 f"({result.sandbox}{', cached' if result.cached else ''}):",
                 {v: len(ids) for v, ids in self.last_verdicts.items()}, VERDICT_COLOURS,
                 action="Open report")
+            self._bar_action = self.open_report
             self.audit_finished.emit(count, str(report or ""))
 
         def failed(message: str) -> None:
@@ -401,6 +506,7 @@ class BatchController(QObject):
         elif self.last_verdicts:
             from app.gui.results import VERDICT_COLOURS
 
+            self._bar_action = self.open_report
             self._bar.finish(f"{summary[:-1]} from {self._bar.what}:",
                              {v: len(ids) for v, ids in self.last_verdicts.items()},
                              VERDICT_COLOURS)
@@ -422,10 +528,12 @@ class BatchController(QObject):
             self._batch.cancel()
             self._ending.add(self._batch)
             self._batch = None
-        if self._audit is not None and alive(self._audit):
-            self._audit.cancel()
-            self._ending.add(self._audit)  # type: ignore[arg-type]
-            self._audit = None
+        for task in (self._audit, self._dataset):
+            if task is not None and alive(task):
+                task.cancel()
+                self._ending.add(task)  # type: ignore[arg-type]
+        self._audit = None
+        self._dataset = None
         for batch in list(self._ending):
             if alive(batch):
                 batch.wait()

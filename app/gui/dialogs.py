@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontDatabase, QKeySequence
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from app.corpus import CorpusError, parse_since
 from app.gui.labeling import SWAP, WARN, LabelRules
+from checkers.errors import CheckerError
 from checkers.model import VERDICTS
 
 
@@ -309,4 +311,73 @@ class WorkspaceDropDialog(QDialog):
 
     def _choose(self, how: str) -> None:
         self.chosen.emit(how)
+        self.accept()
+
+
+class DatasetDialog(QDialog):
+    """File ▸ Export Dataset: where, near-duplicates, splits and licence (``ptriage dataset``)."""
+
+    def __init__(self, *, default_dir: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export a dataset")
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(
+            "Writes README.md (the dataset card) and data/cases.jsonl, data/pairs.jsonl; each "
+            "confirmed workaround is re-checked on both sides before it becomes a pair."))
+        form = QFormLayout()
+        row = QHBoxLayout()
+        self.out = QLineEdit(str(default_dir))
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._on_browse_clicked)
+        row.addWidget(self.out, 1)
+        row.addWidget(browse)
+        form.addRow("Directory (new or empty)", row)
+        self.dedupe = QCheckBox("Keep one case of each near-duplicate group")
+        self.dedupe.setChecked(True)
+        form.addRow("", self.dedupe)
+        self.splits = QLineEdit("")
+        self.splits.setPlaceholderText("e.g. train=0.9,test=0.1 (empty: no splits)")
+        form.addRow("Splits", self.splits)
+        self.license = QLineEdit("unknown")
+        form.addRow("Licence (SPDX id)", self.license)
+        layout.addLayout(form)
+        self.problem = QLabel("")
+        self.problem.setStyleSheet("color: #b3261e;")
+        self.problem.setWordWrap(True)
+        layout.addWidget(self.problem)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self._on_buttons_accepted)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def output_dir(self) -> Path:
+        return Path(self.out.text().strip()).expanduser()
+
+    def options(self) -> dict[str, Any]:
+        from app.dataset import parse_splits
+
+        text = self.splits.text().strip()
+        return {"dedupe": self.dedupe.isChecked(),
+                "splits": parse_splits(text) if text else (),
+                "license_id": self.license.text().strip() or "unknown"}
+
+    def _on_browse_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Dataset directory", self.out.text())
+        if folder:
+            self.out.setText(folder)
+
+    def _on_buttons_accepted(self) -> None:
+        out = self.output_dir()
+        if not self.out.text().strip():
+            self.problem.setText("Choose a directory for the dataset.")
+            return
+        if out.exists() and (not out.is_dir() or any(out.iterdir())):
+            self.problem.setText(f"{out} exists and is not an empty directory; choose a new one.")
+            return
+        try:
+            self.options()
+        except CheckerError as exc:
+            self.problem.setText(str(exc))
+            return
         self.accept()

@@ -250,6 +250,9 @@ class MainWindow(QMainWindow):
                      "Merge an exported label set into the corpus")
         self._action(file, "&Export JSONL…", self.export_jsonl_dialog, "Ctrl+E",
                      "Export cases with their labels, filtered like `ptriage export`")
+        self._action(file, "Export &Dataset…", self.export_dataset_dialog, None,
+                     "A dataset directory with its card, cases and proven workaround pairs "
+                     "(like `ptriage dataset`)")
         file.addSeparator()
         self._action(file, "Switch &Corpus…", self.switch_corpus_dialog, None,
                      "Open or create another corpus file")
@@ -720,6 +723,32 @@ class MainWindow(QMainWindow):
 
         self.db.run(lambda c: require_corpus(c).export_jsonl(path, **wanted), done,
                     lambda m: self.notice.show_message(f"Export failed: {m}", kind="error"))
+
+    def export_dataset_dialog(self) -> Any:
+        """File ▸ Export Dataset (non-blocking); the build runs in the background."""
+        from app.gui.dialogs import DatasetDialog
+
+        dialog = DatasetDialog(default_dir=Path.home() / "polonius-dataset", parent=self)
+        dialog.accepted.connect(lambda: self.export_dataset(dialog.output_dir(),
+                                                            dialog.options()))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
+
+    def export_dataset(self, out: Path, options: dict[str, Any]) -> None:
+        if self.corpus_path is None:
+            self.notice.show_message("No corpus is open; choose one with File ▸ Switch Corpus.",
+                                     kind="error")
+            return
+        check = None
+        if self._engine is None:
+            # An embedded engine (tests, embedders) re-checks the pairs too.
+            engine = self._check
+
+            def check(cancel: Any) -> Any:
+                return lambda source, edition: engine(source, edition=edition, origin=None,
+                                                      cancel=cancel)
+        self.batches.export_dataset(self.corpus_path, out, options=options, check=check)
 
     def switch_corpus_dialog(self) -> None:
         start = str(self.corpus_path or default_corpus_path())

@@ -257,3 +257,34 @@ def test_a_dropped_cargo_workspace_asks_and_can_be_scanned_as_snippets(
     assert finished.args == [1, False]
     model = window.cases.model
     assert model.data(model.index(0, COLUMNS.index("origin"))) == "pkg/src/lib.rs:1"
+
+
+# -- dataset export --------------------------------------------------------------------------
+
+
+def test_export_dataset_runs_in_the_background_and_writes_the_card_and_pairs(
+        qtbot: Any, window: MainWindow, tmp_path: Path) -> None:
+    window.show()
+    show_and_check(qtbot, window, WORKAROUND_SRC)  # clean + a confirmed workaround
+    with qtbot.waitSignal(window.case_saved, timeout=10_000):
+        window.save_case()
+    dialog = window.export_dataset_dialog()
+    taken = tmp_path / "taken"
+    taken.mkdir()
+    (taken / "x").write_text("x")
+    dialog.out.setText(str(taken))
+    dialog._on_buttons_accepted()
+    assert "not an empty directory" in dialog.problem.text()
+    dialog.splits.setText("train=2")
+    dialog.out.setText(str(tmp_path / "ds"))
+    dialog._on_buttons_accepted()
+    assert dialog.problem.text() and dialog.result() != dialog.DialogCode.Accepted
+    dialog.splits.setText("")
+    with qtbot.waitSignal(window.batches.dataset_finished, timeout=60_000) as finished:
+        dialog._on_buttons_accepted()
+    report = finished.args[0]
+    assert report is not None and report.cases == 1
+    assert (tmp_path / "ds" / "README.md").is_file()
+    assert (tmp_path / "ds" / "data" / "cases.jsonl").is_file()
+    assert window.batch_bar.action.text() == "Open folder"
+    assert window.batch_bar.title.text().startswith(f"Exported a dataset to {tmp_path / 'ds'}")
