@@ -674,16 +674,43 @@ def render_card(*, cases: Sequence[Mapping[str, Any]], pairs: Sequence[Mapping[s
 Check = Callable[[str, str], "Triage"]
 
 
-def engine_check(toolchains: Toolchains | None = None, *,
-                 cancel: CancelFlag | None = None) -> Check:
-    """A ``(source, edition) -> Triage`` that runs the real engine (no pattern detection)."""
-    from checkers.engine import check_source
+def _recheck(sides: Sequence[tuple[str, str]], *, check: Check | None,
+             toolchains: Toolchains | None, cancel: CancelFlag | None,
+             progress: Callable[[float, str], None] | None) -> dict[tuple[str, str], Triage]:
+    """Each (source, edition) checked by every role: with ``check`` one at a time, else through
+    the batch engine (batched rustc runs, parallel, result cache). Raises DatasetCancelled."""
+    out: dict[tuple[str, str], Triage] = {}
+    if not sides:
+        return out
 
-    def check(source: str, edition: str) -> Triage:
-        return check_source(source, edition=edition, toolchains=toolchains, patterns=False,
-                            cancel=cancel)
+    def report(done: int) -> None:
+        if progress is not None:
+            progress(0.1 + 0.85 * done / len(sides), f"re-checking {done} of {len(sides)} sources")
 
-    return check
+    try:
+        if check is not None:
+            for n, (source, edition) in enumerate(sides):
+                _check_cancel(cancel)
+                report(n)
+                out[(source, edition)] = check(source, edition)
+            return out
+        from checkers.batch import Case, scan_iter
+        from checkers.model import case_id
+
+        wanted: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for side in sides:
+            wanted[case_id(*side)].append(side)
+        report(0)
+        for n, triage in enumerate(scan_iter([Case(source=s, edition=e) for s, e in sides],
+                                             toolchains=toolchains, patterns=False,
+                                             cancel=cancel)):
+            for side in wanted.get(triage.id, ()):
+                out[side] = triage
+            report(n + 1)
+    except CancelledError as exc:
+        raise DatasetCancelled("dataset cancelled; nothing was written") from exc
+    _check_cancel(cancel)
+    return out
 
 
 def _check_cancel(cancel: CancelFlag | None) -> None:
@@ -770,49 +797,43 @@ def build_dataset(corpus: Corpus, out: Path | str, *, filters: Mapping[str, Any]
 
     pairs: list[dict[str, Any]] = []
     skipped: Counter[str] = Counter()
-    if any(record["id"] in kept for record, _f in confirmed):
-        run = check or engine_check(toolchains, cancel=cancel)
-        triages: dict[tuple[str, str], Triage] = {}
-
-        def checked(source: str, edition: str) -> Triage:
-            key = (source, edition)
-            if key not in triages:
-                triages[key] = run(source, edition)
-            return triages[key]
-
-        for n, (record, finding) in enumerate(confirmed):
-            if record["id"] not in kept:
-                continue  # dropped as a duplicate: its pairs go with it
-            _check_cancel(cancel)
-            if progress is not None:
-                progress(0.1 + 0.85 * n / len(confirmed),
-                         f"re-checking pair {n + 1} of {len(confirmed)}")
-            direct = direct_of[(record["id"], n)]
-            if direct is None:
-                skipped["no mechanical rewrite any more"] += 1
-                continue
-            try:
-                evidence = {
-                    "rejected": _role_evidence(checked(record["source"], record["edition"])),
-                    "chosen": _role_evidence(checked(direct, record["edition"]))}
-            except CancelledError as exc:
-                raise DatasetCancelled("dataset cancelled; nothing was written") from exc
-            problem = pair_problem(evidence)
-            if problem is not None:
-                skipped[problem] += 1
-                continue
-            pair: dict[str, Any] = {
-                "id": f"{record['id']}:{finding['id']}:{finding['line']}",
-                "case_id": record["id"], "pattern": finding["id"],
-                "function": _function_at(record, finding["line"]),
-                "line": finding["line"], "end_line": finding["end_line"],
-                "rejected": record["source"], "chosen": direct, "evidence": evidence,
-                "reason": finding.get("reason", ""), "labels": record["labels"],
-                "epoch_tags": epoch_tags(record),
-            }
-            if split_of:
-                pair["split"] = split_of[record["id"]]
-            pairs.append(pair)
+    todo: list[tuple[Mapping[str, Any], Mapping[str, Any], str]] = []
+    for n, (record, finding) in enumerate(confirmed):
+        if record["id"] not in kept:
+            continue  # dropped as a duplicate: its pairs go with it
+        direct = direct_of[(record["id"], n)]
+        if direct is None:
+            skipped["no mechanical rewrite any more"] += 1
+            continue
+        todo.append((record, finding, direct))
+    sides = list(dict.fromkeys(side for record, _f, direct in todo
+                               for side in ((record["source"], record["edition"]),
+                                            (direct, record["edition"]))))
+    triages = _recheck(sides, check=check, toolchains=toolchains, cancel=cancel,
+                       progress=progress)
+    for record, finding, direct in todo:
+        edition = record["edition"]
+        if (record["source"], edition) not in triages or (direct, edition) not in triages:
+            skipped["the re-check could not run on it"] += 1
+            continue
+        evidence = {"rejected": _role_evidence(triages[(record["source"], edition)]),
+                    "chosen": _role_evidence(triages[(direct, edition)])}
+        problem = pair_problem(evidence)
+        if problem is not None:
+            skipped[problem] += 1
+            continue
+        pair: dict[str, Any] = {
+            "id": f"{record['id']}:{finding['id']}:{finding['line']}",
+            "case_id": record["id"], "pattern": finding["id"],
+            "function": _function_at(record, finding["line"]),
+            "line": finding["line"], "end_line": finding["end_line"],
+            "rejected": record["source"], "chosen": direct, "evidence": evidence,
+            "reason": finding.get("reason", ""), "labels": record["labels"],
+            "epoch_tags": epoch_tags(record),
+        }
+        if split_of:
+            pair["split"] = split_of[record["id"]]
+        pairs.append(pair)
 
     report = DatasetReport(
         out=target, cases=len(cases), pairs=len(pairs), groups=len(index.groups),
