@@ -640,17 +640,34 @@ def _use_roots(text: str) -> list[str]:
 def predicted_unresolved(source: str) -> str | None:
     """Why a file will certainly fail name resolution alone, or None.
 
-    An out-of-line module (`mod x;`) or a `use` of a crate that is not here (`use serde::…`,
-    `use crate::x` where this file defines no `x`) is an error whatever else is in the crate;
-    in a batch it stops the siblings' later passes, so they would all run again.
+    An out-of-line module (`mod x;`), a `use` of a crate that is not here (`use serde::…`,
+    `use crate::x` where this file defines no `x`, `use super::…` at the crate root) or a macro
+    defined elsewhere in its crate (`clone_fields!(…)`) is an error whatever else is in the
+    crate; in a batch it stops the siblings' later passes (or, for a missing macro, trusts
+    nobody), so they would all run again.
     """
     root = parse(source).root_node
     names: set[str] = set()
     uses: list[Any] = []
+    macros: set[str] = set()
+    invoked: list[str] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type == "mod_item" and node.child_by_field_name("body") is None:
+            return f"declares the out-of-line module `mod {_text(node.child_by_field_name('name'))};`"
+        if node.type == "macro_definition":
+            macros.add(_text(node.child_by_field_name("name")))
+            continue
+        if node.type == "macro_invocation":
+            macro = node.child_by_field_name("macro")
+            if macro is not None and macro.type == "identifier":
+                invoked.append(_text(macro))
+        stack.extend(node.named_children)
+    for name in invoked:
+        if name not in macros and name not in _STD_MACROS:
+            return f"uses the macro `{name}!`, which this file does not define"
     for child in root.named_children:
-        if child.type == "mod_item" and child.child_by_field_name("body") is None:
-            name = child.child_by_field_name("name")
-            return f"declares the out-of-line module `mod {_text(name)};`"
         if child.type in _ITEM_NAMES:
             name = child.child_by_field_name("name")
             if name is not None:
@@ -665,9 +682,23 @@ def predicted_unresolved(source: str) -> str | None:
                 rest = re.match(r"\s*crate\s*::\s*(?:r#)?([A-Za-z_]\w*)", text)
                 if rest is not None and rest.group(1) not in names:
                     return f"imports `crate::{rest.group(1)}`, which this file does not define"
+            elif first == "super":
+                return "imports through `super` from the crate root"
             elif first not in _KNOWN_ROOTS and first not in names:
                 return f"imports from `{first}`, a crate that is not here"
     return None
+
+
+#: Macros every crate has (std's prelude and `#[macro_use]` std exports).
+_STD_MACROS = frozenset({
+    "assert", "assert_eq", "assert_ne", "cfg", "column", "compile_error", "concat", "dbg",
+    "debug_assert", "debug_assert_eq", "debug_assert_ne", "env", "eprint", "eprintln", "file",
+    "format", "format_args", "include", "include_bytes", "include_str", "line", "matches",
+    "module_path", "option_env", "panic", "print", "println", "stringify", "thread_local",
+    "todo", "try", "unimplemented", "unreachable", "vec", "write", "writeln", "concat_idents",
+    "trace_macros", "log_syntax", "asm", "global_asm", "is_x86_feature_detected",
+    "const_format_args", "cfg_match", "macro_rules",
+})
 
 
 def _text(node: Any) -> str:
@@ -1050,8 +1081,12 @@ def _findings(source: str, edition: str) -> tuple[tuple[Finding, ...], tuple[Fin
 
 
 def _confirm(snippet: Snippet, found: tuple[Finding, ...], toolchains: Toolchains,
-             cancel: CancelFlag | None) -> tuple[Finding, ...]:
-    """Prove findings by rewrite exactly as ``check_source(confirm=True)`` does."""
+             cancel: CancelFlag | None, *, batched: Callable[[str], Triage | None] | None = None,
+             original: Triage | None = None) -> tuple[Finding, ...]:
+    """Prove findings by rewrite exactly as ``check_source(confirm=True)`` does.
+
+    ``batched`` returns the triage of a direct form that already ran in the unit's role batches
+    (None when it did not: then it is checked alone, as before)."""
     from checkers import patterns as pattern_mod
     from checkers.engine import check_source
 
@@ -1059,10 +1094,27 @@ def _confirm(snippet: Snippet, found: tuple[Finding, ...], toolchains: Toolchain
         return found
 
     def check_rewrite(rewritten: str) -> Triage:
+        done = batched(rewritten) if batched is not None else None
+        if done is not None:
+            return done
         return check_source(rewritten, edition=snippet.edition, toolchains=toolchains,
                             patterns=False, cancel=cancel)
 
-    return tuple(pattern_mod.confirm(snippet.user_source, found, check=check_rewrite))
+    return tuple(pattern_mod.confirm(snippet.user_source, found, check=check_rewrite,
+                                     original=original))
+
+
+def _direct_forms(snippet: Snippet, found: tuple[Finding, ...]) -> list[str]:
+    """The direct form of every workaround finding that has a mechanical rewrite."""
+    from checkers import patterns as pattern_mod
+
+    out = []
+    for finding in found:
+        if finding.kind == "pattern":
+            direct = pattern_mod.rewrite(snippet.user_source, finding)
+            if direct is not None and direct not in out:
+                out.append(direct)
+    return out
 
 
 #: Role statuses that make a whole record safe to reuse (the same inputs give the same record).
@@ -1138,6 +1190,30 @@ def process_unit(unit: WorkUnit, *, toolchains: Toolchains | None = None,
         prepared.append((case, snippet, refusal))
         record_keys.append(rkey)
 
+    # Proof by rewrite rides in the same per-role batches: each finding's direct form is one
+    # more snippet after the cases (index >= n_cases), checked, cached and batched like them.
+    n_cases = len(prepared)
+    found_by_case: list[tuple[tuple[Finding, ...], tuple[Finding, ...]]] = []
+    direct_at: dict[tuple[str, str], int] = {}
+    if unit.patterns:
+        found_by_case = [_findings(s.user_source, s.edition) for _c, s, _r in prepared]
+        if unit.confirm:
+            for index in range(n_cases):
+                case, snippet, refusal = prepared[index]
+                if refusal is not None:
+                    continue
+                for direct in _direct_forms(snippet, found_by_case[index][0]):
+                    if (snippet.edition, direct) in direct_at:
+                        continue
+                    try:
+                        direct_snippet = prepare(direct, edition=snippet.edition)
+                    except InputError:
+                        continue  # checked alone later, which reports it as the engine does
+                    direct_at[(snippet.edition, direct)] = len(prepared)
+                    prepared.append((case, direct_snippet, None if tc.limits.allow_include
+                                     else host_file_access(direct_snippet.user_source)))
+                    record_keys.append(None)
+
     roles = [r for r in ROLES if r in tc.roles]
     checks: list[dict[str, CheckResult]] = [{} for _ in prepared]
     keys: dict[tuple[int, str], str] = {}
@@ -1203,14 +1279,25 @@ def process_unit(unit: WorkUnit, *, toolchains: Toolchains | None = None,
 
     triages: list[Triage] = reused
     new_records: dict[str, dict[str, Any]] = {}
-    for index, (case, snippet, _refusal) in enumerate(prepared):
+    def batched(edition: str) -> Callable[[str], Triage | None]:
+        def lookup(direct: str) -> Triage | None:
+            at = direct_at.get((edition, direct))
+            if at is None:
+                return None
+            done = {r: checks[at][r] for r in roles if r in checks[at]}
+            return build_triage(prepared[at][1], done, toolchains=tc)
+        return lookup
+
+    for index, (case, snippet, _refusal) in enumerate(prepared[:n_cases]):
         found_patterns: tuple[Finding, ...] = ()
         found_epochs: tuple[Finding, ...] = ()
-        if unit.patterns:
-            found_patterns, found_epochs = _findings(snippet.user_source, snippet.edition)
-            if unit.confirm:
-                found_patterns = _confirm(snippet, found_patterns, tc, cancel)
         ordered = {r: checks[index][r] for r in roles if r in checks[index]}
+        if unit.patterns:
+            found_patterns, found_epochs = found_by_case[index]
+            if unit.confirm and found_patterns:
+                found_patterns = _confirm(
+                    snippet, found_patterns, tc, cancel, batched=batched(snippet.edition),
+                    original=build_triage(snippet, ordered, toolchains=tc, origin=case.origin))
         triage = build_triage(snippet, ordered, toolchains=tc, origin=case.origin,
                               patterns=found_patterns, epochs=found_epochs)
         triages.append(triage)

@@ -271,3 +271,31 @@ def test_confirms_beside_a_real_conflict_and_a_type_error_with_rustc() -> None:
     for given in (original, None):
         [out] = confirm(MIXED, found, check=_engine_check, original=given)
         assert out.confirmed is True, out.reason
+
+
+@pytest.mark.toolchains
+def test_scan_confirms_in_its_batches_like_the_engine(examples: Path) -> None:
+    """Direct forms ride in the scan's per-role batches; the proofs equal check_source's."""
+    from checkers.batch import Case, ScanStats, scan_iter
+    from checkers.engine import check_source
+    from checkers.toolchains import load_toolchains
+
+    names = ["check-then-relookup", "entry-owned-key", "index-instead-of-reference",
+             "unsafe-lifetime-extension", "clone-to-end-borrow", "option-take-put-back"]
+    cases = [Case((examples / n / "workaround.rs").read_text(), origin={"path": n})
+             for n in names]
+    stats = ScanStats()
+    toolchains = load_toolchains()
+    got = {t.origin["path"]: t for t in scan_iter(cases, toolchains=toolchains, jobs=1,
+                                                  cache=False, confirm=True, stats=stats)}
+    assert set(got) == set(names)
+    for case in cases:
+        alone = check_source(case.source, toolchains=toolchains, confirm=True)
+        mine = got[case.origin["path"]]
+        assert [(f.id, f.line, f.confirmed, f.reason) for f in mine.patterns] == [
+            (f.id, f.line, f.confirmed, f.reason) for f in alone.patterns]
+    proven = [f for t in got.values() for f in t.patterns if f.confirmed]
+    assert len(proven) >= 5
+    # 6 cases + their direct forms, 4 roles: batched, far fewer rustc runs than snippets x roles
+    assert stats.role_checks >= 4 * (len(cases) + len(proven))
+    assert stats.rustc_runs < stats.role_checks
