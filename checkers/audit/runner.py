@@ -6,7 +6,9 @@ per role that adds the role's flags. Cargo mixes the wrapper's *path* into the m
 workspace members (the hook clippy relies on), so each role's member outputs and fingerprints
 live apart in the shared target dir. Cargo does not fingerprint environment variables a wrapper
 reads, so the role is never passed that way: switching roles through a variable would replay a
-cached success. The wrapper also logs each member rustc's wall time (the borrow-check cost).
+cached success. The wrapper also logs each member rustc's wall time (the borrow-check cost),
+and caps the members' lints (``--cap-lints=allow``, as cargo does for dependencies): a crate's
+``#![deny(...)]`` meeting a newer compiler's lint is not a borrow-check answer.
 """
 
 from __future__ import annotations
@@ -147,10 +149,14 @@ def wrapper_for(plan: RolePlan, *, tag: str = "") -> Path:
         f"#!{shell}\n"
         f"# ptriage audit: role {plan.role} on {plan.compiler.version} (generated) {tag}\n"
         f"{exports}"
-        "name=; prev=\n"
-        'for a in "$@"; do [ "$prev" = "--crate-name" ] && name=$a; prev=$a; done\n'
+        "name=; prev=; cap=--cap-lints=allow\n"
+        'for a in "$@"; do\n'
+        '  [ "$prev" = "--crate-name" ] && name=$a\n'
+        '  case "$a" in --cap-lints*) cap=;; esac\n'
+        "  prev=$a\n"
+        "done\n"
         f"start={now}\n"
-        f'"$@" {flags}\n'
+        f'"$@" $cap {flags}\n'
         "rc=$?\n"
         f'if [ -n "${TIMING_ENV}" ] && [ -n "$name" ]; then\n'
         f'  echo "$name {elapsed}" >> "${TIMING_ENV}"\n'
