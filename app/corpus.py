@@ -441,6 +441,17 @@ class Corpus:
 
     def _open_read_only(self) -> sqlite3.Connection | None:
         immutable = not _writable(self.path)
+        wal = self.path.with_name(self.path.name + "-wal")
+        shm = self.path.with_name(self.path.name + "-shm")
+        if immutable and wal.is_file() and wal.stat().st_size > 0:
+            # immutable=1 ignores the WAL: its changes would silently be missing. SQLite reads
+            # a WAL read-only through an existing -shm index; without one it cannot.
+            if not shm.exists():
+                raise CorpusError(
+                    f"{self.path} has changes in {wal.name} that cannot be read on a read-only "
+                    f"medium without {shm.name}; copy the corpus files somewhere writable and "
+                    "open it there")
+            immutable = False
         uri = self.path.resolve().as_uri() + "?mode=ro" + ("&immutable=1" if immutable else "")
         try:
             conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None,
@@ -457,6 +468,8 @@ class Corpus:
             raise self._busy_or(exc) from exc
         except sqlite3.DatabaseError as exc:
             conn.close()
+            if getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_CANTOPEN:
+                raise CorpusError(f"cannot open {self.path}: {exc}") from exc
             raise NotACorpusError(
                 f"{self.path} is not a ptriage corpus ({exc}); choose another file with --corpus"
             ) from exc

@@ -442,3 +442,48 @@ def test_scan_onto_a_full_disk_stops_with_one_line_and_whole_records(tmp_path: P
     assert 0 < len(lines) < 120
     complete = [json.loads(line) for line in lines[:-1]]  # the last one may be torn by the disk
     assert all(r["verdict"] == "clean" for r in complete)
+
+
+def _copy_while_open(corpus_path: Path, dest: Path, *, with_shm: bool) -> Path:
+    """The corpus files as copied while a writer had changes in its WAL (not yet checkpointed)."""
+    dest.mkdir()
+    with Corpus(corpus_path) as corpus:
+        corpus._conn.execute("PRAGMA wal_autocheckpoint = 0")
+        for n in range(3, 6):
+            corpus.upsert_record(make_record(n))
+        for suffix in ("", "-wal", "-shm"):
+            if suffix != "-shm" or with_shm:
+                shutil.copy(f"{corpus_path}{suffix}", dest / f"c.sqlite3{suffix}")
+    assert (dest / "c.sqlite3-wal").stat().st_size > 0
+    return dest / "c.sqlite3"
+
+
+@needs_bwrap
+@pytest.mark.parametrize("with_shm", [True, False])
+def test_a_read_only_corpus_with_pending_wal_changes_is_read_or_refused_never_half_read(
+        corpus_path: Path, tmp_path: Path, with_shm: bool) -> None:
+    copy = _copy_while_open(corpus_path, tmp_path / "copy", with_shm=with_shm)
+    done = _bwrap("--ro-bind", str(copy.parent), str(copy.parent),
+                  argv=_cli("stats", "--json", "--corpus", str(copy)))
+    if with_shm:
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["cases"] == 6
+    else:
+        assert done.returncode == 2
+        assert "has changes in c.sqlite3-wal" in one_line(done.stderr)
+
+
+@needs_bwrap
+@pytest.mark.parametrize("command", ["export", "scan"])
+def test_a_device_is_written_directly(corpus_path: Path, tmp_path: Path, command: str) -> None:
+    # A private /dev (bwrap --dev): if anything tried to rename over /dev/null, it would only
+    # be that sandbox's, and the rename fails on its mount point.
+    if command == "export":
+        argv = _cli("export", "--corpus", str(corpus_path), "--out", "/dev/null")
+    else:
+        (tmp_path / "none.rs").write_text("\x00")  # refused as binary: nothing to compile
+        argv = _cli("scan", str(tmp_path / "none.rs"), "--out", "/dev/null",
+                    "--json-summary", "/dev/null")
+    done = _bwrap("--dev", "/dev", argv=["sh", "-c", " ".join(argv)
+                                          + "; echo rc=$?; test -c /dev/null && echo chardev"])
+    assert done.stdout.split() == ["rc=0", "chardev"], done.stderr
