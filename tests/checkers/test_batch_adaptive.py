@@ -135,3 +135,46 @@ def test_scan_summary_counts_cases_that_need_their_crate(tmp_path: Path) -> None
     assert "needs its crate" in proc.stderr and "ptriage audit" in proc.stderr
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["needs_crate"] == 1
+
+
+SPECIALIZED = ("use super::{Array, SmallVec, SpecFrom};\n\n"
+               "impl<'a, A: Array> SpecFrom<A, &'a [A::Item]> for SmallVec<A>\nwhere\n"
+               "    A::Item: Clone,\n{\n    #[inline]\n"
+               "    default fn spec_from(slice: &'a [A::Item]) -> SmallVec<A> {\n"
+               "        slice.into_iter().cloned().collect()\n    }\n}\n")
+#: Whole files of one crate that fail alone in different passes (as smallvec, itertools and
+#: others do in the bench's whole-file corpus).
+CRATE_FILES = [
+    SPECIALIZED,
+    "pub struct P { a: u8 }\nimpl Clone for P {\n    clone_fields!(P, a);\n}\n",
+    "pub struct D;\nimpl std::fmt::Debug for D {\n    debug_fmt_fields!(D);\n}\n",
+    "#[cfg(feature = \"std\")]\npub mod io {\n    mod error;\n}\npub fn f() -> u8 { 1 }\n",
+    "pub fn ok(v: &mut Vec<u8>) { v.push(1); }\n",
+    "pub fn conflict(v: &mut Vec<u8>) {\n    let a = &v[0];\n    v.clear();\n    let _ = *a;\n}\n",
+]
+
+
+@pytest.mark.parametrize(("source", "reason"), [
+    (SPECIALIZED, "imports through `super` from the crate root"),
+    (CRATE_FILES[1], "uses the macro `clone_fields!`, which this file does not define"),
+    (CRATE_FILES[3], "declares the out-of-line module `mod error;`"),
+    ("macro_rules! m { () => {} }\nm!();\nfn f() { println!(\"{}\", 1); }\n", None),
+])
+def test_predicted_unresolved_whole_file_failures(source: str, reason: str | None) -> None:
+    assert predicted_unresolved(source) == reason
+
+
+@pytest.mark.toolchains
+def test_failing_crate_files_batched_equal_their_single_checks() -> None:
+    tc = load_toolchains()
+
+    def summary(triage: object) -> tuple[object, ...]:
+        return (triage.verdict, {role: [(d.code, d.line, d.column) for d in c.diagnostics]  # type: ignore[attr-defined]
+                                 for role, c in triage.checks.items()})  # type: ignore[attr-defined]
+
+    cases = [Case(s, edition="2018") for s in CRATE_FILES]
+    batched = {t.source: summary(t) for t in scan_iter(cases, toolchains=tc, patterns=False,
+                                                        cache=False)}
+    alone = {s: summary(check_source(s, edition="2018", toolchains=tc, patterns=False))
+             for s in CRATE_FILES}
+    assert batched == alone
