@@ -748,6 +748,9 @@ def build_dataset(corpus: Corpus, out: Path | str, *, filters: Mapping[str, Any]
     gets (fraction, message); setting ``cancel`` (anything with ``is_set()``) stops the build
     with :class:`DatasetCancelled` before anything is written.
     """
+    if not 0.0 < threshold <= 1.0:
+        raise InputError(f"near-duplicate threshold {threshold:g} must be in (0, 1]; 0.8 is the "
+                         "default")
     target = Path(out)
     if target.exists() and not target.is_dir():
         raise DatasetError(f"{target} is a file; give --out a directory")

@@ -418,3 +418,20 @@ def test_every_epoch_id_has_a_distinct_tag() -> None:
                                                for t in tags)
     assert epoch_tag("epoch-try-macro") == "pre-2018:try-macro"
     assert epoch_tag("epoch-new-thing") == "epoch:new-thing"
+
+
+def test_cli_usage_errors_are_one_line_and_write_nothing(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    corpus = str(tmp_path / "c.sqlite3")
+    for argv, words in (
+            (["--out", str(tmp_path / "a"), "--threshold", "1.5"], "threshold"),
+            (["--out", str(tmp_path / "b"), "--split", "train=0.9"], "add up to 0.9"),
+            ([], "give --out DIR")):
+        assert main(["dataset", "--corpus", corpus, *argv]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and words in err[0], err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.sqlite3"]
+    # An empty corpus still gives a valid (empty) dataset: no config names a missing file.
+    assert main(["dataset", "--corpus", corpus, "--out", str(tmp_path / "empty")]) == 0
+    card = (tmp_path / "empty" / "README.md").read_text(encoding="utf-8")
+    assert _front_matter(card)["configs"] == []
