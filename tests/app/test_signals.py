@@ -36,7 +36,8 @@ PROMPT = 20
 
 
 def _own_processes(marker: str) -> list[tuple[int, str]]:
-    """Live processes whose argv or environment mentions ``marker`` (our private TMPDIR)."""
+    """Live processes whose argv or environment mentions ``marker`` (our private TMPDIR), as
+    (pid, comm); a rustc checking code (not probing the toolchain) has comm ``rustc*``."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
@@ -45,12 +46,14 @@ def _own_processes(marker: str) -> list[tuple[int, str]]:
             stat = (entry / "stat").read_text()
             if stat[stat.rfind(")") + 2:].split()[0] == "Z":
                 continue
-            blob = (entry / "cmdline").read_bytes() + (entry / "environ").read_bytes()
+            cmdline = (entry / "cmdline").read_bytes()
+            blob = cmdline + (entry / "environ").read_bytes()
             comm = (entry / "comm").read_text().strip()
         except OSError:
             continue
         if marker.encode() in blob:
-            found.append((int(entry.name), comm))
+            checking = comm == "rustc" and b"snippet.rs" in cmdline
+            found.append((int(entry.name), "rustc*" if checking else comm))
     return found
 
 
@@ -115,9 +118,10 @@ def start(tmp_path: Path) -> Iterator[object]:
             stderr=subprocess.PIPE, start_new_session=True, preexec_fn=preexec)
         handle = Started(proc, str(private))
         started.append(handle)
-        # wait until rustc runs (the looping const keeps at least one busy)
+        # wait until rustc checks code (the looping const keeps one busy; the toolchain probes
+        # that run first are rustc too, but compile no snippet.rs)
         deadline = time.monotonic() + 90
-        while not any(comm == "rustc" for _pid, comm in _own_processes(handle.marker)):
+        while not any(comm == "rustc*" for _pid, comm in _own_processes(handle.marker)):
             assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
             assert time.monotonic() < deadline, "rustc never started"
             time.sleep(0.1)
@@ -186,7 +190,7 @@ def test_children_die_with_a_killed_ptriage(start: object, busy_folder: Path, tm
             pytest.skip(note)
     handle = start("scan", str(busy_folder), "--no-cache", "--no-patterns",  # type: ignore[operator]
                    "-o", str(tmp_path / "r.jsonl"), sandbox=sandbox)
-    assert any(comm == "rustc" for _pid, comm in _own_processes(handle.marker))
+    assert any(comm == "rustc*" for _pid, comm in _own_processes(handle.marker))
     code, _elapsed, _stderr = _stop(handle, signal.SIGKILL)
     assert code == -signal.SIGKILL
     assert _wait_gone(handle.marker) == []
