@@ -521,6 +521,15 @@ def _rustc_vv(toolchains: Toolchains | None) -> dict[str, tuple[str, list[str]]]
     return out
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("polonius-triage")
+    except PackageNotFoundError:
+        return "(not installed: run from a source tree)"
+
+
 def _machine_toolchains() -> Toolchains | None:
     """This machine's toolchains for the card, or None (the card then lists recorded ones only)."""
     from checkers.toolchains import load_toolchains
@@ -576,7 +585,10 @@ def render_card(*, cases: Sequence[Mapping[str, Any]], pairs: Sequence[Mapping[s
                       "`needs-full-polonius`, `alpha-only-accepts`, `partial-fix`, "
                       "`both-reject`, `regression`, `other-error`, `not-compiled` (a `cfg` "
                       "removed the code: nothing was checked), `toolchain-error`"),
-        ("`labels`", "the reviewers' labels (definitions below)"),
+        ("`labels`", "the case's labels in the corpus (all reviewers' together; definitions "
+                     "below)"),
+        ("`reviewer_labels`", "per reviewer, the labels that reviewer gave the case (from the "
+                              "label history; empty when nobody labelled it)"),
         ("`epoch_tags`", "flat tags: the verdict tag, `nll-workaround:<pattern>` for each "
                          "workaround the compiler proved removable under Polonius, "
                          "`candidate:<pattern>` for a workaround shape not proved (or disproved), "
@@ -663,7 +675,8 @@ def render_card(*, cases: Sequence[Mapping[str, Any]], pairs: Sequence[Mapping[s
             "joined with the groups of cases that duplicate one of its pairs' direct forms, and "
             "audit records of one crate (`origin.package`) go together, so neither near "
             "duplicates nor a direct form and its workaround straddle splits.", "",
-            "## How it was made", "", "```sh", report.command, "```", "",
+            "## How it was made", "", f"With ptriage {_version()}:", "", "```sh",
+            report.command, "```", "",
             "The code comes from the places named in `origin`; its own licenses apply.", ""]
     return "\n".join(out)
 
@@ -782,6 +795,7 @@ def build_dataset(corpus: Corpus, out: Path | str, *, filters: Mapping[str, Any]
                     del kept[m]
                     dropped += 1
     split_of = assign_splits(_join_units(kept, index.split_group_of), splits) if splits else {}
+    ratings = reviewer_labels_of(records.values())
 
     cases = []
     for cid, record in kept.items():
@@ -793,6 +807,8 @@ def build_dataset(corpus: Corpus, out: Path | str, *, filters: Mapping[str, Any]
             "origin": record.get("origin"), "toolchain": toolchain,
             "toolchain_fingerprint": toolchain_fingerprint(toolchain),
             "near_duplicate_group": index.group_of[cid],
+            "reviewer_labels": {who: sorted(labels) for who, labels in
+                                ratings.get(cid, {}).items()},
         }
         if split_of:
             row["split"] = split_of[cid]
@@ -843,7 +859,7 @@ def build_dataset(corpus: Corpus, out: Path | str, *, filters: Mapping[str, Any]
         dropped_duplicates=dropped, pairs_skipped=dict(skipped),
         splits={name: sum(1 for c in cases if c.get("split") == name) for name, _f in splits},
         command=command)
-    agreement = agreement_from(reviewer_labels_of(records.values()), labels=label_names)
+    agreement = agreement_from(ratings, labels=label_names)
     split_names = [name for name, _f in splits]
     card = render_card(cases=cases, pairs=pairs, label_names=label_names, agreement=agreement,
                        report=report, rustc=_rustc_vv(toolchains or _machine_toolchains()),

@@ -36,7 +36,8 @@ from tests.app.data.records import make_record
 from tests.conftest import EXAMPLES
 
 CASE_FIELDS = {"id", "source", "edition", "verdict", "labels", "epoch_tags", "functions",
-               "origin", "toolchain", "toolchain_fingerprint", "near_duplicate_group"}
+               "origin", "toolchain", "toolchain_fingerprint", "near_duplicate_group",
+               "reviewer_labels"}
 PAIR_FIELDS = {"id", "case_id", "pattern", "function", "line", "end_line", "rejected", "chosen",
                "evidence", "reason", "labels", "epoch_tags"}
 
@@ -153,6 +154,11 @@ def test_cases_jsonl_one_line_per_case_with_the_documented_fields(
         assert row["toolchain"]["stable"]["rustc"] == record["checks"]["stable"]["rustc"]
         assert row["toolchain"]["polonius"]["flags"] == ["-Zpolonius=next"]
     ids = corpus_path["ids"]
+    # Each reviewer's own labels, next to the corpus's union of them.
+    entry = by_id[ids["entry-owned-key/workaround.rs"]]
+    assert entry["reviewer_labels"] == {"ann": ["workaround-removable"], "bob": ["real-error"]}
+    assert entry["labels"] == ["real-error", "workaround-removable"]
+    assert by_id[ids["renamed"]]["reviewer_labels"] == {}
     relookup = by_id[ids["check-then-relookup/workaround.rs"]]["epoch_tags"]
     assert relookup == ["nll-workaround:check-then-relookup", "nll:accepts"]
     # An unproven finding is a candidate, never an nll-workaround.
