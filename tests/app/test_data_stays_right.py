@@ -487,3 +487,14 @@ def test_a_device_is_written_directly(corpus_path: Path, tmp_path: Path, command
     done = _bwrap("--dev", "/dev", argv=["sh", "-c", " ".join(argv)
                                           + "; echo rc=$?; test -c /dev/null && echo chardev"])
     assert done.stdout.split() == ["rc=0", "chardev"], done.stderr
+
+
+def test_resume_keeps_a_whole_last_record_that_lacks_its_newline(tmp_path: Path) -> None:
+    from app.commands.scan import done_key, read_done_ids
+
+    out = tmp_path / "out.jsonl"
+    first = json.dumps({"id": "a1", "verdict": "clean", "origin": {"path": "a.rs"}})
+    last = json.dumps({"id": "b2", "verdict": "clean", "origin": {"path": "b.rs"}})
+    out.write_text(first + "\n" + last)  # e.g. edited by hand: whole, but no final newline
+    assert read_done_ids(out) == {done_key("a1", {"path": "a.rs"}), done_key("b2", {"path": "b.rs"})}
+    assert out.read_text() == first + "\n" + last + "\n"
