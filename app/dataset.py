@@ -393,7 +393,7 @@ def _join_units(records: Mapping[str, Mapping[str, Any]],
 
 def _role_evidence(triage: Triage) -> dict[str, Any]:
     out: dict[str, Any] = {"verdict": triage.verdict}
-    for role in PROOF_ROLES:
+    for role in sorted(set(PROOF_ROLES) | set(triage.checks)):
         check = triage.checks.get(role)
         if check is None:
             out[role] = {"status": "missing", "accepted": None, "error_codes": []}
@@ -610,8 +610,9 @@ def render_card(*, cases: Sequence[Mapping[str, Any]], pairs: Sequence[Mapping[s
         ("`chosen`", "the direct form: the same source with that one function rewritten; stable "
                      "rejects it (borrow check only), both Polonius analyses accept it"),
         ("`evidence`", "per side (`rejected`, `chosen`): the side's `verdict`, and per role "
-                       "(`stable`, `polonius`, `polonius-legacy`) `status`, `accepted`, "
-                       "`error_codes`, `borrowck_only`; re-checked when the dataset was made"),
+                       "(`stable`, `polonius`, `polonius-legacy`, `nightly`) `status`, "
+                       "`accepted`, `error_codes`, `borrowck_only`; re-checked when the dataset "
+                       "was made"),
         ("`reason`", "the engine's reason for the confirmation"),
         ("`labels`, `epoch_tags`", "the case's labels and tags"),
         ("`split`", "the case's split (only with `--split`)"),

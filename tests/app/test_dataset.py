@@ -201,6 +201,8 @@ def test_every_pair_is_reproved_by_the_real_engine(dataset: Path,
         assert pair["evidence"]["chosen"]["stable"]["accepted"] is False
         assert pair["evidence"]["rejected"]["stable"]["accepted"] is True
         assert pair["evidence"]["chosen"]["verdict"] == chosen.verdict == "polonius-accepts"
+        assert set(pair["evidence"]["chosen"]) == {"verdict", *chosen.checks}
+        assert pair["evidence"]["chosen"]["nightly"]["accepted"] is False  # NLL on nightly too
         assert pair["evidence"]["rejected"]["verdict"] == rejected.verdict == "clean"
 
 
