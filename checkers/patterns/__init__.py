@@ -149,7 +149,11 @@ def status_text(finding: Finding) -> str:
     if finding.kind == "epoch":
         return "outdated idiom"
     if finding.confirmed is True:
-        return WORKAROUND_LABEL
+        return WORKAROUND_LABEL + {
+            "P3": " (Polonius makes it unnecessary)",
+            "FULL": " (still needed until full Polonius)",
+            "NONE": " (still needed: no borrow checker removes it)",
+        }.get(finding.cls, "")
     if finding.confirmed is False:
         return f"{CANDIDATE_LABEL} (the proof by rewrite failed)"
     if finding.unconfirmable:

@@ -96,7 +96,7 @@ def _function_of(source: str, finding: Finding, triage: Triage) -> FunctionVerdi
 
 
 def judge_function(triage: Triage, fv: FunctionVerdict, *,
-                   original: Triage | None) -> tuple[bool, str]:
+                   original: Triage | None, cls: str = "P3") -> tuple[bool, str]:
     """(confirmed, reason) from the verdict of the one `fn` that held the workaround.
 
     Errors elsewhere in the file that the source as given already has do not count: a real
@@ -130,6 +130,13 @@ def judge_function(triage: Triage, fv: FunctionVerdict, *,
         return False, (f"direct form of {where} rejected by NLL ({nll}) and accepted by Polonius "
                        "alpha, but not corroborated by polonius-legacy")
     alpha_mine = _within(alpha.errors, fv)
+    if fv.verdict == "needs-full-polonius" and cls == "FULL":
+        return True, (f"direct form of {where} rejected by NLL ({nll}) and by Polonius alpha "
+                      f"({_codes(alpha_mine)}), accepted by full (legacy) Polonius: a real "
+                      "workaround, still needed until full Polonius")
+    if fv.verdict == "both-reject" and cls == "NONE":
+        return True, (f"direct form of {where} rejected by NLL ({nll}) and by both Polonius "
+                      "analyses: a real workaround that no borrow checker removes")
     if fv.verdict == "needs-full-polonius":
         return False, (f"direct form of {where} also rejected by Polonius alpha "
                        f"({_codes(alpha_mine)}): still needed; only full (legacy) Polonius "
@@ -152,8 +159,11 @@ def confirm(source: str, findings: Sequence[Finding], *, check: Callable[[str], 
     borrow-check errors alone, both Polonius implementations accept it, and the rewrite adds no
     non-borrow-check error that `source` itself does not have. `original` is the triage of
     `source` as given (the engine has it); without it, `source` is checked here when needed.
-    Findings without a mechanical rewrite (and epoch markers) keep `confirmed=None`. Identical
-    rewrites are checked once.
+    A finding of class FULL is confirmed when only full (legacy) Polonius accepts its direct
+    form, one of class NONE when every checker rejects it (the workaround is real and needed).
+    Findings without a mechanical rewrite (and epoch markers) keep `confirmed=None`; a pattern
+    finding whose shape the rewrite cannot handle says so in `unconfirmable`. Identical rewrites
+    are checked once.
     """
     triages: dict[str, Triage] = {}
     out: list[Finding] = []
@@ -161,6 +171,10 @@ def confirm(source: str, findings: Sequence[Finding], *, check: Callable[[str], 
     for finding in findings:
         direct = rewrite(source, finding) if finding.kind == "pattern" else None
         if direct is None:
+            if finding.kind == "pattern" and not finding.unconfirmable:
+                finding = dataclasses.replace(finding, unconfirmable=(
+                    f"no mechanical direct form for this shape of {finding.id} (the rewrite does "
+                    "not handle it), so the compiler could not be asked"))
             out.append(finding)
             continue
         if direct not in triages:
@@ -172,7 +186,8 @@ def confirm(source: str, findings: Sequence[Finding], *, check: Callable[[str], 
         else:
             if baseline[0] is None and _other_errors(triage):
                 baseline[0] = check(source)  # are those errors the rewrite's, or already there?
-            confirmed, reason = judge_function(triage, fv, original=baseline[0])
+            confirmed, reason = judge_function(triage, fv, original=baseline[0],
+                                               cls=finding.cls)
         out.append(dataclasses.replace(finding, confirmed=confirmed, reason=reason,
                                        rewrite=direct))
     return tuple(out)

@@ -108,10 +108,32 @@ def test_p3_examples_are_confirmed(examples: Path, id_: str) -> None:
 
 @pytest.mark.toolchains
 @pytest.mark.parametrize("id_", NOT_P3)
-def test_full_and_none_examples_are_never_confirmed(examples: Path, id_: str) -> None:
+def test_full_and_none_examples_are_never_claimed_removable(examples: Path, id_: str) -> None:
+    """A FULL/NONE finding is confirmed only as what it is: still needed (never "Polonius makes
+    it unnecessary")."""
     source = (examples / id_ / "workaround.rs").read_text()
     out = confirm(source, detect(source).patterns, check=_engine_check)
-    assert all(f.confirmed is not True for f in out if f.id == id_)
+    for f in out:
+        if f.id == id_ and f.confirmed:
+            assert f.cls == "NONE" and "no borrow checker removes" in f.reason, f.reason
+
+
+@pytest.mark.toolchains
+def test_clone_collection_is_proven_needed_by_its_direct_form(examples: Path) -> None:
+    for path in [examples / "clone-collection-to-iterate" / "workaround.rs",
+                 *sorted((examples / "clone-collection-to-iterate" / "styles").glob("*.rs"))]:
+        if path.name.endswith(".direct.rs"):
+            continue
+        source = path.read_text()
+        out = [f for f in confirm(source, detect(source).patterns, check=_engine_check)
+               if f.id == "clone-collection-to-iterate"]
+        assert out, path
+        for f in out:
+            if f.rewrite is None:  # shapes the rewrite does not handle say so
+                assert f.confirmed is None and "no mechanical direct form" in f.unconfirmable
+            else:
+                assert f.confirmed is True, (path.name, f.reason)
+                assert "rejected by NLL (E05" in f.reason
 
 
 @pytest.mark.toolchains

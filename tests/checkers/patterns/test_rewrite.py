@@ -133,10 +133,9 @@ def test_epoch_rewrites(source: str, expected: str) -> None:
     assert out is not None and expected in out
 
 
-def test_no_rewrite_for_full_and_none_classes(examples: Path) -> None:
+def test_no_rewrite_for_ids_without_a_mechanical_direct_form(examples: Path) -> None:
     for id_ in ("split-helper-for-cursor", "peek-then-advance-cursor", "cursor-reindex-in-loop",
-                "option-take-put-back", "clone-collection-to-iterate",
-                "split-borrow-free-function", "cps-callback-instead-of-return"):
+                "option-take-put-back", "split-borrow-free-function"):
         source = (examples / id_ / "workaround.rs").read_text()
         for finding in _only(source, id_):
             assert rewrite(source, finding) is None
@@ -203,3 +202,16 @@ def test_transmute_inside_an_unsafe_let_value_is_detected_and_undone() -> None:
     (finding,) = _only(source, "unsafe-lifetime-extension")
     out = rewrite(source, finding)
     assert out is not None and "transmute" not in out
+
+
+def test_clone_collection_rewrites_iterate_the_field_itself(examples: Path) -> None:
+    source = (examples / "clone-collection-to-iterate" / "workaround.rs").read_text()
+    (finding,) = _only(source, "clone-collection-to-iterate")
+    out = rewrite(source, finding)
+    assert out is not None and "in self.rules.iter().cloned()" in out
+    styles = examples / "clone-collection-to-iterate" / "styles"
+    keys = (styles / "clonecoll_keys_collect.rs").read_text()
+    (finding,) = _only(keys, "clone-collection-to-iterate")
+    out = rewrite(keys, finding)
+    assert out is not None and "for name in self.open.keys() {" in out
+    assert "collect::<Vec<_>>()" not in out and out.count("\n") == keys.count("\n")
