@@ -15,7 +15,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QFocusEvent, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QColor, QFocusEvent, QIcon, QPainter, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -428,6 +428,10 @@ class LabelChipDelegate(QStyledItemDelegate):
         painter.restore()
 
 
+#: Origin never gets narrower than this (a file name stays readable).
+MIN_ORIGIN_WIDTH = 120
+
+
 class CaseTable(QTableView):
     """The case table; taking the focus does not pick a case (Qt makes the first row current
     on focus-in, which would replace what the editor shows)."""
@@ -435,6 +439,18 @@ class CaseTable(QTableView):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.focusing = False
+
+    def fit_origin(self) -> None:
+        """Origin takes the pane's spare width beside Verdict and Labels (issue 12); Patterns
+        and Updated stay a scroll away, so a wide pane never squeezes Origin to nothing."""
+        header = self.horizontalHeader()
+        taken = sum(header.sectionSize(COLUMNS.index(c)) for c in ("verdict", "labels"))
+        self.setColumnWidth(COLUMNS.index("origin"),
+                            max(MIN_ORIGIN_WIDTH, self.viewport().width() - taken))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_origin()
 
     def focusInEvent(self, event: QFocusEvent) -> None:
         had_current = self.currentIndex().isValid()
@@ -503,9 +519,8 @@ class CaseListPanel(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        # Origin takes the spare width (issue 12); the sort arrow stays visible.
+        # Origin takes the spare width (CaseTable.fit_origin); the sort arrow stays visible.
         header.setStretchLastSection(False)
-        header.setSectionResizeMode(COLUMNS.index("origin"), QHeaderView.ResizeMode.Stretch)
         header.setSortIndicatorShown(True)
         self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         for column, width in zip(COLUMNS, (130, 110, 110, 135, 115), strict=True):

@@ -158,10 +158,9 @@ class VerdictBanner(QFrame):
         self.flags_label.setText("&nbsp;&nbsp;·&nbsp;&nbsp;".join(html.escape(c) for c in chips))
         detail = VERDICT_TEXT.get(triage.verdict, "")
         if findings_are_the_news(triage):
-            detail = ("The news is its workaround: every checker accepts this code, and the "
-                      "direct form it works around compiles under Polonius (see Patterns & "
-                      "rewrite).")
-        if triage.reason and triage.reason != detail:
+            detail = ("The news is its workaround: every checker accepts this code, and its "
+                      "direct form compiles under Polonius (see Patterns & rewrite).")
+        elif triage.reason and triage.reason != detail:
             detail = f"{detail} — {triage.reason}" if detail else triage.reason
         self.detail_label.setText(detail)
         versions: dict[str, list[str]] = {}
@@ -485,6 +484,8 @@ class FindingsPanel(QSplitter):
         left.addWidget(self.list)
         left.addWidget(self.explanation)
         left.setSizes([90, 200])
+        # Narrow windows squeeze the diff before the finding list becomes unreadable.
+        left.setMinimumWidth(210)
         right = QWidget(self)
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)

@@ -67,6 +67,12 @@ def test_list_marks_findings_shows_the_sort_and_gives_origin_the_spare_width(
     header = panel.table.horizontalHeader()
     origin = header.sectionSize(COLUMNS.index("origin"))
     assert origin > header.sectionSize(COLUMNS.index("verdict"))
+    # Verdict, Origin and Labels fill the pane; Patterns and Updated are a scroll away.
+    for width in (480, 900):
+        panel.resize(width, 400)
+        qtbot.waitUntil(lambda w=width: panel.width() == w, timeout=2000)
+        shown = sum(header.sectionSize(COLUMNS.index(c)) for c in ("verdict", "origin", "labels"))
+        assert shown == panel.table.viewport().width()
 
 
 def test_rows_inserted_by_a_batch_do_not_move_the_selected_row(qtbot: Any) -> None:
