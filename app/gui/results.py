@@ -456,6 +456,10 @@ class DiffView(QPlainTextEdit):
             self._highlighter.follow_palette(self.palette())
 
 
+#: Below this width the findings panel shares its width 2:3 rather than by its default sizes.
+NARROW_FINDINGS = 760
+
+
 def finding_kind_text(finding: Finding) -> str:
     """What a finding is, in the words the issue asks for."""
     if finding.kind == "epoch":
@@ -484,8 +488,6 @@ class FindingsPanel(QSplitter):
         left.addWidget(self.list)
         left.addWidget(self.explanation)
         left.setSizes([90, 200])
-        # Narrow windows squeeze the diff before the finding list becomes unreadable.
-        left.setMinimumWidth(210)
         right = QWidget(self)
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
@@ -579,6 +581,14 @@ class FindingsPanel(QSplitter):
             self.diff.setPlainText("No rewrite to show: the direct form of this pattern was "
                                    "not produced or not checked (Case ▸ Re-check confirms "
                                    "patterns by rewrite).")
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        width = event.size().width()
+        sizes = self.sizes()
+        if self.left.isVisible() and width < NARROW_FINDINGS and sizes and sizes[0] < width * 0.4:
+            # Narrow (1024 px windows): the finding list keeps two fifths, the diff the rest.
+            self.setSizes([int(width * 0.4), width - int(width * 0.4)])
 
     def _set_rewrite(self, rewrite: str | None) -> None:
         self._rewrite = rewrite
