@@ -4,6 +4,7 @@ leak-free splits and a Hugging Face dataset card (``ptriage dataset``)."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import shutil
@@ -688,42 +689,63 @@ def render_card(*, cases: Sequence[Mapping[str, Any]], pairs: Sequence[Mapping[s
 Check = Callable[[str, str], "Triage"]
 
 
-def _recheck(sides: Sequence[tuple[str, str]], *, check: Check | None,
-             toolchains: Toolchains | None, cancel: CancelFlag | None,
-             progress: Callable[[float, str], None] | None) -> dict[tuple[str, str], Triage]:
-    """Each (source, edition) checked by every role: with ``check`` one at a time, else through
-    the batch engine (batched rustc runs, parallel, result cache). Raises DatasetCancelled."""
-    out: dict[tuple[str, str], Triage] = {}
-    if not sides:
-        return out
+#: What a side is checked as: source, edition, ``--cfg-test``, features (as the case was).
+Side = tuple[str, str, bool, tuple[str, ...]]
 
-    def report(done: int) -> None:
+
+def cfg_of(record: Mapping[str, Any]) -> tuple[bool, tuple[str, ...]]:
+    """The ``--cfg-test`` switch and ``--features`` a record was checked with, read back from
+    the stable role's flags (``--test``, ``--cfg feature="…"``), so a re-check compiles alike."""
+    flags = list(record.get("checks", {}).get("stable", {}).get("flags", ()))
+    features = []
+    for flag, value in itertools.pairwise([*flags, ""]):
+        if flag == "--cfg" and value.startswith('feature="') and value.endswith('"'):
+            features.append(value[len('feature="'):-1])
+    return "--test" in flags, tuple(sorted(set(features)))
+
+
+def _recheck(sides: Sequence[Side], *, check: Check | None, toolchains: Toolchains | None,
+             cancel: CancelFlag | None,
+             progress: Callable[[float, str], None] | None) -> dict[Side, Triage]:
+    """Each side checked by every role: with ``check`` one at a time (it is not told the cfg
+    options), else through the batch engine (batched rustc runs, parallel, result cache), one
+    scan per set of cfg options. Raises DatasetCancelled."""
+    out: dict[Side, Triage] = {}
+    done = 0
+
+    def report() -> None:
         if progress is not None:
             progress(0.1 + 0.85 * done / len(sides), f"re-checking {done} of {len(sides)} sources")
 
     try:
         if check is not None:
-            for n, (source, edition) in enumerate(sides):
+            for side in sides:
                 _check_cancel(cancel)
-                report(n)
-                out[(source, edition)] = check(source, edition)
+                report()
+                out[side] = check(side[0], side[1])
+                done += 1
             return out
         from checkers.batch import Case, scan_iter
         from checkers.model import case_id
 
-        wanted: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        by_cfg: dict[tuple[bool, tuple[str, ...]], list[Side]] = defaultdict(list)
         for side in sides:
-            wanted[case_id(*side)].append(side)
-        report(0)
-        for n, triage in enumerate(scan_iter([Case(source=s, edition=e) for s, e in sides],
-                                             toolchains=toolchains, patterns=False,
-                                             cancel=cancel)):
-            for side in wanted.get(triage.id, ()):
-                out[side] = triage
-            report(n + 1)
+            by_cfg[(side[2], side[3])].append(side)
+        for (cfg_test, features), group in sorted(by_cfg.items()):
+            wanted: dict[str, list[Side]] = defaultdict(list)
+            for side in group:
+                wanted[case_id(side[0], side[1])].append(side)
+            report()
+            for triage in scan_iter([Case(source=s[0], edition=s[1]) for s in group],
+                                    toolchains=toolchains, patterns=False, cancel=cancel,
+                                    cfg_test=cfg_test, features=features):
+                for side in wanted.get(triage.id, ()):
+                    out[side] = triage
+                done += 1
+                report()
+            _check_cancel(cancel)
     except CancelledError as exc:
         raise DatasetCancelled("dataset cancelled; nothing was written") from exc
-    _check_cancel(cancel)
     return out
 
 
@@ -826,18 +848,20 @@ def build_dataset(corpus: Corpus, out: Path | str, *, filters: Mapping[str, Any]
             skipped["no mechanical rewrite any more"] += 1
             continue
         todo.append((record, finding, direct))
-    sides = list(dict.fromkeys(side for record, _f, direct in todo
-                               for side in ((record["source"], record["edition"]),
-                                            (direct, record["edition"]))))
+    def side(record: Mapping[str, Any], source: str) -> Side:
+        return (source, record["edition"], *cfg_of(record))
+
+    sides = list(dict.fromkeys(s for record, _f, direct in todo
+                               for s in (side(record, record["source"]), side(record, direct))))
     triages = _recheck(sides, check=check, toolchains=toolchains, cancel=cancel,
                        progress=progress)
     for record, finding, direct in todo:
-        edition = record["edition"]
-        if (record["source"], edition) not in triages or (direct, edition) not in triages:
+        before, after = side(record, record["source"]), side(record, direct)
+        if before not in triages or after not in triages:
             skipped["the re-check could not run on it"] += 1
             continue
-        evidence = {"rejected": _role_evidence(triages[(record["source"], edition)]),
-                    "chosen": _role_evidence(triages[(direct, edition)])}
+        evidence = {"rejected": _role_evidence(triages[before]),
+                    "chosen": _role_evidence(triages[after])}
         problem = pair_problem(evidence)
         if problem is not None:
             skipped[problem] += 1

@@ -310,6 +310,34 @@ def test_a_confirmed_finding_without_its_rewrite_is_rewritten_again(
     assert pair["chosen"] == stored
 
 
+FEATURE_GATED = """use std::collections::HashMap;
+
+#[cfg(feature = "cache")]
+pub fn lookup(map: &mut HashMap<u32, String>, key: u32) -> &mut String {
+    if map.contains_key(&key) {
+        return map.get_mut(&key).unwrap();
+    }
+    map.insert(key, String::new());
+    map.get_mut(&key).unwrap()
+}
+"""
+
+
+@pytest.mark.toolchains
+def test_pairs_are_rechecked_with_the_cfg_options_of_their_case(tmp_path: Path) -> None:
+    """A workaround proven with --features cache is re-checked with it (without, the function
+    is not compiled and nothing would be proven)."""
+    record = check_source(FEATURE_GATED, confirm=True, features=("cache",)).to_record()
+    assert [p["confirmed"] for p in record["patterns"]] == [True]
+    with Corpus(tmp_path / "c.sqlite3") as c:
+        c.upsert_record(record)
+        report = build_dataset(c, tmp_path / "ds")
+    assert (report.pairs, dict(report.pairs_skipped)) == (1, {})
+    (pair,) = _lines(tmp_path / "ds" / "data" / "pairs.jsonl")
+    assert pair["evidence"]["chosen"]["verdict"] == "polonius-accepts"
+    assert pair["evidence"]["rejected"]["verdict"] == "clean"
+
+
 @pytest.mark.toolchains
 def test_cancel_writes_nothing(corpus_path: dict[str, Any], tmp_path: Path) -> None:
     cancel = threading.Event()
