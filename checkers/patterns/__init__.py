@@ -120,12 +120,20 @@ def to_findings(src: Source, hits: list[Hit]) -> list[Finding]:
     return [_finding(hit, where[hit.start], where[hit.end]) for hit in hits]
 
 
+#: Why some sites of an id that has a rewrite still have no direct form of their own.
+_VARIANT_UNCONFIRMABLE: dict[tuple[str, str], str] = {
+    ("polonius-the-crab-call", "use"): (
+        "an import of the crate, not a workaround site: each call it serves is proven on its own"),
+}
+
+
 def _finding(hit: Hit, start: tuple[int, int], end: tuple[int, int]) -> Finding:
     entry = CATALOG[hit.id]
     (line, column), (end_line, end_column) = start, end
     return Finding(id=hit.id, kind=entry.kind, cls=entry.cls, line=line, column=column,
                    end_line=end_line, end_column=end_column, confidence=hit.confidence,
-                   unconfirmable=entry.unconfirmable)
+                   unconfirmable=_VARIANT_UNCONFIRMABLE.get((hit.id, hit.variant),
+                                                            entry.unconfirmable))
 
 
 def detect(source: str, *, edition: str = "2021") -> Detection:

@@ -721,9 +721,13 @@ def _transmutes_reference(call: Node, src: Source) -> bool:
 @detector("polonius-the-crab-call")
 def _polonius_the_crab(ctx: Context, matches: list[Captures]) -> None:
     for caps in matches:
-        node = _one(caps, "hit") or _one(caps, "use")
+        node = _one(caps, "hit")
         if node is not None:
             ctx.add("polonius-the-crab-call", node)
+            continue
+        node = _one(caps, "use")
+        if node is not None:
+            ctx.add("polonius-the-crab-call", node, variant="use")
 
 
 # ------------------------------------------------------------------- 2.5 index-instead-of-reference

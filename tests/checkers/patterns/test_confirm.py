@@ -98,9 +98,6 @@ def test_p3_examples_are_confirmed(examples: Path, id_: str) -> None:
     found = [f for f in detect(source).patterns if f.id == id_]
     out = confirm(source, found, check=_engine_check)
     rewritable = [f for f in out if f.confirmed is not None]
-    if id_ in ("polonius-the-crab-call", "cps-callback-instead-of-return"):
-        assert not rewritable  # API-shaped workarounds: no mechanical direct form
-        return
     assert rewritable, f"{id_}: no rewrite"
     for finding in rewritable:
         assert finding.confirmed is True, finding.reason
@@ -321,3 +318,30 @@ def test_scan_confirms_in_its_batches_like_the_engine(examples: Path) -> None:
     # 6 cases + their direct forms, 4 roles: batched, far fewer rustc runs than snippets x roles
     assert stats.role_checks >= 4 * (len(cases) + len(proven))
     assert stats.rustc_runs < stats.role_checks
+
+
+@pytest.mark.toolchains
+@pytest.mark.parametrize("path", [
+    "examples:cps-callback-instead-of-return/workaround.rs",
+    "examples:cps-callback-instead-of-return/styles/cps_dyn_fnmut.rs",
+    "examples:cps-callback-instead-of-return/styles/cps_generic_match.rs",
+    "data:positive/adv_cps_match_closure.rs",
+    "data:positive/cps_generic_where.rs",
+])
+def test_cps_callbacks_are_proven_by_returning_the_borrow(examples: Path, path: str) -> None:
+    root, rel = path.split(":")
+    source = ((examples if root == "examples" else DATA) / rel).read_text()
+    out = [f for f in confirm(source, detect(source).patterns, check=_engine_check)
+           if f.id == "cps-callback-instead-of-return"]
+    assert out and all(f.confirmed is True for f in out), [(f.id, f.reason) for f in out]
+
+
+@pytest.mark.toolchains
+@pytest.mark.parametrize("name", ["adv_crab_fn_call", "crab_macro"])
+def test_polonius_the_crab_macro_sites_are_proven(name: str) -> None:
+    source = (DATA / "positive" / f"{name}.rs").read_text()
+    out = [f for f in confirm(source, detect(source).patterns, check=_engine_check)
+           if f.id == "polonius-the-crab-call"]
+    sites = [f for f in out if not f.unconfirmable]
+    assert sites and all(f.confirmed is True for f in sites), [(f.line, f.reason) for f in out]
+    assert all(f.confirmed is None for f in out if f.unconfirmable)  # the `use` line

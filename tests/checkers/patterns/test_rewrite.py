@@ -215,3 +215,29 @@ def test_clone_collection_rewrites_iterate_the_field_itself(examples: Path) -> N
     out = rewrite(keys, finding)
     assert out is not None and "for name in self.open.keys() {" in out
     assert "collect::<Vec<_>>()" not in out and out.count("\n") == keys.count("\n")
+
+
+def test_cps_rewrite_returns_the_borrow_and_fixes_its_callers(examples: Path) -> None:
+    source = (examples / "cps-callback-instead-of-return" / "workaround.rs").read_text()
+    (finding,) = _only(source, "cps-callback-instead-of-return")
+    out = rewrite(source, finding)
+    assert out is not None
+    assert "pub fn with_config<'cps>(" in out and "cache: &'cps mut BTreeMap" in out
+    assert ") -> &'cps Config {" in out and "FnOnce" not in out
+    assert "{ let cfg = with_config(cache, name); cfg.retries }" in out
+    assert out.count("\n") == source.count("\n")
+
+
+def test_polonius_the_crab_rewrites_undo_the_crate(examples: Path) -> None:
+    source = (examples / "polonius-the-crab-call" / "workaround.rs").read_text()
+    call, = [f for f in _only(source, "polonius-the-crab-call") if f.unconfirmable == ""]
+    out = rewrite(source, call)
+    assert out is not None
+    assert "match { let stock = &mut self.stock; stock.get_mut(sku) } {" in out
+    assert "Some(count) =>" in out and "None => { let stock = &mut self.stock;" in out
+    macro = (DATA / "positive" / "adv_crab_fn_call.rs").read_text()
+    uses = [f for f in _only(macro, "polonius-the-crab-call") if f.unconfirmable]
+    assert len(uses) == 1 and rewrite(macro, uses[0]) is None  # the import has no direct form
+    (site,) = [f for f in _only(macro, "polonius-the-crab-call") if not f.unconfirmable]
+    out = rewrite(macro, site)
+    assert out is not None and "polonius!" not in out and "return v;" in out
