@@ -22,7 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from app.dataset import DEFAULT_THRESHOLD, DuplicateIndex, _shingles, normalised_tokens  # noqa: E402
+from app.dataset.dedupe import DEFAULT_THRESHOLD, DuplicateIndex, normalised_tokens, shingles  # noqa: E402
 
 _STATEMENTS = (
     "let {a} = {b}.len() + {n};", "{a}.push({b});", "if {a} > {n} {{ return {b}; }}",
@@ -57,7 +57,7 @@ def _sources(n: int) -> dict[str, str]:
 
 
 def _naive_groups(sources: dict[str, str]) -> int:
-    sets = {cid: _shingles(normalised_tokens(src)) for cid, src in sources.items()}
+    sets = {cid: shingles(normalised_tokens(src)) for cid, src in sources.items()}
     parent = {cid: cid for cid in sets}
 
     def find(x: str) -> str:
