@@ -585,8 +585,14 @@ class FindingsPanel(QSplitter):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         width = event.size().width()
+        # Narrow: short button words (their tooltips say it all), so the list keeps its room.
+        narrow = width < NARROW_FINDINGS
+        self.copy_button.setText("Copy" if narrow else "Copy direct form")
+        self.open_button.setText("Open" if narrow else "Open as a new case")
+        self.wide_button.setText("Wide" if narrow else "Wide diff")
         sizes = self.sizes()
-        if self.left.isVisible() and width < NARROW_FINDINGS and sizes and sizes[0] < width * 0.4:
+        if not self.left.isHidden() and width < NARROW_FINDINGS and sizes \
+                and sizes[0] < width * 0.4:
             # Narrow (1024 px windows): the finding list keeps two fifths, the diff the rest.
             self.setSizes([int(width * 0.4), width - int(width * 0.4)])
 
