@@ -134,9 +134,13 @@ class LabelAgreement:
     """
 
     label: str
+    #: reviewers with a rating on a case rated twice or more
     reviewers: tuple[str, ...]
+    #: cases rated by two or more reviewers
     items: int
+    #: ratings that give the label (a case two reviewers gave it counts twice)
     yes: int
+    #: cases whose reviewers disagree on the label
     disagreements: int
     observed: float | None
     kappa: float | None
