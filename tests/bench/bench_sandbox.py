@@ -3,7 +3,8 @@
 Runs the same small snippet through ``checkers.rustc.run_rustc`` (one role, the stable baseline)
 alternately inside bubblewrap and on the host (``PTRIAGE_SANDBOX=none``, which adds the
 ``--emit=dep-info`` check), and also times a bare ``bwrap … /usr/bin/true`` against a bare
-``/usr/bin/true`` to isolate bubblewrap's own start-up. Prints medians and the ratios.
+``/usr/bin/true`` to isolate bubblewrap's own start-up, and ten rustc runs inside one sandbox
+against ten on the host (is the compiler itself slower inside?). Prints medians and ratios.
 Usage: python tests/bench/bench_sandbox.py [FILE] [--runs N]
 """
 
@@ -29,8 +30,8 @@ DEFAULT_FILE = REPO / "tests" / "data" / "examples" / "entry-owned-key" / "direc
 
 
 def _use(mode: str) -> None:
+    # detect() memoises per PTRIAGE_SANDBOX value: switching does not re-probe bubblewrap
     os.environ[sandbox.SANDBOX_ENV] = mode
-    sandbox.reset_detection()
 
 
 def main() -> int:
@@ -61,7 +62,22 @@ def main() -> int:
             samples[mode].append(time.perf_counter() - started)
             statuses[mode].add(raw.status)
     true_runs: dict[str, list[float]] = {"bwrap": [], "none": []}
+    loop_runs: dict[str, list[float]] = {"bwrap": [], "none": []}
+    assert info.binary is not None
     with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "s.rs"
+        src.write_text(source)
+        ten = (f"for i in 1 2 3 4 5 6 7 8 9 10; do {Path(info.binary).resolve()} --edition 2021 "
+               f"--crate-type lib --emit=metadata --error-format=json --out-dir {tmp} {src} "
+               "2>/dev/null; done")
+        inside = box.wrap(["/bin/bash", "-c", ten], cwd=Path(tmp), env={"PATH": "/usr/bin"},
+                          mounts=sandbox.Mounts(writable=(Path(tmp),),
+                                                readonly=sandbox.toolchain_roots([info.binary])))
+        for _ in range(max(3, args.runs // 4)):
+            for mode, argv in (("bwrap", inside), ("none", ["/bin/bash", "-c", ten])):
+                started = time.perf_counter()
+                subprocess.run(argv, check=False, env={"PATH": "/usr/bin"})
+                loop_runs[mode].append((time.perf_counter() - started) / 10)
         wrapped = box.wrap(["/usr/bin/true"], cwd=Path(tmp), env={"PATH": "/usr/bin"},
                            mounts=sandbox.Mounts(writable=(Path(tmp),)))
         for _ in range(args.runs):
@@ -82,6 +98,8 @@ def main() -> int:
     print(f"{'one rustc run (median ms)':<34}{rb:>10.1f}{rn:>10.1f}{rb / rn:>8.2f}")
     tb, tn = med(true_runs["bwrap"]), med(true_runs["none"])
     print(f"{'/usr/bin/true (median ms)':<34}{tb:>10.1f}{tn:>10.1f}{tb / tn:>8.2f}")
+    lb, ln = med(loop_runs["bwrap"]), med(loop_runs["none"])
+    print(f"{'rustc x10 in one sandbox (ms/run)':<34}{lb:>10.1f}{ln:>10.1f}{lb / ln:>8.2f}")
     print(f"bubblewrap's own start-up: {tb - tn:.1f} ms; per rustc run: {rb - rn:+.1f} ms")
     return 0
 
