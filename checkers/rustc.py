@@ -321,12 +321,14 @@ def _classify_exit(
     limits: Limits,
     output_size: int,
 ) -> tuple[str, str]:
-    if timed_out:
-        return "timeout", f"rustc did not finish within {limits.timeout:g} s and was killed"
+    # An ICE that rustc reported before the time limit killed it (a panicking rustc can hang
+    # printing its query stack) is an ICE: the evidence is deterministic, the kill is not.
     ice_files = list(scratch.glob("rustc-ice-*.txt"))
     ice_text = any("internal compiler error" in str(m.get("message", "")) for m in messages) or (
         "internal compiler error" in other
     )
+    if timed_out and not (ice_files or ice_text):
+        return "timeout", f"rustc did not finish within {limits.timeout:g} s and was killed"
     if rc == 101 or ice_files or ice_text:
         first = next((str(m.get("message")) for m in messages
                       if "internal compiler error" in str(m.get("message", ""))), "")
