@@ -70,7 +70,7 @@ def _mounts(info: RoleInfo, scratch: Path, limits: Limits) -> sandboxes.Mounts:
     assert info.binary is not None
     readonly = list(sandboxes.toolchain_roots([info.binary]))
     sysroot = Path(info.sysroot).resolve() if info.sysroot else None
-    if sysroot is not None and sysroot not in readonly:
+    if sysroot is not None and sysroot not in readonly and not sandboxes.too_wide(sysroot):
         readonly.append(sysroot)
     return sandboxes.Mounts(writable=(scratch,), readonly=tuple(readonly),
                             host_readonly=limits.allow_include)

@@ -70,10 +70,19 @@ class Sandbox(Protocol):
     def popen_env(self, env: Mapping[str, str]) -> dict[str, str]: ...
 
 
+def too_wide(path: Path) -> bool:
+    """A directory that must never be mounted as "the toolchain": it would expose the host."""
+    return path in (Path("/"), Path.home().resolve(), Path("/home"), Path("/root"))
+
+
 def _toolchain_root(binary: Path) -> Path:
-    """``…/toolchains/NAME/bin/rustc`` → ``…/toolchains/NAME`` (what the dynamic loader needs)."""
+    """``…/toolchains/NAME/bin/rustc`` → ``…/toolchains/NAME`` (what the dynamic loader needs).
+
+    A compiler straight in ``/bin`` or ``~/bin`` gets only its own directory, never ``/`` or
+    the home directory.
+    """
     resolved = binary.resolve()
-    if resolved.parent.name == "bin":
+    if resolved.parent.name == "bin" and not too_wide(resolved.parent.parent):
         return resolved.parent.parent
     return resolved.parent
 

@@ -250,3 +250,10 @@ def test_results_that_could_read_host_files_never_answer_a_confined_run(
     # later, confined again: the cached answer must not come back
     (again,) = scan_iter(cases, toolchains=confined, jobs=1, cache=True, patterns=False)
     assert SECRET not in _dump(again.to_record())
+
+
+def test_a_compiler_in_home_bin_mounts_only_that_directory() -> None:
+    home = Path.home().resolve()
+    assert sandbox.toolchain_roots([home / "bin" / "rustc"]) == (home / "bin",)
+    rustup = home / ".rustup" / "toolchains" / "stable-x" / "bin" / "rustc"
+    assert sandbox.toolchain_roots([rustup]) == (rustup.parent.parent,)
