@@ -176,7 +176,8 @@ def print_triage(triage: Triage, *, path: str, out: TextIO) -> None:
     if interesting:
         out.write("  functions:\n")
         for fn in interesting:
-            out.write(f"    {fn.name} (lines {fn.line}-{fn.end_line}): {fn.verdict}\n")
+            why = f" ({fn.reason})" if fn.reason else ""
+            out.write(f"    {fn.name} (lines {fn.line}-{fn.end_line}): {fn.verdict}{why}\n")
     findings: list[Any] = [*triage.patterns, *triage.epochs]
     if findings:
         out.write("  patterns:\n")

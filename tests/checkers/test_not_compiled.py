@@ -130,3 +130,14 @@ def test_cli_check_and_scan_take_cfg_test_and_features(tmp_path: Path) -> None:
     assert scan.returncode == 0, scan.stderr
     (record,) = [json.loads(line) for line in out.read_text().splitlines()]
     assert {f["name"]: f["verdict"] for f in record["functions"]} == functions
+
+
+@pytest.mark.toolchains
+def test_check_table_says_why_a_function_was_not_compiled(tmp_path: Path) -> None:
+    source = tmp_path / "lib.rs"
+    source.write_text(TEST_MODULE)
+    proc = subprocess.run([sys.executable, "-m", "app.cli", "check", "--no-patterns", str(source)],
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "gated_test (lines 8-13): not-compiled (removed by #[cfg(test)])" in proc.stdout
+    assert "--cfg-test" in proc.stdout
