@@ -141,3 +141,22 @@ def test_check_table_says_why_a_function_was_not_compiled(tmp_path: Path) -> Non
     assert proc.returncode == 0, proc.stderr
     assert "gated_test (lines 8-13): not-compiled (removed by #[cfg(test)])" in proc.stdout
     assert "--cfg-test" in proc.stdout
+
+
+@pytest.mark.toolchains
+def test_proof_by_rewrite_of_code_that_was_not_compiled_proves_nothing() -> None:
+    from tests.conftest import EXAMPLES
+
+    workaround = (EXAMPLES / "clone-to-end-borrow" / "workaround.rs").read_text()
+    gated = '#![cfg(feature = "extra")]\n' + workaround.replace("//!", "//")
+    compiled = check_source(workaround, confirm=True)
+    assert compiled.patterns and all(p.confirmed for p in compiled.patterns)
+    for triage in (check_source(gated, confirm=True),
+                   next(iter(scan_iter([Case(gated)], toolchains=load_toolchains(),
+                                       confirm=True, cache=False)))):
+        assert triage.verdict == "not-compiled"
+        assert triage.patterns
+        for finding in triage.patterns:
+            assert finding.confirmed is False, finding.reason
+            assert "superfluous" not in finding.reason
+            assert "not-compiled" in finding.reason or "not compiled" in finding.reason
