@@ -187,6 +187,8 @@ class BatchController(QObject):
                      what: str | None = None) -> None:
         """Triage Rust files, folders and JSONL corpora (read exactly as `ptriage scan` reads
         them); list anything else in one message."""
+        if not self.running:
+            self._notice.clear("batch")  # the last batch's problems are stale now
         accepted, refused_paths = split_drop(paths)
         refused = [str(p) for p in refused_paths] + list(also_refused)
         root = cargo_root(accepted) if not refused else None
@@ -199,7 +201,7 @@ class BatchController(QObject):
             self.remember_roots(accepted)
         if refused:
             self._notice.show_message(refused_message(len(refused)), kind="warning",
-                                      details=refused)
+                                      details=refused, topic="batch")
         if accepted:
             count = len(accepted)
             self.triage_batch(accepted, what or f"{count} dropped item{'s' * (count != 1)}",
@@ -460,7 +462,8 @@ class BatchController(QObject):
 
     def _on_batch_failed(self, message: str) -> None:
         self._failure = message
-        self._notice.show_message(f"The batch could not be triaged: {message}", kind="error")
+        self._notice.show_message(f"The batch could not be triaged: {message}", kind="error",
+                                  topic="batch")
 
     # -- the end
 
@@ -490,11 +493,12 @@ class BatchController(QObject):
         details = [f"{path}: not Rust or JSONL" for path in refused] + problems
         if self._failure:
             self._notice.show_message(f"The batch could not be triaged: {self._failure}",
-                                      kind="error", details=details)
+                                      kind="error", details=details, topic="batch")
         elif problems:
             self._notice.show_message(
                 f"{len(details)} input{'s' * (len(details) != 1)} could not be triaged; fix or "
-                "remove them and drop again:", kind="warning", details=details)
+                "remove them and drop again:", kind="warning", details=details,
+                topic="batch")
         summary = (f"Cancelled after {done} of {total}." if cancelled
                    else f"Triaged {triaged} case{'s' * (triaged != 1)}.")
         self._status.showMessage(summary, 6000)

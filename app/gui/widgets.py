@@ -51,15 +51,18 @@ class NoticeBar(QFrame):
         self.close_button.setVisible(closable)
         layout.addWidget(self.close_button)
         self.kind = "info"
+        self.topic = ""
         self._expiry = QTimer(self)
         self._expiry.setSingleShot(True)
         self._expiry.timeout.connect(self.hide)
         self.hide()
 
     def show_message(self, message: str, *, kind: str = "warning", action: str = "",
-                     details: list[str] | None = None) -> None:
-        """Show plain ``message`` (and up to 12 detail lines); ``action`` names a button."""
+                     details: list[str] | None = None, topic: str = "") -> None:
+        """Show plain ``message`` (and up to 12 detail lines); ``action`` names a button;
+        ``topic`` lets :meth:`clear` retire it once it is stale (e.g. a new batch started)."""
         self.kind = kind
+        self.topic = topic
         background, foreground, border = NOTICE_STYLES.get(kind, NOTICE_STYLES["info"])
         self.setStyleSheet(f"#noticeBar {{ background: {background}; border: 1px solid {border};"
                            f" border-radius: 4px; }} #noticeBar QLabel {{ color: {foreground}; }}")
@@ -81,6 +84,11 @@ class NoticeBar(QFrame):
 
     def message(self) -> str:
         return self.text.text()
+
+    def clear(self, topic: str) -> None:
+        """Hide the notice if it is about ``topic`` (it went stale)."""
+        if self.topic == topic and not self.isHidden():
+            self.hide()
 
 
 def format_seconds(seconds: float) -> str:
@@ -186,9 +194,11 @@ class BatchBar(QFrame):
         self.action.setText(action)
         self.action.setVisible(bool(action))
         self.title.setText(text)
-        for button in self.verdict_buttons.values():
-            self._summary_layout.removeWidget(button)
-            button.deleteLater()
+        while self._summary_layout.count():
+            # Buttons and the stretch of the previous summary all go.
+            item = self._summary_layout.takeAt(0)
+            if item is not None and item.widget() is not None:
+                item.widget().deleteLater()
         self.verdict_buttons = {}
         for verdict, count in sorted(verdicts.items(), key=lambda kv: (-kv[1], kv[0])):
             button = QPushButton(f"{count} {verdict}")

@@ -294,3 +294,22 @@ def test_export_dataset_runs_in_the_background_and_writes_the_card_and_pairs(
     assert (tmp_path / "ds" / "data" / "cases.jsonl").is_file()
     assert window.batch_bar.action.text() == "Open folder"
     assert window.batch_bar.title.text().startswith(f"Exported a dataset to {tmp_path / 'ds'}")
+
+
+def test_a_new_drop_retires_the_last_batchs_notice_and_summary(
+        qtbot: Any, window: MainWindow, tmp_path: Path) -> None:
+    (tmp_path / "a.rs").write_text("fn a() { ACCEPT }\n")
+    (tmp_path / "notes.txt").write_text("not rust")
+    window.show()
+    with qtbot.waitSignal(window.batch_finished, timeout=20_000):
+        window.triage_paths([tmp_path / "a.rs", tmp_path / "notes.txt"])
+    assert window.notice.isVisible() and "notes.txt" in window.notice.message()
+    (tmp_path / "b.rs").write_text("fn b() { REJECT }\n")
+    with qtbot.waitSignal(window.batch_finished, timeout=20_000):
+        window.triage_paths([tmp_path / "b.rs"])
+    assert not window.notice.isVisible()
+    layout = window.batch_bar.summary.layout()
+    buttons = [layout.itemAt(i).widget() for i in range(layout.count())
+               if layout.itemAt(i).widget() is not None]
+    assert [b.text() for b in buttons] == ["1 both-reject"]
+    assert layout.count() == 2  # one button and one stretch: summaries do not pile up
