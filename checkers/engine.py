@@ -195,12 +195,20 @@ NEEDS_CRATE_CODES = frozenset({"E0432", "E0433", "E0583", "E0463", "E0460", "E04
                                "E0464", "E0514", "E0519"})
 
 
+_TYPE_NOT_FOUND = re.compile(r"cannot find type|undeclared type")
+
+
 def needs_crate(checks: dict[str, CheckResult]) -> str:
-    """The crate-resolution error codes the baseline reports ("" when there are none)."""
+    """The crate-resolution error codes the baseline reports ("" when there are none).
+
+    E0433 counts for a missing module or crate, not for a misspelt type ("use of undeclared
+    type `Vecc`"), which the file itself can fix.
+    """
     stable = checks.get(BASELINE)
     if stable is None or not stable.ok:
         return ""
-    codes = sorted({d.code for d in stable.errors if d.code in NEEDS_CRATE_CODES and d.code})
+    codes = sorted({d.code for d in stable.errors if d.code in NEEDS_CRATE_CODES and d.code
+                    and not (d.code == "E0433" and _TYPE_NOT_FOUND.search(d.message))})
     return ", ".join(codes)
 
 

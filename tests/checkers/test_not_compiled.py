@@ -160,3 +160,21 @@ def test_proof_by_rewrite_of_code_that_was_not_compiled_proves_nothing() -> None
             assert finding.confirmed is False, finding.reason
             assert "superfluous" not in finding.reason
             assert "not-compiled" in finding.reason or "not compiled" in finding.reason
+
+
+@pytest.mark.toolchains
+@pytest.mark.parametrize(("source", "codes"), [
+    ("use serde::Serialize;\npub fn f() {}\n", "E0432"),
+    ("mod other;\npub fn f() {}\n", "E0583"),
+    ("pub fn f() -> u8 { memchr::x() }\n", "E0433"),
+    ("extern crate rand;\npub fn f() {}\n", "E0463"),
+    ("pub fn f() { let _v = Vecc::<u8>::new(); }\n", ""),  # a typo, not a missing crate
+])
+def test_unresolved_imports_say_the_case_needs_its_crate(source: str, codes: str) -> None:
+    triage = check_source(source, patterns=False)
+    assert triage.verdict == "other-error"
+    if codes:
+        assert triage.reason.startswith(f"needs its crate: {codes}"), triage.reason
+        assert "ptriage audit" in triage.reason
+    else:
+        assert not triage.reason.startswith("needs its crate"), triage.reason
