@@ -145,7 +145,8 @@ def _summary(result: Any) -> str:
     lines = [f"audited {result.root} ({len(result.packages)} packages, sandbox "
              f"{result.sandbox}{', cached' if result.cached else ''})"]
     for role, outcome in result.roles.items():
-        lines.append(f"  {role:16} {outcome.status:18} members {outcome.member_ms} ms"
+        lines.append(f"  {role:16} {outcome.status:18} members: {outcome.member_cpu_ms} ms CPU, "
+                     f"{outcome.member_ms} ms wall"
                      + (f"  ({outcome.errors[0]})" if outcome.errors else ""))
     lines.append("  files: " + ", ".join(f"{v} {n}" for v, n in sorted(verdicts.items())))
     lines.append(f"  workarounds Polonius lets you delete: {confirmed} confirmed of "

@@ -37,7 +37,7 @@ from checkers.sandbox import detect as detect_sandbox
 from checkers.toolchains import BASELINE, CANDIDATE, CORROBORATOR, Toolchains, load_toolchains
 
 #: Bumped when the records an audit produces change shape or meaning (invalidates the cache).
-AUDIT_VERSION = 1
+AUDIT_VERSION = 2
 
 #: (package label, role or step, done, total)
 AuditProgress = Callable[[str, str, int, int], None]
@@ -91,6 +91,8 @@ class RoleOutcome:
     elapsed_ms: int
     member_ms: int
     errors: tuple[str, ...] = ()
+    #: CPU time of the members' rustc runs (the borrow-check cost the report compares)
+    member_cpu_ms: int = 0
     #: package name → ok | rejected | dependency-failed | not-run
     packages: dict[str, str] = field(default_factory=dict)
 
@@ -98,6 +100,7 @@ class RoleOutcome:
         return {"role": self.role, "compiler": self.compiler, "flags": list(self.flags),
                 "bootstrap": self.bootstrap, "status": self.status,
                 "elapsed_ms": self.elapsed_ms, "member_ms": self.member_ms,
+                "member_cpu_ms": self.member_cpu_ms,
                 "errors": list(self.errors), "packages": dict(self.packages)}
 
     @classmethod
@@ -105,6 +108,7 @@ class RoleOutcome:
         return cls(role=d["role"], compiler=d["compiler"], flags=tuple(d["flags"]),
                    bootstrap=bool(d["bootstrap"]), status=d["status"],
                    elapsed_ms=int(d["elapsed_ms"]), member_ms=int(d["member_ms"]),
+                   member_cpu_ms=int(d.get("member_cpu_ms", 0)),
                    errors=tuple(d.get("errors", ())), packages=dict(d.get("packages", {})))
 
 
@@ -305,7 +309,9 @@ def _role_outcome(role: str, plan: RolePlan, run: CargoRun, units: Mapping[
         errors = (*errors, first_error_line(run.stderr))
     return RoleOutcome(role=role, compiler=plan.info.version, flags=plan.info.flags,
                        bootstrap=plan.bootstrap, status=run.status, elapsed_ms=run.elapsed_ms,
-                       member_ms=sum(run.member_ms.values()), errors=errors, packages=packages)
+                       member_ms=sum(run.member_ms.values()),
+                       member_cpu_ms=sum(run.member_cpu_ms.values()), errors=errors,
+                       packages=packages)
 
 
 def run_audit(

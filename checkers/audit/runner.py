@@ -75,6 +75,8 @@ class CargoRun:
     elapsed_ms: int
     #: crate name → wall time (ms) of its member rustc runs in this cargo run
     member_ms: dict[str, int]
+    #: crate name → CPU time (ms, user + system) of those rustc runs
+    member_cpu_ms: dict[str, int] = dataclasses.field(default_factory=dict)
 
 
 def compiler_of(info: RoleInfo) -> Compiler | None:
@@ -159,7 +161,14 @@ def wrapper_for(plan: RolePlan, *, tag: str = "") -> Path:
         f'"$@" $cap {flags}\n'
         "rc=$?\n"
         f'if [ -n "${TIMING_ENV}" ] && [ -n "$name" ]; then\n'
-        f'  echo "$name {elapsed}" >> "${TIMING_ENV}"\n'
+        # CPU time of the finished rustc: this shell's cutime + cstime (clock ticks), read
+        # without a fork; steadier than wall time on a loaded machine
+        "  cpu=-1\n"
+        "  if [ -r /proc/$$/stat ]; then\n"
+        "    read -r stat < /proc/$$/stat; stat=${stat##*) }; set -- $stat\n"
+        "    shift 13; cpu=$(( $1 + $2 ))\n"
+        "  fi\n"
+        f'  echo "$name {elapsed} $cpu" >> "${TIMING_ENV}"\n'
         "fi\n"
         "exit $rc\n"
     )
@@ -220,6 +229,8 @@ def run_cargo(
     extra_env: Mapping[str, str] | None = None,
 ) -> CargoRun:
     """One cargo process inside the sandbox; killed with its whole tree on timeout or cancel."""
+    if cancel is not None and cancel.is_set():
+        raise CancelledError("audit cancelled")
     scratch = env_setup.scratch
     scratch.mkdir(parents=True, exist_ok=True)
     cargo_home = env_setup.cargo_home
@@ -293,7 +304,7 @@ def run_cargo(
     stderr = err_path.read_text(encoding="utf-8", errors="replace")
     out_path.unlink(missing_ok=True)
     err_path.unlink(missing_ok=True)
-    member_ms = _read_timing(timing)
+    member_ms, member_cpu_ms = _read_timing(timing)
     if cancelled:
         raise CancelledError("audit cancelled")
     messages: list[dict[str, Any]] = []
@@ -314,7 +325,7 @@ def run_cargo(
         status = "failed"
     else:
         status = "crashed"
-    return CargoRun(status, rc, tuple(messages), stderr, elapsed, member_ms)
+    return CargoRun(status, rc, tuple(messages), stderr, elapsed, member_ms, member_cpu_ms)
 
 
 def kill_tree(proc: subprocess.Popen[bytes]) -> None:
@@ -339,18 +350,25 @@ def kill_tree(proc: subprocess.Popen[bytes]) -> None:
         return  # the group already exited with its leader
 
 
-def _read_timing(path: Path) -> dict[str, int]:
-    out: dict[str, int] = {}
+def _read_timing(path: Path) -> tuple[dict[str, int], dict[str, int]]:
+    """The wrapper's log: ``crate wall_ns cpu_ticks`` per member rustc → ms per crate."""
+    wall: dict[str, int] = {}
+    cpu: dict[str, int] = {}
     try:
         text = path.read_text(encoding="utf-8")
     except OSError:
-        return out
+        return wall, cpu
     path.unlink(missing_ok=True)
+    tick_ms = 1000 / (os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100)
     for line in text.splitlines():
-        name, _, ns = line.partition(" ")
-        if ns.strip().isdigit():
-            out[name] = out.get(name, 0) + int(ns) // 1_000_000
-    return out
+        fields = line.split()
+        if len(fields) < 2 or not fields[1].isdigit():
+            continue
+        name = fields[0]
+        wall[name] = wall.get(name, 0) + int(fields[1]) // 1_000_000
+        if len(fields) > 2 and fields[2].isdigit():
+            cpu[name] = cpu.get(name, 0) + int(int(fields[2]) * tick_ms)
+    return wall, cpu
 
 
 def first_error_line(stderr: str) -> str:

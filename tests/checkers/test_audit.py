@@ -91,6 +91,8 @@ def test_polonius_roles_say_which_compiler_ran(mixed: Any) -> None:
         assert flag in check["flags"]
     assert "bootstrap" not in record["checks"]["stable"]
     assert set(result.roles) == {"stable", "polonius", "polonius-legacy"}
+    # the wrapper measured every role's member rustc runs (the report's borrow-check cost)
+    assert all(o.member_cpu_ms > 0 and o.member_ms > 0 for o in result.roles.values())
     assert result.roles["stable"].packages == {"wsbuild": "ok", "wscore": "ok",
                                                "wsleaf": "rejected", "wsmacros": "ok"}
 
