@@ -6,20 +6,13 @@ from dataclasses import dataclass
 
 from checkers.errors import InputError
 from checkers.model import EDITIONS, Finding
-from checkers.patterns import epochs as _epochs  # noqa: F401  (registers the epoch detectors)
 from checkers.patterns._scopes import PLANS, Scan, run_family
 from checkers.patterns._tree import Source, enclosing_fn, parse, query_names
-from checkers.patterns.catalog import (
-    CANDIDATE_LABEL,
-    CATALOG,
-    EPOCH_IDS,
-    PATTERN_IDS,
-    WORKAROUND_LABEL,
-    CatalogEntry,
-)
+from checkers.patterns.catalog import CANDIDATE_LABEL, WORKAROUND_LABEL, CatalogEntry
 from checkers.patterns.confirm import confirm
 from checkers.patterns.detectors import DETECTORS, Captures, Context, Hit
 from checkers.patterns.rewrite import rewrite
+from checkers.patterns.rules import CATALOG, EPOCH_IDS, PATTERN_IDS  # registers every rule
 
 __all__ = [
     "CANDIDATE_LABEL",
@@ -68,7 +61,7 @@ def run_detectors(source: str, *, edition: str = "2021") -> tuple[Source, list[H
     for name in query_names():
         plan = PLANS.get(name)
         if plan is None:
-            raise AssertionError(f"queries/{name}.scm has no scheduling plan in _scopes.PLANS")
+            raise AssertionError(f"rule {name} has a QUERY but no PLAN")
         matches = run_family(name, plan, scan)
         if matches:
             grouped[name] = matches

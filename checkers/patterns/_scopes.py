@@ -253,39 +253,9 @@ _MUT_SELF_FIELD = re.compile(rb"&\s*mut\s+self\s*\.")
 _SELF_CALL = re.compile(rb"=\s*(\w+)\s*\.")
 _GAT = re.compile(rb"type\s+\w+\s*<[^>;=]*'")
 
-PLANS: dict[str, Plan] = {
-    "check-then-relookup": Plan(per_fn=_p3, tokens=(b"contains", b"is_some", b"is_none", b"any",
-                                                 b"is_ok", b"return", b"match",
-                                                 b"if let", b"map_or")),
-    "entry-owned-key": Plan(per_fn=_p3, tokens=(b"entry",)),
-    "index-instead-of-reference": Plan(per_fn=_p3, tokens=(b"position", b"binary_search",
-                                                       b"enumerate")),
-    "unsafe-lifetime-extension": Plan(per_fn=_p3, tokens=(b"unsafe",)),
-    "clone-to-end-borrow": Plan(per_fn=_owned_with_mut, tokens=(b"clone", b"to_owned", b"to_string",
-                                                            b"to_vec", b"map_err")),
-    "cps-callback-instead-of-return": Plan(per_fn=_any_fn, tokens=(b"Fn",), root_only=True),
-    "polonius-the-crab-call": Plan(statement, (b"olonius", b"ForLt")),
-    "lending-iterator-raw-pointer": Plan(_gat_owner, regex=_GAT, root_only=True),
-    "split-helper-for-cursor": Plan(_self_reassignment, regex=_SELF_CALL),
-    "peek-then-advance-cursor": Plan(statement, (b"as_mut", b"as_deref_mut")),
-    "cursor-reindex-in-loop": Plan(statement, regex=_REINDEX),
-    "option-take-put-back": Plan(per_fn=_mut_self, tokens=(b"take", b"replace")),
-    "clone-collection-to-iterate": Plan(per_fn=_mut_self_copying, tokens=(b"for",)),
-    "split-borrow-free-function": Plan(per_fn=_mut_self, regex=_MUT_SELF_FIELD),
-    "epoch-try-macro": Plan(statement, (b"try",)),
-    "epoch-failure-crate": Plan(statement, (b"fail", b"Fail", b"bail", b"format_err",
-                                            b"ensure"), gate=(b"fail", b"Fail")),
-    "epoch-tokio-0x-runtime": Plan(statement, (b"tokio", b"Future", b"wait", b"run"),
-                                   gate=(b"tokio", b"Future")),
-    "epoch-async-std": Plan(statement, (b"async_std",)),
-    "epoch-pre-nll-scope-block": Plan(_block_of_reference_let, (b"let",), root_only=True),
-    "epoch-pre-nll-match-hoist": Plan(_match_statement, (b"match",), root_only=True),
-    "epoch-pre-nll-temp-rebind": Plan(_rebind_let, (b"let",), root_only=True),
-    "epoch-extern-crate": Plan(statement, (b"extern",)),
-    "epoch-mem-uninitialized": Plan(statement, (b"uninitialized",)),
-    "epoch-ellipsis-range-pattern": Plan(statement, (b"...",)),
-    "epoch-bare-trait-object": Plan(_type_tree, _BARE_TRAIT_TOKENS),
-}
+#: Scheduling plan of every catalog id, filled by `checkers.patterns.rules` (each rule module
+#: declares its own `PLAN`).
+PLANS: dict[str, Plan] = {}
 
 
 def _anchors(plan: Plan, scan: Scan) -> Iterator[int]:
@@ -341,7 +311,7 @@ def scopes(plan: Plan, scan: Scan) -> list[Node]:
 
 
 def run_family(name: str, plan: Plan, scan: Scan) -> list[dict[str, list[Node]]]:
-    """Every match of `queries/<name>.scm` that a full-tree run would find, in document order."""
+    """Every match of rule `name`'s query that a full-tree run would find, in document order."""
     query = family_query(name)
     matches: list[dict[str, list[Node]]] = []
     for node in scopes(plan, scan):

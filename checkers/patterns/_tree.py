@@ -8,7 +8,6 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from importlib import resources
 from typing import Any
 
 import tree_sitter_rust
@@ -54,20 +53,23 @@ def parse(data: bytes) -> Tree:
     return parser.parse(data)
 
 
+#: The tree-sitter query of every catalog id, filled by `checkers.patterns.rules` (each rule
+#: module declares its own `QUERY`).
+QUERIES: dict[str, str] = {}
+
+
 def query_names() -> tuple[str, ...]:
-    """Every `queries/<id>.scm` file, sorted, without the suffix."""
-    folder = resources.files("checkers.patterns").joinpath("queries")
-    return tuple(sorted(p.name[:-4] for p in folder.iterdir() if p.name.endswith(".scm")))
+    """Every catalog id that has a query, sorted."""
+    return tuple(sorted(QUERIES))
 
 
 def query_source(name: str) -> str:
-    return resources.files("checkers.patterns").joinpath("queries").joinpath(f"{name}.scm").read_text(
-        encoding="utf-8")
+    return QUERIES[name]
 
 
 @cache
 def family_query(name: str) -> Query:
-    """The compiled `queries/<name>.scm` (one query per detector, run only where it can match)."""
+    """The compiled query of catalog id `name` (one per detector, run only where it can match)."""
     return Query(language(), query_source(name))
 
 

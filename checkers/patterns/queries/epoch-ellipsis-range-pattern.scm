@@ -1,2 +1,0 @@
-; epoch-ellipsis-range-pattern: `a...b` inclusive range patterns (error since edition 2021).
-(range_pattern "...") @hit
