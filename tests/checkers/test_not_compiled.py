@@ -178,3 +178,19 @@ def test_unresolved_imports_say_the_case_needs_its_crate(source: str, codes: str
         assert "ptriage audit" in triage.reason
     else:
         assert not triage.reason.startswith("needs its crate"), triage.reason
+
+
+@pytest.mark.toolchains
+def test_a_worker_loading_its_own_toolchains_applies_the_units_cfg_options() -> None:
+    """What a Dask worker does: load toolchains.toml itself, then check with the unit's options."""
+    from checkers.batch import WorkUnit, process_unit
+    from checkers.cfg import with_cfg
+
+    tc = load_toolchains()
+    configured = with_cfg(tc, cfg_test=True, features=("extra",))
+    assert configured.fingerprint() != tc.fingerprint()
+    unit = WorkUnit((Case(TEST_MODULE), Case(GATED_FILE)), str(tc.source_path),
+                    configured.fingerprint(), cache=False, patterns=False, cfg_test=True,
+                    features=("extra",))
+    result = process_unit(unit)
+    assert sorted(t.verdict for t in result.triages) == ["both-reject", "both-reject"]
