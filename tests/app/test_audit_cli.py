@@ -60,3 +60,11 @@ def test_origin_package_must_be_a_string() -> None:
     assert problem is not None and "package" in problem
     record["origin"] = {"path": "a.rs", "line": 1, "package": "a", "target": "lib"}
     assert validate_record(record) is None
+
+
+@pytest.mark.toolchains
+def test_audit_without_offline_runs_cargo_fetch_in_the_sandbox(capsys: Any) -> None:
+    # path dependencies only: `cargo fetch` (the one step allowed network) has nothing to fetch
+    code = main(["audit", str(WORKSPACES / "depfail"), "-q", "-p", "base", "--no-confirm"])
+    assert code == 0
+    assert "polonius-accepts 1" in capsys.readouterr().out
