@@ -48,7 +48,15 @@ class AuditError(CheckerError):
 
 
 class TrustRequired(CheckerError):
-    """No sandbox here, and the workspace would run build scripts or proc macros."""
+    """No sandbox here, and the workspace would run build scripts or proc macros.
+
+    ``runs_code`` names them ("pkg (build script)", "pkg (proc macro)") for a confirmation
+    dialog; run again with ``AuditOptions(trust=True)`` once the user agrees.
+    """
+
+    def __init__(self, message: str, *, runs_code: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.runs_code = tuple(runs_code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -397,7 +405,7 @@ def run_audit(
         raise TrustRequired(
             f"no sandbox ({sandbox_note}) and building {root.name} runs code from "
             f"{', '.join(risky[:5])}{' …' if len(risky) > 5 else ''}: install bubblewrap, or "
-            "pass --trust if you trust this workspace")
+            "pass --trust if you trust this workspace", runs_code=risky)
     members = mapping.members_of(metadata, overlay)
     known = {p.name for p in members}
     unknown = [p for p in opts.packages if p not in known]

@@ -241,8 +241,9 @@ def test_without_a_sandbox_build_scripts_need_trust(monkeypatch: Any) -> None:
     sandbox.reset_detection()
     before = tree_hash(MIXED)
     try:
-        with pytest.raises(TrustRequired, match=r"wsbuild \(build script\).*--trust"):
+        with pytest.raises(TrustRequired, match=r"wsbuild \(build script\).*--trust") as info:
             run_audit(MIXED, options=AuditOptions(offline=True))
+        assert info.value.runs_code == ("wsbuild (build script)", "wsmacros (proc macro)")
     finally:
         sandbox.reset_detection()
     assert tree_hash(MIXED) == before
