@@ -340,12 +340,13 @@ def _is_loose(node: Any) -> bool:
 
 
 #: Macros of std/core that only expand to expressions or statements: at the top level of a
-#: snippet they mean "run this", never "define items".
+#: snippet they mean "run this", never "define items" (not `compile_error!`, which crates put
+#: at the top level under a `#[cfg]`).
 _STATEMENT_MACROS = frozenset({
     "assert", "assert_eq", "assert_ne", "debug_assert", "debug_assert_eq", "debug_assert_ne",
     "dbg", "eprint", "eprintln", "format", "format_args", "matches", "panic", "print", "println",
     "todo", "unimplemented", "unreachable", "vec", "write", "writeln", "concat", "stringify",
-    "line", "column", "file", "env", "option_env", "cfg", "compile_error",
+    "line", "column", "file", "env", "option_env", "cfg",
 })
 
 

@@ -178,6 +178,7 @@ def test_lone_surrogate_is_an_input_error() -> None:
     "macro_rules! impl_x { ($t:ident) => { impl $t { fn go(&self) {} } } }\n"
     "struct Foo;\nimpl_x!(Foo);\n",
     "my_items! { fn f() {} }\nmod m {}\n",
+    '#[cfg(not(any(unix, windows)))]\ncompile_error!("unsupported target");\npub fn f() {}\n',
 ])
 def test_item_position_macros_make_a_file_of_items(source: str) -> None:
     assert not prepare(source).wrapped
