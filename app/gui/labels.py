@@ -90,7 +90,7 @@ class LabelPanel(QWidget):
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
         self.history = QTreeWidget()
-        self.history.setHeaderLabels(["When (UTC)", "Who", "Change"])
+        self.history.setHeaderLabels(["UTC", "Who", "Change"])
         self.history.setRootIsDecorated(False)
         self.history.setUniformRowHeights(True)
         self.history.setMinimumHeight(90)
@@ -170,9 +170,11 @@ class LabelPanel(QWidget):
         self.history.clear()
         for event in reversed(events):
             sign = "+" if event.get("action") == "added" else "−"
-            item = QTreeWidgetItem([str(event.get("at", ""))[:19].replace("T", " "),
-                                    str(event.get("reviewer", "")),
+            at = str(event.get("at", ""))
+            item = QTreeWidgetItem([at[5:16].replace("T", " "), str(event.get("reviewer", "")),
                                     f"{sign} {event.get('label', '')}"])
+            item.setToolTip(0, at)
+            item.setToolTip(2, f"{event.get('action', '')} {event.get('label', '')}")
             self.history.addTopLevelItem(item)
 
     def show_keys_mode(self, *, text_field: str) -> None:

@@ -36,6 +36,9 @@ class NoticeBar(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 6, 6, 6)
         self.text = QLabel()
+        # Always rich text: the message is escaped HTML (plain-looking text would otherwise
+        # show its entities, e.g. &#x27;).
+        self.text.setTextFormat(Qt.TextFormat.RichText)
         self.text.setWordWrap(True)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.text, 1)

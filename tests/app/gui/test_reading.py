@@ -313,3 +313,17 @@ def test_a_new_drop_retires_the_last_batchs_notice_and_summary(
                if layout.itemAt(i).widget() is not None]
     assert [b.text() for b in buttons] == ["1 both-reject"]
     assert layout.count() == 2  # one button and one stretch: summaries do not pile up
+
+
+def test_a_notice_shows_quotes_not_html_entities(qtbot: Any, window: MainWindow) -> None:
+    from PySide6.QtGui import QTextDocument
+
+    window.notice.show_message("No such file or directory: '/x/queries'", kind="error")
+    label = window.notice.text
+    if label.textFormat() == Qt.TextFormat.RichText:
+        document = QTextDocument()
+        document.setHtml(label.text())
+        seen = document.toPlainText()
+    else:  # plain (or "auto" deciding plain): the text is shown as it is
+        seen = label.text()
+    assert "'/x/queries'" in seen
