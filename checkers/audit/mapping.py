@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,9 +12,11 @@ from typing import Any
 
 from checkers import patterns as pattern_mod
 from checkers.audit.runner import CargoRun, RolePlan, first_error_line
+from checkers.cfg import Removed, cfg_flags, removed_for
 from checkers.model import ROLES, CheckResult, Diagnostic, Triage, case_id
 from checkers.rustc import is_noise, to_diagnostic
 from checkers.snippet import function_spans
+from checkers.toolchains import RoleInfo
 from checkers.verdict import drift_of, function_verdicts, triage_verdict
 
 _KIND_ORDER = {"lib": 0, "rlib": 0, "proc-macro": 1, "bin": 2, "custom-build": 3, "test": 4,
@@ -60,6 +65,11 @@ class UnitState:
     ran: bool = False
     messages: list[dict[str, Any]] = field(default_factory=list)
     files: set[str] = field(default_factory=set)
+    #: cargo features the target was compiled with, and cfgs its package's build script set
+    features: set[str] = field(default_factory=set)
+    cfgs: set[str] = field(default_factory=set)
+    #: the same diagnostic from two units of one target (lib and lib --test) is kept once
+    seen: set[str] = field(default_factory=set)
 
 
 def _target_kind(kinds: Sequence[str]) -> str:
@@ -139,8 +149,13 @@ def _unit_key(message: Mapping[str, Any]) -> tuple[str, str, str]:
 def collect_units(run: CargoRun, targets: Sequence[Target], root: Path) -> dict[Target, UnitState]:
     by_key = {(t.package_id, t.kind, t.name): t for t in targets}
     units = {t: UnitState() for t in targets}
+    build_cfgs: dict[str, set[str]] = {}
     for msg in run.messages:
         reason = msg.get("reason")
+        if reason == "build-script-executed":
+            build_cfgs.setdefault(str(msg.get("package_id", "")), set()).update(
+                str(c) for c in msg.get("cfgs") or ())
+            continue
         if reason not in ("compiler-message", "compiler-artifact"):
             continue
         target = by_key.get(_unit_key(msg))
@@ -151,11 +166,17 @@ def collect_units(run: CargoRun, targets: Sequence[Target], root: Path) -> dict[
         if reason == "compiler-message":
             inner = msg.get("message")
             if isinstance(inner, dict):
-                unit.messages.append(inner)
+                key = json.dumps([inner.get("rendered"), inner.get("spans")], sort_keys=True)
+                if key not in unit.seen:
+                    unit.seen.add(key)
+                    unit.messages.append(inner)
         elif target.kind == "custom-build":
             unit.files.add(target.src_path)
         else:
+            unit.features.update(str(f) for f in msg.get("features") or ())
             unit.files |= _dep_info_files(msg, root)
+    for target, unit in units.items():
+        unit.cfgs = build_cfgs.get(target.package_id, set())
     return units
 
 
@@ -312,10 +333,28 @@ def check_for_file(fu: FileUnit, plan: RolePlan, run: CargoRun | None,
     return result("ok", accepted, diagnostics=tuple(diagnostics))
 
 
+_FEATURE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_+.-]*$")
+_MAY_REMOVE = re.compile(r"#!?\s*\[\s*(?:cfg\s*\(|test\s*\])")
+
+
+def removed_regions(source: str, infos: Sequence[RoleInfo], *, features: set[str],
+                    cfgs: set[str], cfg_test: bool) -> list[Removed]:
+    """Code `#[cfg]`/`#[test]` removed from this file in the crate as cargo compiled it (its
+    features, its build script's cfgs, `--test` for test targets)."""
+    if not _MAY_REMOVE.search(source):
+        return []
+    extra = list(cfg_flags(cfg_test=cfg_test, features=sorted(
+        f for f in features if _FEATURE_NAME.match(f))))
+    for cfg in sorted(cfgs):
+        extra += ["--cfg", cfg]
+    return removed_for(source, [dataclasses.replace(i, flags=(*i.flags, *extra)) for i in infos])
+
+
 def build_record(fu: FileUnit, source: str, checks: dict[str, CheckResult], *,
-                 notes: Sequence[str], detect: bool = True) -> Triage:
+                 notes: Sequence[str], detect: bool = True,
+                 removed: Sequence[Removed] = ()) -> Triage:
     decision, diff = triage_verdict(checks)
-    functions = function_verdicts(checks, function_spans(source))
+    functions = function_verdicts(checks, function_spans(source), removed)
     found = pattern_mod.detect(source, edition=fu.package.edition) if detect else None
     origin = {"path": fu.path, "package": fu.package.name, "target": fu.target.label, "line": 1}
     ordered = {r: checks[r] for r in ROLES if r in checks}

@@ -259,7 +259,14 @@ class _Session:
                 crate_ms = run.member_ms.get(fu.target.crate_name, 0) if run else 0
                 checks[role] = mapping.check_for_file(fu, plan, run, units, file_set, overlay,
                                                       self.member_ids, crate_ms)
-            triage = mapping.build_record(fu, source, checks, notes=notes, detect=detect)
+            states = [u[fu.target] for u in units_by_role.values() if fu.target in u]
+            removed = mapping.removed_regions(
+                source, [self.plans[r].info for r in (BASELINE, CANDIDATE) if r in self.plans],
+                features={f for st in states for f in st.features},
+                cfgs={c for st in states for c in st.cfgs},
+                cfg_test=fu.target.kind in ("test", "bench") or self.options.all_targets)
+            triage = mapping.build_record(fu, source, checks, notes=notes, detect=detect,
+                                          removed=removed)
             out.append(triage)
         return out, units_by_role
 

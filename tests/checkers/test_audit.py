@@ -97,6 +97,12 @@ def test_polonius_roles_say_which_compiler_ran(mixed: Any) -> None:
                                                "wsleaf": "rejected", "wsmacros": "ok"}
 
 
+def test_code_cfg_test_removes_is_not_compiled(mixed: Any) -> None:
+    types = by_path(mixed[0])["wscore/src/types.rs"]
+    verdicts = {f["name"]: f["verdict"] for f in types["functions"]}
+    assert verdicts == {"Key::new": "clean", "keys_compare": "not-compiled"}
+
+
 def test_build_script_and_proc_macro_members_are_checked(mixed: Any) -> None:
     records = by_path(mixed[0])
     assert records["wsbuild/build.rs"]["origin"]["target"] == "build-script"

@@ -7,3 +7,13 @@ impl Key {
         Key(name.to_owned())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Key;
+
+    #[test]
+    fn keys_compare() {
+        assert_eq!(Key::new("a"), Key::new("a"));
+    }
+}
