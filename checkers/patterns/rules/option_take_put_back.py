@@ -11,6 +11,7 @@ from tree_sitter import Node
 
 from checkers.patterns._scopes import Plan, _mut_self
 from checkers.patterns._tree import (
+    Source,
     ancestors,
     descendants,
     enclosing_fn,
@@ -75,9 +76,13 @@ def detect(ctx: Context, matches: list[Captures]) -> None:
         body = fn.child_by_field_name("body")
         if body is None:
             continue
+        # put back: the field is assigned the value taken out (a name bound from the take),
+        # not a fresh value (measured on real code: state machines replace fields that way)
+        names = _bound_names(take, src)
         restore = next((a for a in descendants(body, frozenset({"assignment_expression"}))
                         if a.start_byte > take.end_byte
-                        and src.norm(a.child_by_field_name("left")) == place), None)
+                        and src.norm(a.child_by_field_name("left")) == place
+                        and _mentions(a.child_by_field_name("right"), names, src)), None)
         if restore is None:
             continue
         between = any(
@@ -99,3 +104,26 @@ def _is_bound(node: Node) -> bool:
             return False
         cur = anc
     return False
+
+
+def _bound_names(take: Node, src: Source) -> set[str]:
+    """The names the taken value is bound to (`let subcommands = mem::take(..)` → subcommands)."""
+    cur = take
+    for anc in ancestors(take):
+        if anc.type in ("let_declaration", "let_condition") and same(
+                anc.child_by_field_name("value"), cur):
+            pattern = anc.child_by_field_name("pattern")
+            return {src.text(n) for n in descendants(pattern, frozenset({"identifier"}))} \
+                if pattern is not None else set()
+        if anc.type == "match_expression":
+            body = anc.child_by_field_name("body")
+            return {src.text(n) for arm in (body.named_children if body is not None else [])
+                    for n in descendants(arm.child_by_field_name("pattern") or arm,
+                                         frozenset({"identifier"}))}
+        cur = anc
+    return set()
+
+
+def _mentions(node: Node | None, names: set[str], src: Source) -> bool:
+    return node is not None and any(src.text(n) in names
+                                    for n in descendants(node, frozenset({"identifier"})))
