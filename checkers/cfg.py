@@ -62,8 +62,14 @@ def _print_cfg(binary: str, flags: tuple[str, ...], env: tuple[tuple[str, str], 
     argv = [binary, "--print", "cfg", *flags]
     # No user input is involved, so no sandbox; rustup's variables let a proxy binary resolve.
     passed = {k: v for k, v in os.environ.items() if k in ("HOME", "RUSTUP_HOME", "CARGO_HOME")}
-    proc = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False,
-                          env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", **passed, **dict(env)})
+    try:
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False,
+                              env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", **passed,
+                                   **dict(env)})
+    except (OSError, subprocess.TimeoutExpired):
+        # No cfg set means nothing is called not-compiled: the checks themselves still run and
+        # report the compiler's own failure.
+        return frozenset()
     if proc.returncode != 0:
         return frozenset()
     out: set[CfgOption] = set()
