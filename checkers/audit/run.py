@@ -286,6 +286,9 @@ def _metadata(session: _Session, plan: RolePlan) -> dict[str, Any]:
     run = run_cargo(["metadata", "--format-version", "1", "--offline"],
                     compiler=plan.compiler, cwd=session.overlay, env_setup=session.cargo_env,
                     cancel=session.cancel)
+    if run.status == "timeout":
+        raise AuditError(f"cargo metadata did not finish within {session.options.timeout:g} s "
+                         f"for {session.root} (raise --timeout)")
     if run.status != "ok" or not run.messages:
         raise AuditError(f"cargo cannot read the workspace {session.root}: "
                          f"{first_error_line(run.stderr)} (are its dependencies available "
@@ -441,13 +444,21 @@ def run_audit(
         outcomes[role] = RoleOutcome(role=role, compiler="", flags=(), bootstrap=False,
                                      status="missing", elapsed_ms=0, member_ms=0, errors=(why,))
     rechecks = 0
-    if opts.confirm and all(r in plans for r in (BASELINE, CANDIDATE, CORROBORATOR)):
+    proof_note = ""
+    slow = [r for r in (BASELINE, CANDIDATE, CORROBORATOR) if r in runs
+            and runs[r].status == "timeout"]
+    if opts.confirm and slow:
+        # The re-checks would hit the same limit: say so rather than spend it again.
+        proof_note = (f"findings not proved by rewrite: {', '.join(slow)} did not finish within "
+                      f"{opts.timeout:g} s (raise --timeout)")
+    elif opts.confirm and all(r in plans for r in (BASELINE, CANDIDATE, CORROBORATOR)):
         triages, rechecks = _prove(session, triages, progress, label)
     records = [t.to_record() for t in triages
                if t.diff or t.functions or t.patterns or t.epochs
                or any(c.diagnostics or c.status != "ok" for c in t.checks.values())]
     notes = [sandbox_note] if sandbox_note else []
     notes += [f"{role}: {why}" for role, why in problems.items()]
+    notes += [proof_note] if proof_note else []
     result = AuditResult(
         root=str(root), records=records, packages=[p.to_dict() for p in members
                                                    if not selected or p.name in selected],

@@ -291,6 +291,23 @@ def test_cancel_leaves_no_process() -> None:
     assert _ours() == []
 
 
+def test_a_cargo_run_over_its_time_limit_is_killed_with_its_tree(tmp_path: Path) -> None:
+    plans, _ = plan_roles(load_toolchains(), nightly="none")
+    work = tmp_path / "ws"
+    shutil.copytree(MIXED, work)
+    from checkers.audit.runner import CargoEnv
+
+    env = CargoEnv(sandbox=sandbox.detect()[0], cargo_home=tmp_path / "cargo-home",
+                   scratch=tmp_path / "scratch", timeout=0.3, memory_mb=8192, jobs=None)
+    env.cargo_home.mkdir()
+    plan = plans["polonius-legacy"]
+    run = run_cargo(["check", "--workspace", "--offline", "--message-format=json"],
+                    compiler=plan.compiler, cwd=work, env_setup=env,
+                    target_dir=tmp_path / "target", wrapper=wrapper_for(plan))
+    assert run.status == "timeout"
+    assert _ours() == []
+
+
 def test_dev_dependencies_are_dropped_only_from_tables_that_are_theirs() -> None:
     manifest = (
         '[package]\nname = "x"\n\n[dependencies.either]\nversion = "1"\n\n'
