@@ -327,3 +327,26 @@ def test_a_notice_shows_quotes_not_html_entities(qtbot: Any, window: MainWindow)
     else:  # plain (or "auto" deciding plain): the text is shown as it is
         seen = label.text()
     assert "'/x/queries'" in seen
+
+
+def test_primary_and_secondary_spans_are_drawn_differently(qtbot: Any) -> None:
+    from PySide6.QtGui import QTextCharFormat
+
+    from app.gui.editor import CodeEditor
+    from app.gui.records import MergedDiagnostic
+
+    editor = CodeEditor()
+    qtbot.addWidget(editor)
+    editor.setPlainText("fn f() {\n    let a = &mut v;\n    let b = &mut v;\n}\n")
+    primary = Diagnostic(code="E0499", level="error", message="two borrows", borrowck=True,
+                         line=3, column=13, end_line=3, end_column=19,
+                         labels=({"line": 2, "column": 13, "end_line": 2, "end_column": 19,
+                                  "label": "first mutable borrow occurs here"},))
+    editor.set_annotations([MergedDiagnostic(primary, ("stable",), "kept")], [])
+    styles = {}
+    for selection in editor.extraSelections():
+        line = selection.cursor.block().blockNumber() + 1
+        if selection.cursor.hasSelection():
+            styles[line] = selection.format.underlineStyle()
+    assert styles[3] == QTextCharFormat.UnderlineStyle.WaveUnderline
+    assert styles[2] == QTextCharFormat.UnderlineStyle.DotLine
