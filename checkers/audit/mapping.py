@@ -63,6 +63,8 @@ class UnitState:
     """What one role did with one member target."""
 
     ran: bool = False
+    #: cargo reported the target's artifact: rustc finished it (even if the run later timed out)
+    done: bool = False
     messages: list[dict[str, Any]] = field(default_factory=list)
     files: set[str] = field(default_factory=set)
     #: cargo features the target was compiled with, and cfgs its package's build script set
@@ -166,13 +168,17 @@ def collect_units(run: CargoRun, targets: Sequence[Target], root: Path) -> dict[
         if reason == "compiler-message":
             inner = msg.get("message")
             if isinstance(inner, dict):
+                if str(inner.get("message", "")).startswith("aborting due to"):
+                    unit.done = True  # rustc's last word on a crate it rejected
                 key = json.dumps([inner.get("rendered"), inner.get("spans")], sort_keys=True)
                 if key not in unit.seen:
                     unit.seen.add(key)
                     unit.messages.append(inner)
         elif target.kind == "custom-build":
+            unit.done = True
             unit.files.add(target.src_path)
         else:
+            unit.done = True
             unit.features.update(str(f) for f in msg.get("features") or ())
             unit.files |= _dep_info_files(msg, root)
     for target, unit in units.items():
@@ -311,9 +317,11 @@ def check_for_file(fu: FileUnit, plan: RolePlan, run: CargoRun | None,
 
     if run is None:
         return result("missing", None, "role did not run")
-    if run.status in ("timeout", "crashed"):
-        return result(run.status, None, f"cargo {run.status}: {first_error_line(run.stderr)}")
     state = units.get(fu.target)
+    if run.status in ("timeout", "crashed") and (state is None or not state.done):
+        why = ("did not finish within the time limit and was killed" if run.status == "timeout"
+               else f"crashed: {first_error_line(run.stderr)}")
+        return result(run.status, None, f"cargo {why}")
     if state is None or not state.ran:
         failed = failed_dependencies(run, member_ids)
         why = "; ".join(failed) if failed else first_error_line(run.stderr)
