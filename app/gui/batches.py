@@ -215,8 +215,7 @@ class BatchController(QObject):
         known = [r for r in model.origin_roots if r not in roots]
         merged = (roots + known)[:MAX_ORIGIN_ROOTS]
         model.set_origin_roots(merged)
-        settings.write("origin_roots", json.dumps(merged))
-        settings.write("last_folder", roots[0])
+        settings.write_many({"origin_roots": json.dumps(merged), "last_folder": roots[0]})
 
     def restore_roots(self) -> None:
         roots = settings.read_str("origin_roots")
