@@ -166,7 +166,7 @@ def _html(result: AuditResult) -> str:
              f"{_e(result.root)}</title><style>{_CSS}</style></head><body>",
              f"<h1>Polonius audit of <code>{_e(result.root)}</code></h1>",
              f"<p class='note'>Sandbox: {_e(result.sandbox)}. "
-             f"{len(result.records)} files with findings or diagnostics."
+             f"{len(result.records)} source files with functions, findings or diagnostics."
              f"{' From the audit cache.' if result.cached else ''}</p>"]
     parts += [f"<p class='note'>{_e(n)}</p>" for n in result.notes]
     parts.append("<h2>Packages</h2>")

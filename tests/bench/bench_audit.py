@@ -19,7 +19,7 @@ All cargo processes run in the same sandbox (bubblewrap where available). Ratios
 c/b, c'/b, d_role/d_plain. Goals (issue 10): cold ≤ 0.6× naive, warm ≤ 0.1× cold, per-role
 member re-check ≤ 1.3× one plain `cargo check` of the members.
 
-Usage: python tests/bench/bench_audit.py [--workspace clap|serde|itertools|mixed] [--jobs N]
+Usage: python tests/bench/bench_audit.py [--workspace clap|serde|itertools|crossbeam|mixed] [--jobs N]
        [--report FILE.html]
 """
 
@@ -45,6 +45,9 @@ WORKSPACES: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
              ("clap/derive",)),
     "serde": ({"serde": "serde-1", "serde_derive": "serde_derive-1"}, ("serde/derive",)),
     "itertools": ({"itertools": "itertools-0.10"}, ()),
+    "crossbeam": ({"crossbeam-channel": "crossbeam-channel-0.5", "crossbeam-deque":
+                   "crossbeam-deque-0.8", "crossbeam-epoch": "crossbeam-epoch-0.9",
+                   "crossbeam-utils": "crossbeam-utils-0.8"}, ()),
 }
 
 
