@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -55,6 +55,7 @@ class NoticeBar(QFrame):
         layout.addWidget(self.close_button)
         self.kind = "info"
         self.topic = ""
+        self._anchor: QWidget | None = None
         self._expiry = QTimer(self)
         self._expiry.setSingleShot(True)
         self._expiry.timeout.connect(self.hide)
@@ -78,6 +79,9 @@ class NoticeBar(QFrame):
         self.text.setText(text)
         self.action.setText(action)
         self.action.setVisible(bool(action))
+        if self._anchor is not None:
+            self._place()
+            self.raise_()
         # Information goes stale: it expires; warnings and errors stay until dismissed.
         if kind == "info" and not self.close_button.isHidden():
             self._expiry.start(INFO_EXPIRES_MS)
@@ -87,6 +91,29 @@ class NoticeBar(QFrame):
 
     def message(self) -> str:
         return self.text.text()
+
+    def float_over(self, anchor: QWidget) -> None:
+        """Float over the bottom edge of ``anchor`` (a sibling) instead of sitting in a layout:
+        showing or hiding a notice then moves nothing else (issue 12)."""
+        self._anchor = anchor
+        anchor.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._anchor and event.type() in (QEvent.Type.Resize, QEvent.Type.Move) \
+                and not self.isHidden():
+            self._place()
+        return False
+
+    def _place(self) -> None:
+        assert self._anchor is not None
+        area = self._anchor.geometry()
+        width = max(200, area.width() - 24)
+        height = self.heightForWidth(width)
+        if height <= 0:
+            height = self.sizeHint().height()
+        height = min(height, area.height() // 2)
+        # The bottom edge: the verdict, the search field and the code stay visible.
+        self.setGeometry(area.x() + 12, area.y() + area.height() - height - 6, width, height)
 
     def clear(self, topic: str) -> None:
         """Hide the notice if it is about ``topic`` (it went stale)."""

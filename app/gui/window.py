@@ -165,7 +165,6 @@ class MainWindow(QMainWindow):
         self.toolchain_banner.action_clicked.connect(self.show_toolchains)
         self.notice = NoticeBar(central)
         outer.addWidget(self.toolchain_banner)
-        outer.addWidget(self.notice)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, central)
         self.cases = CaseListPanel(self.splitter)
@@ -215,6 +214,8 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(2, 1)
         self.splitter.setSizes([400, 760, 270])
         outer.addWidget(self.splitter, 1)
+        # Notices float over the panes' top edge: they never push the layout around.
+        self.notice.float_over(self.splitter)
 
         self.batch_bar = BatchBar(central)
         outer.addWidget(self.batch_bar)

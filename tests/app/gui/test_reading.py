@@ -350,3 +350,25 @@ def test_primary_and_secondary_spans_are_drawn_differently(qtbot: Any) -> None:
             styles[line] = selection.format.underlineStyle()
     assert styles[3] == QTextCharFormat.UnderlineStyle.WaveUnderline
     assert styles[2] == QTextCharFormat.UnderlineStyle.DotLine
+
+
+def test_a_notice_does_not_push_the_layout_around(qtbot: Any, window: MainWindow) -> None:
+    window.resize(1200, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    before = window.splitter.geometry()
+    window.notice.show_message("Something happened.\nA second line.", kind="warning")
+    QApplication.processEvents()
+    assert window.notice.isVisible()
+    assert window.splitter.geometry() == before
+    assert before.top() <= window.notice.geometry().top()
+    assert window.notice.geometry().bottom() <= before.bottom()
+    # It leaves the verdict banner uncovered.
+    banner = window.banner.mapTo(window.centralWidget(), window.banner.rect().bottomLeft())
+    assert window.notice.geometry().top() > banner.y()
+    assert window.notice.height() >= window.notice.text.sizeHint().height()
+    window.resize(1300, 820)
+    QApplication.processEvents()
+    assert window.notice.width() == window.splitter.width() - 24
+    window.notice.close_button.click()
+    assert window.splitter.geometry().top() == before.top()
