@@ -198,3 +198,14 @@ def test_item_macro_file_compiles_without_wrapper_errors() -> None:
               "items! { pub fn f(v: &mut Vec<u8>) { v.push(1); } }\n")
     triage = check_source(source, patterns=False)
     assert triage.verdict == "clean", triage.reason
+
+
+@pytest.mark.toolchains
+def test_item_macro_file_is_not_wrapped_into_errors_of_its_own() -> None:
+    # Wrapped in a fn, `mod other;` becomes "cannot declare a non-inline module inside a
+    # block": an error the file does not have. As items, it is the file's own E0583.
+    triage = check_source("cfg_if::cfg_if! {\n    if #[cfg(unix)] { pub fn a() {} }\n}\n"
+                          "mod other;\n", patterns=False)
+    messages = [d.message for d in triage.checks["stable"].errors]
+    assert not any("inside a block" in m for m in messages), messages
+    assert "E0583" in [d.code for d in triage.checks["stable"].errors]
