@@ -64,9 +64,6 @@ QUERY = r"""; check-then-relookup (catalog 2.1). Variants A and B: a guard that 
   (#any-of? @method "contains_key" "contains" "is_some" "is_none" "any" "is_ok" "map_or"
     "map_or_else" "is_some_and" "is_none_or")) @guard
 
-; a guard spelled `matches!(R.get(k), Some(_))`: Python reads the macro's tokens
-(macro_invocation macro: (identifier) @name (#eq? @name "matches")) @guard_macro
-
 ; Variant C: an `if` whose branch returns; Python compares the calls in its condition with
 ; the call whose result is returned (the method is called once to decide, once to return).
 (if_expression
@@ -195,14 +192,18 @@ def _same_call_returned(block: Node, call_text: str, fn: Node, src: Source) -> l
 @detector("check-then-relookup")
 def detect(ctx: Context, matches: list[Captures]) -> None:
     src = ctx.src
+    # a guard spelled `matches!(R.get(k), Some(_))`, found from the text (no query walk)
+    at = src.data.find(b"matches!")
+    while at != -1:
+        node = src.tree.root_node.descendant_for_byte_range(at, at + 7)
+        macro = node.parent if node is not None else None
+        if macro is not None and macro.type == "macro_invocation":
+            _ctr_matches(ctx, macro, src)
+        at = src.data.find(b"matches!", at + 8)
     for caps in matches:
         guard = _one(caps, "guard")
         if guard is not None:
             _ctr_guard(ctx, guard, src)
-            continue
-        macro = _one(caps, "guard_macro")
-        if macro is not None:
-            _ctr_matches(ctx, macro, src)
             continue
         lookup = _one(caps, "lookup")
         if lookup is not None:

@@ -189,16 +189,18 @@ def _mutable_access(fn: Node, src: Source) -> bool:
 
 def _index_by_derivation(ctx: Context) -> None:
     src = ctx.src
-    if b"[" not in src.data and b"get" not in src.data:
+    data = src.data
+    if b"[" not in data and b"get" not in data:
         return
     for fn, _name in src.functions():
         body = fn.child_by_field_name("body")
         if body is None:
             continue
-        data = src.data
-        arrow = data.find(b"->", fn.start_byte, body.start_byte)
-        if arrow == -1 or (data.find(b"mut", fn.start_byte, body.start_byte) == -1
-                           and data.find(b"self", fn.start_byte, body.start_byte) == -1):
+        sig = data[fn.start_byte:body.start_byte]
+        # returns something, and has `&mut` access (a `mut` in the signature, or `self` by
+        # value in an impl for `&'a mut T`); cheap byte tests first
+        if b"->" not in sig or (b"mut" not in sig and (b"self" not in sig or b"&self" in sig
+                                                       or b"& self" in sig)):
             continue
         if (data.find(b"[", body.start_byte, body.end_byte) == -1
                 and data.find(b"get", body.start_byte, body.end_byte) == -1) or \
