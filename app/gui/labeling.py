@@ -112,6 +112,24 @@ class LabelChange:
         return " ".join(parts) + f" on case {self.case_id[:12]}"
 
 
+def last_change_by(record: dict[str, Any] | None, reviewer: str) -> LabelChange | None:
+    """The newest label event by ``reviewer`` in a stored record's history, as a change that
+    still holds (a label added and still there, or removed and still absent)."""
+    if record is None:
+        return None
+    labels = set(record.get("labels", ()))
+    for event in reversed(record.get("history", ())):
+        if event.get("reviewer") != reviewer:
+            continue
+        name = str(event.get("label"))
+        if event.get("action") == "added" and name in labels:
+            return LabelChange(record["id"], added=(name,))
+        if event.get("action") == "removed" and name not in labels:
+            return LabelChange(record["id"], removed=(name,))
+        return None
+    return None
+
+
 @dataclass(slots=True)
 class _Outcome:
     record: dict[str, Any] | None
@@ -295,9 +313,18 @@ class LabelingController(QObject):
                     latest=self._view.unsaved_result, prepare=keep_stored_origin)
 
     def undo_label(self) -> None:
-        """Ctrl+Z outside text fields: revert the newest label change of this session."""
-        if not self.undo(reviewer=self.reviewer_name()):
+        """Ctrl+Z outside text fields: revert the newest label change of this session; with
+        none left, the shown case's newest change by this reviewer in the corpus history (so
+        undo reaches back past a restart)."""
+        reviewer = self.reviewer_name()
+        if self.undo(reviewer=reviewer):
+            return
+        change = last_change_by(self._view.stored_record, reviewer)
+        if change is None:
             self._status.showMessage("No label change to undo.", 3000)
+            return
+        self._run(change.inverse(), reviewer, how="undo",
+                  landed=lambda: self._redo.append(change), lost=lambda: None)
 
     def redo_label(self) -> None:
         if not self.redo(reviewer=self.reviewer_name()):

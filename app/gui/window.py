@@ -287,7 +287,6 @@ class MainWindow(QMainWindow):
                                         self.labeling.undo_label, QKeySequence.StandardKey.Undo)
         self.redo_action = self._action(self.label_menu, "&Redo Label Change",
                                         self.labeling.redo_label, ["Ctrl+Shift+Z", "Ctrl+Y"])
-        self.undo_action.setEnabled(False)
         self.redo_action.setEnabled(False)
         self.label_menu.addSeparator()
         self._labels_separator = self.label_menu.addSeparator()
@@ -332,8 +331,9 @@ class MainWindow(QMainWindow):
             self.label_menu.insertAction(self._labels_separator, action)
             self._label_actions.append(action)
 
-    def _on_labeling_undo_state_changed(self, can_undo: bool, can_redo: bool) -> None:
-        self.undo_action.setEnabled(can_undo)
+    def _on_labeling_undo_state_changed(self, _can_undo: bool, can_redo: bool) -> None:
+        # Undo stays enabled: with this session's changes undone it reaches back into the
+        # shown case's history (LabelingController.undo_label).
         self.redo_action.setEnabled(can_redo)
         text = self.labeling.undo_text()
         self.undo_action.setText(f"&Undo Label Change ({text})" if text else

@@ -79,7 +79,7 @@ def test_ctrl_z_undoes_and_ctrl_shift_z_redoes_label_changes_in_the_corpus(
     assert current_labels(corpus_path, four[0]) == {"confirmed-false-positive"}
     key(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert current_labels(corpus_path, four[0]) == set()
-    assert not window.undo_action.isEnabled()
+    assert window.undo_action.text() == "&Undo Label Change"  # this session's stack is empty
     key(qtbot, window, Qt.Key.Key_Z,
         Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert current_labels(corpus_path, four[0]) == {"confirmed-false-positive"}
@@ -108,6 +108,21 @@ def test_undo_goes_back_to_the_case_it_changes(
     assert loaded.args == [four[0]]
     qtbot.waitUntil(lambda: current_labels(corpus_path, four[0]) == set(), timeout=5000)
     assert window.cases.current_id() == four[0]
+
+
+def test_ctrl_z_after_a_restart_undoes_the_reviewers_last_change_from_the_history(
+        qtbot: Any, four: list[str], corpus_path: Path, window: MainWindow) -> None:
+    with Corpus(corpus_path) as corpus:
+        corpus.add_labels(four[1], ["real-error"], reviewer="someone-else")
+        corpus.add_labels(four[1], ["skip"], reviewer=window.reviewer_name())
+    window.show()
+    load(qtbot, window, four[1])
+    assert window.undo_action.text() == "&Undo Label Change"  # nothing in this session
+    key(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert current_labels(corpus_path, four[1]) == {"real-error"}
+    key(qtbot, window, Qt.Key.Key_Z,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert current_labels(corpus_path, four[1]) == {"real-error", "skip"}
 
 
 def test_ctrl_z_in_the_editor_undoes_typing_not_labels(
