@@ -80,6 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
         register = getattr(module, "register", None)
         if register is not None:
             register(sub)
+    # Every subcommand: options anywhere among its positionals, errors with its own usage.
+    from app.commands._parsing import intermixed
+
+    for choice in sub.choices.values():
+        intermixed(choice)
     return parser
 
 

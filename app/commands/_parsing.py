@@ -30,5 +30,7 @@ def intermixed(parser: argparse.ArgumentParser) -> None:
     """Give one subcommand's parser argparse's intermixed parsing and its own usage errors."""
     # The subparsers action builds every parser from one class (the CLI's): keep that class
     # (its error format and exit code) and add intermixed parsing on top.
+    if isinstance(parser, _IntermixedParsing):
+        return
     parser.__class__ = type(f"Intermixed{type(parser).__name__}",
                             (_IntermixedParsing, type(parser)), {})

@@ -31,6 +31,7 @@ VERDICT_TEXT: dict[str, str] = {
     "regression": "Polonius rejects what NLL accepts",
     "other-error": "rejected for reasons other than borrow checking (inconclusive)",
     "toolchain-error": "a required toolchain is missing, crashed or timed out",
+    "not-compiled": "rustc did not compile this code (removed by cfg): nothing was checked",
 }
 
 

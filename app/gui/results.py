@@ -46,6 +46,7 @@ VERDICT_COLOURS: dict[str, str] = {
     "regression": "#8c1d5a",
     "other-error": "#5f6770",
     "toolchain-error": "#444b55",
+    "not-compiled": "#6b6b4d",
 }
 PENDING_COLOUR = "#5f6770"
 

@@ -656,7 +656,10 @@ class MainWindow(QMainWindow):
             else:
                 source = read_source_file(path)
         except (OSError, UnicodeDecodeError, CheckerError) as exc:
-            self.notice.show_message(f"Cannot open {path}: {exc}", kind="error")
+            # read_source_file's errors already start with the path: name it once.
+            detail = str(exc)
+            text = detail if str(path) in detail else f"{path}: {detail}"
+            self.notice.show_message(f"Cannot open {text}", kind="error")
             return False
         self.view.open_source(source, origin={"path": str(path)})
         return True

@@ -80,6 +80,17 @@ def test_corpus_subcommands_report_leftovers_with_their_own_usage(
     assert "unrecognized arguments: --bogus" in err
 
 
+def test_every_subcommand_reports_leftovers_with_its_own_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    from app.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert len(sub.choices) >= 10
+    for command in sub.choices:
+        code, _o, err = run(capsys, command, "--bogus-option-xyz")
+        assert code == 2 and err.startswith(f"usage: ptriage {command} "), (command, err)
+
+
 def test_add_names_a_missing_path_once(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     missing = tmp_path / "missing.rs"
     code, _o, err = run(capsys, "add", str(missing), "--corpus", str(tmp_path / "c.sqlite3"))

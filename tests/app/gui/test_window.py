@@ -384,3 +384,11 @@ def test_first_launch_opens_the_samples(qtbot: Any, window: MainWindow) -> None:
     assert window.editor.toPlainText() == samples[0]["source"]
     origins = {window.cases.model.summary(r).origin for r in range(len(samples))}
     assert all(o.startswith("samples/") for o in origins)
+
+
+def test_cannot_open_names_the_path_once(qtbot: Any, window: MainWindow, tmp_path: Path) -> None:
+    bad = tmp_path / "latin1.rs"
+    bad.write_bytes(b"fn f() { let s = \"\xe9\"; }\n")
+    assert window.open_file(bad) is False
+    message = window.notice.message()
+    assert message.startswith("Cannot open ") and message.count(str(bad)) == 1, message
