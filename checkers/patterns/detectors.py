@@ -126,12 +126,14 @@ def pointer_origin(binding_value: Node | None, src: Source, *, depth: int = 0) -
         return None
     cur = binding_value
     casts = 0
+    referenced = False
     while cur.type in ("type_cast_expression", "reference_expression", "parenthesized_expression",
                        "unary_expression"):
         if cur.type == "type_cast_expression":
             casts += 1
             nxt = cur.child_by_field_name("value")
         else:
+            referenced |= cur.type == "reference_expression"
             nxt = cur.named_children[-1] if cur.named_children else None
         if nxt is None:
             return None
@@ -143,6 +145,8 @@ def pointer_origin(binding_value: Node | None, src: Source, *, depth: int = 0) -
         own = self_param(fn) if fn is not None else None
         return None if own is not None and "Pin<" in src.text(own) else cur
     if cur.type in ("field_expression", "index_expression"):
+        if not referenced and casts:
+            return None  # `self.0 as *mut T`: the field already is a raw pointer (FFI, COM)
         base = cur
         while base.type in ("field_expression", "index_expression"):
             base = base.named_children[0] if base.named_children else base

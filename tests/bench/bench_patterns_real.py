@@ -215,6 +215,15 @@ def main() -> int:
     labels = load_labels()
     if labels:
         found_keys = set(findings)
+        # labelled files outside the crate list (other installed crates) count for precision
+        scanned = {str(path.relative_to(REGISTRY)) for path, _e in files}
+        for rel in sorted({key[0] for key in labels} - scanned):
+            path = REGISTRY / rel
+            if not path.is_file():
+                continue
+            text = path.read_bytes().decode("utf-8", "replace")
+            edition = crate_edition(REGISTRY / rel.split("/")[0])
+            found_keys |= {(rel, f.line, f.id) for f in detect(text, edition=edition).all}
         tp: Counter[str] = Counter()
         fp: Counter[str] = Counter()
         gone_true: Counter[str] = Counter()

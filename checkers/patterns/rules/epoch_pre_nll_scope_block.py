@@ -19,7 +19,7 @@ from checkers.patterns._tree import (
     root_path,
 )
 from checkers.patterns.catalog import _NLL_RFC, CatalogEntry
-from checkers.patterns.detectors import Captures, Context, _one, detector
+from checkers.patterns.detectors import MUTATORS, Captures, Context, _one, detector
 
 ID = "epoch-pre-nll-scope-block"
 
@@ -70,6 +70,15 @@ def _holds_guard(let: Node, src: Source) -> bool:
                for c in descendants(value, frozenset({"call_expression"})))
 
 
+def _conflict(place: str) -> str:
+    """A use of `place` that a live shared borrow of it would forbid."""
+    p = re.escape(place)
+    return (rf"(?<![\w.])(?:&\s*mut\s+{p}\b|{p}\s*(?:[-+*/%|&^]|<<|>>)?=(?!=)|"
+            rf"drop\s*\(\s*{p}\s*\)|{p}\s*\.\s*(?:{'|'.join(sorted(MUTATORS))})\s*\(|"
+            rf"[(,]\s*{p}\s*[),]|{p}\s*(?:\[[^\]]*\]|\.\s*\w+)(?:\s*\.\s*\w+|\s*\[[^\]]*\])*"
+            rf"\s*(?:[-+*/%|&^]|<<|>>)?=(?!=))")
+
+
 @detector("epoch-pre-nll-scope-block")
 def detect(ctx: Context, matches: list[Captures]) -> None:
     src = ctx.src
@@ -83,14 +92,20 @@ def detect(ctx: Context, matches: list[Captures]) -> None:
         refs = [let for let in lets if _reference_let(let)]
         if not refs or any(_holds_guard(let, src) for let in lets):
             continue
-        places = set()
+        places: dict[str, bool] = {}  # place -> borrowed mutably
         for let in refs:
             value = let.child_by_field_name("value")
             if value is not None and value.type == "reference_expression":
                 place = root_path(value, src)
-                places.add(place.split(".")[0] if not place.startswith("self.") else place)
+                key = place.split(".")[0] if not place.startswith("self.") else place
+                places[key] = places.get(key, False) or "mut" in src.text(value).split()[0]
         later = src.data[stmt.end_byte:stmt.parent.end_byte].decode("utf-8", "replace")
-        if not any(p and re.search(r"(?<![\w.])" + re.escape(p) + r"\b", later) for p in places):
+        # The block is pre-NLL only if code after it conflicts with the borrow it ends: any use
+        # after a `&mut` borrow; a write, `&mut`, move or drop after a shared one (a later read
+        # never conflicted, so such a block is just grouping).
+        if not any(p and re.search(
+                (r"(?<![\w.])" + re.escape(p) + r"\b") if mutable else _conflict(p), later)
+                for p, mutable in places.items()):
             continue
         # A non-reference binding may be a guard whose Drop holds the borrow: then the block is
         # still needed, which tree-sitter cannot rule out.

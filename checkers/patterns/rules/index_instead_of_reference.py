@@ -137,7 +137,7 @@ def detect(ctx: Context, matches: list[Captures]) -> None:
         if search is None:
             continue
         fn = enclosing_fn(search)
-        if fn is None or not returns_borrow(fn, src):
+        if fn is None or not returns_borrow(fn, src) or not _mutable_access(fn, src):
             continue
         if search.type == "call_expression":
             coll = _collection(search, src)
@@ -239,7 +239,14 @@ def _index_by_derivation(ctx: Context) -> None:
                         variant="derived")
 
 
-def _searches(node: Node | None, place: str, src: Source) -> bool:
+#: What makes a bound value a search (not a length: `let i = rng(v.len()); &mut v[i]` picks an
+#: index without searching; a length only counts in a loop header, `while i < v.len()`).
+_VALUE_SEARCH = re.compile(r"\.\s*(?:iter|iter_mut|position|rposition|binary_search\w*|enumerate|"
+                           r"find_map|find|keys)\s*\(")
+
+
+def _searches(node: Node | None, place: str, src: Source, *,
+              hint: re.Pattern[str] = _SEARCH_HINT) -> bool:
     """Whether `node` reads collection `place` through a search (an iterator, a length, ..)."""
     if node is None:
         return False
@@ -248,7 +255,7 @@ def _searches(node: Node | None, place: str, src: Source) -> bool:
     while at != -1:
         end = at + len(place)
         before = text[at - 1] if at > 0 else " "
-        if not (before.isalnum() or before in "_.") and _SEARCH_HINT.search(text, end):
+        if not (before.isalnum() or before in "_.") and hint.search(text, end):
             return True
         at = text.find(place, end)
     return False
@@ -265,7 +272,7 @@ def _search_origin(name: str, at: Node, place: str, fn: Node, src: Source, *,
     value = binding.value
     if binding.kind == "for":
         return binding.node if _searches(value, place, src) else None
-    if _searches(value, place, src):
+    if _searches(value, place, src, hint=_VALUE_SEARCH):
         return binding.node
     if binding.kind == "let" and value is not None and value.type == "integer_literal":
         return _counter_loop(name, binding.node, place, fn, src)

@@ -139,6 +139,9 @@ def detect(ctx: Context, matches: list[Captures]) -> None:
             let = pointer_binding(ptr, src) if ptr is not None else None
             if let is None or pointer_origin(let.child_by_field_name("value"), src) is None:
                 continue
+            if len(re.findall(r"&\s*mut\s*\(?\s*\*\s*" + re.escape(src.text(ptr)) + r"\b",
+                              src.text(block))) > 1:
+                continue  # two `&mut` from one pointer at once: disjoint parts, not a detachment
         elif not _transmutes_reference(node, src) or _layout_transmute(node, src):
             continue
         if not _escapes(block, fn, src):
@@ -157,7 +160,15 @@ def _layout_transmute(call: Node, src: Source) -> bool:
     if len(kinds) != 2:
         return False
     strip = re.compile(r"'\w+\s*|\s+")
-    return strip.sub("", src.text(kinds[0])) != strip.sub("", src.text(kinds[1]))
+    before, after = src.text(kinds[0]), src.text(kinds[1])
+    if strip.sub("", before) != strip.sub("", after):
+        return True
+    # `&'a mut Ctx<'static>` → `&'a mut Ctx<'a>`: the borrow's own lifetime is unchanged, only a
+    # type parameter's is (variance), so no borrow is detached
+    outer = re.compile(r"^&\s*('\w+)?")
+    b, a = outer.match(before.strip()), outer.match(after.strip())
+    return b is not None and a is not None and b.group(1) == a.group(1) and \
+        re.sub(r"\s+", "", before) != re.sub(r"\s+", "", after)
 
 
 _NONNULL_FROM = re.compile(r"^NonNull\s*::\s*(from|new_unchecked|new)\b")
