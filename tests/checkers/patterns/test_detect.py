@@ -220,3 +220,42 @@ def test_pre_nll_scope_block_still_reported_without_a_guard() -> None:
         "}\n"
     )
     assert [f.id for f in detect(source).epochs] == ["epoch-pre-nll-scope-block"]
+
+
+def test_findings_say_their_tier_and_why_they_cannot_be_proven(examples: Path) -> None:
+    import dataclasses
+
+    from checkers.model import Finding
+    from checkers.patterns import status_text
+
+    source = (examples / "option-take-put-back" / "workaround.rs").read_text()
+    [finding] = detect(source).patterns
+    data = finding.to_dict()
+    assert data["tier"] == "candidate" and data["confirmed"] is None
+    assert data["unconfirmable"].startswith("no mechanical direct form")
+    assert Finding.from_dict(data, kind="pattern") == finding
+    assert status_text(finding).startswith("possible workaround, not proven")
+    proven = dataclasses.replace(finding, cls="P3", confirmed=True, unconfirmable="")
+    assert proven.tier == "workaround" and "Polonius makes it unnecessary" in status_text(proven)
+    [epoch] = detect("fn f() -> Result<(), E> { try!(g()); Ok(()) }\n", edition="2015").epochs
+    assert epoch.to_dict()["tier"] == "epoch"
+
+
+def test_borrows_hidden_behind_associated_types_and_aliases_count() -> None:
+    source = (
+        "use std::collections::HashMap;\n"
+        "type Slot<'a> = &'a mut Vec<u8>;\n"
+        "pub trait Get { type Out; fn get(self, k: u32) -> Self::Out; }\n"
+        "impl<'a> Get for &'a mut HashMap<u32, Vec<u8>> {\n"
+        "    type Out = Slot<'a>;\n"
+        "    fn get(self, k: u32) -> Self::Out {\n"
+        "        if self.contains_key(&k) { return self.get_mut(&k).unwrap(); }\n"
+        "        self.insert(k, Vec::new());\n"
+        "        self.get_mut(&k).unwrap()\n"
+        "    }\n"
+        "}\n"
+        "pub struct Owned;\n"
+        "impl Owned { pub fn n(&mut self, m: &mut HashMap<u32, u32>) -> u32 {\n"
+        "    if m.contains_key(&1) { return *m.get(&1).unwrap(); } 0 } }\n"
+    )
+    assert [f.id for f in detect(source).patterns] == ["check-then-relookup"]
