@@ -176,6 +176,12 @@ def compare_confirmation(corpora: list[tuple[str, Path | list[Path]]], tmp: Path
                          jobs: int | None, repeat: int) -> None:
     """`ptriage scan` (confirmation on, the default) vs `--no-confirm`, cold cache each run:
     the cost of proving every workaround finding by rewrite, as a ratio (goal <= 1.5x)."""
+    # worst case: a corpus where every file holds workaround findings (the pattern fixtures)
+    dense = sorted(p for p in [*EXAMPLES.glob("*/workaround.rs"), *EXAMPLES.glob("*/styles/*.rs"),
+                               *(REPO / "tests/checkers/patterns/data/positive").glob("*.rs")]
+                   if not p.name.endswith(".direct.rs"))
+    if dense:
+        corpora = [*corpora, (f"workaround files ({len(dense)})", dense)]
     print(f"\nconfirmation vs --no-confirm (cold cache, best of {repeat}):")
     print(f"  {'corpus':<24}{'cases':>6}{'findings':>9}{'proven':>8}{'confirm s':>11}"
           f"{'no-confirm s':>13}{'ratio':>8}")
