@@ -187,6 +187,26 @@ def _mutable_access(fn: Node, src: Source) -> bool:
         c.type == "mutable_specifier" for c in target.children)
 
 
+_SITE_TOKEN = re.compile(rb"\[|\bget(?:_mut)?\s*\(")
+
+
+def _reborrow_sites(body: Node, src: Source) -> list[Node]:
+    """`X[i]` and `X.get(i)` / `X.get_mut(i)` nodes in `body`, found from the text."""
+    out: list[Node] = []
+    seen: set[int] = set()
+    root = src.tree.root_node
+    for m in _SITE_TOKEN.finditer(src.data, body.start_byte, body.end_byte):
+        node = root.descendant_for_byte_range(m.start(), m.start() + 1)
+        for _ in range(3):  # `[` → index_expression; `get` → field → field_expression → call
+            if node is None or node.type in _REBORROW_SITE:
+                break
+            node = node.parent
+        if node is not None and node.type in _REBORROW_SITE and node.id not in seen:
+            seen.add(node.id)
+            out.append(node)
+    return out
+
+
 def _index_by_derivation(ctx: Context) -> None:
     src = ctx.src
     data = src.data
@@ -208,7 +228,7 @@ def _index_by_derivation(ctx: Context) -> None:
             continue
         if not returns_borrow(fn, src) or not _mutable_access(fn, src):
             continue
-        for site in descendants(body, _REBORROW_SITE):
+        for site in _reborrow_sites(body, src):
             if site.type == "index_expression":
                 kids = site.named_children
                 if len(kids) != 2 or kids[1].type == "range_expression":
