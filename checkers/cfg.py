@@ -175,9 +175,18 @@ class Removed:
     line: int
     end_line: int
     why: str
+    #: 0-based columns where the region starts and ends, so that code sharing a line with a
+    #: removed part (one-line functions, generated code) is not called removed with it.
+    column: int = 0
+    end_column: int | None = None
 
     def covers(self, line: int) -> bool:
         return self.line <= line <= self.end_line
+
+    def contains(self, line: int, column: int) -> bool:
+        """Whether the point (``line``, ``column``) lies inside the removed text."""
+        end = (self.end_line, self.end_column if self.end_column is not None else 1 << 62)
+        return (self.line, self.column) <= (line, column) <= end
 
 
 _CFG_ATTR = re.compile(r"^#!?\s*\[\s*cfg\s*\((?P<pred>.*)\)\s*\]$", re.S)
@@ -217,20 +226,22 @@ def removed_regions(source: str, cfgs: CfgSet, *, tree: Any = None) -> list[Remo
         if whole is not None:
             owner = node.parent if node.type == "declaration_list" and node.parent else node
             out.append(Removed(owner.start_point[0] + 1, max(owner.end_point[0] + 1,
-                                                              owner.start_point[0] + 1), whole))
+                                                              owner.start_point[0] + 1), whole,
+                               owner.start_point[1], owner.end_point[1]))
             continue
         why: str | None = None
-        start = 0
+        start = (0, 0)
         for child in children:
             if child.type == "attribute_item":
                 removal = _removed_by(_text(child), cfgs)
                 if removal is not None and why is None:
-                    why, start = removal, child.start_point[0] + 1
+                    why, start = removal, child.start_point
                 continue
             if child.type in ("line_comment", "block_comment") or not child.is_named:
                 continue
             if why is not None:
-                out.append(Removed(start, child.end_point[0] + 1, why))
+                out.append(Removed(start[0] + 1, child.end_point[0] + 1, why, start[1],
+                                   child.end_point[1]))
                 why = None
                 continue
             stack.append(child)

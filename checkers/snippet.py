@@ -389,6 +389,9 @@ class FunctionSpan:
     line: int
     end_line: int
     depth: int
+    #: 0-based columns of the `fn` item's start on ``line`` and its end on ``end_line``.
+    column: int = 0
+    end_column: int | None = None
 
 
 def function_spans(source: str) -> list[FunctionSpan]:
@@ -403,7 +406,7 @@ def function_spans(source: str) -> list[FunctionSpan]:
             name = name_node.text.decode("utf-8", "replace") if name_node is not None else "?"
             qualified = f"{owner}::{name}" if owner else name
             out.append(FunctionSpan(qualified, node.start_point[0] + 1, node.end_point[0] + 1,
-                                    depth))
+                                    depth, node.start_point[1], node.end_point[1]))
             for child in node.children:
                 stack.append((child, depth + 1, qualified))
             continue
@@ -419,12 +422,26 @@ def function_spans(source: str) -> list[FunctionSpan]:
     return out
 
 
-def enclosing_function(functions: list[FunctionSpan], line: int | None) -> FunctionSpan | None:
-    """The innermost function whose lines contain ``line``."""
+def enclosing_function(functions: list[FunctionSpan], line: int | None,
+                       column: int | None = None) -> FunctionSpan | None:
+    """The innermost function whose lines contain ``line``.
+
+    With ``column`` (rustc's, 1-based), a function whose text does not hold that column never
+    takes the point from one that does (functions sharing a line; columns compared as if the
+    line were ASCII, close enough for that tie).
+    """
     if line is None:
         return None
     best: FunctionSpan | None = None
     for fn in functions:
         if fn.line <= line <= fn.end_line and (best is None or fn.depth >= best.depth):
+            if column is not None and best is not None and _holds(best, line, column) \
+                    and not _holds(fn, line, column):
+                continue
             best = fn
     return best
+
+
+def _holds(fn: FunctionSpan, line: int, column: int) -> bool:
+    end = fn.end_column if fn.end_column is not None else 1 << 62
+    return (fn.line, fn.column) <= (line, column - 1) <= (fn.end_line, end)

@@ -218,16 +218,16 @@ def function_verdicts(
     def errors_in(result: CheckResult | None, fn: FunctionSpan) -> tuple[Diagnostic, ...]:
         if result is None:
             return ()
-        return tuple(d for d in result.errors if enclosing_function(fn_list, d.line) is fn)
+        return tuple(d for d in result.errors if enclosing_function(fn_list, d.line, d.column) is fn)
 
     # A non-borrowck error outside every function can stop rustc before borrowck runs at all;
     # then a function without errors of its own is not known to be clean.
     unattributed_other = any(
-        not d.borrowck and enclosing_function(fn_list, d.line) is None for d in stable.errors
+        not d.borrowck and enclosing_function(fn_list, d.line, d.column) is None for d in stable.errors
     )
     out: list[FunctionVerdict] = []
     for fn in fn_list:
-        gone = next((r for r in removed if r.covers(fn.line)), None)
+        gone = next((r for r in removed if r.contains(fn.line, fn.column)), None)
         if gone is not None:
             out.append(FunctionVerdict(fn.name, fn.line, fn.end_line, "not-compiled",
                                        f"removed by {gone.why}"))
