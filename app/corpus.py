@@ -327,6 +327,14 @@ def _probe(path: Path, known: int) -> None:
         app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
         tables = int(conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()[0])
     except sqlite3.DatabaseError as exc:
+        if getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_CANTOPEN:
+            # A WAL database on a read-only medium cannot even be opened for reading this way
+            # (SQLite needs to create its -shm index): not a sign of a foreign file.
+            if not _writable(path):
+                raise CorpusError(
+                    f"cannot change {path}: its file or folder is read-only; copy the corpus "
+                    "somewhere writable (reading it works: stats, export)") from exc
+            raise CorpusError(f"cannot open {path}: {exc}") from exc
         raise NotACorpusError(
             f"{path} is not a ptriage corpus ({exc}); choose another file with --corpus"
         ) from exc

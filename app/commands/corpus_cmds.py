@@ -52,8 +52,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                          description="Check each file with the engine and store the result in the "
                                      "corpus (a file already there is updated, not duplicated).")
     add.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="a Rust source file")
-    add.add_argument("--edition", choices=EDITIONS, default="2021",
-                     help="edition to check with (default: 2021)")
+    add.add_argument("--edition", choices=EDITIONS, default=None,
+                     help="edition to check with (default: a `//@ edition:` header, else the "
+                          "enclosing Cargo.toml's, else 2021)")
     add.set_defaults(func=cmd_add)
 
     stats = sub.add_parser("stats", parents=[common], help="counts by verdict, label, pattern, "
@@ -114,7 +115,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def cmd_add(args: argparse.Namespace) -> int:
     try:
         from checkers.engine import check_source
-        from checkers.snippet import read_source_file
+        from checkers.model import DEFAULT_EDITION
+        from checkers.snippet import detect_edition, package_edition, read_source_file
     except ImportError as exc:
         raise CheckerError(f"the checking engine is not available ({exc}); "
                            "reinstall polonius-triage") from exc
@@ -131,7 +133,11 @@ def cmd_add(args: argparse.Namespace) -> int:
                 print(f"ptriage: {message}", file=sys.stderr)
                 failed += 1
                 continue
-            triage = check_source(source, edition=args.edition, origin={"path": str(path)})
+            # As `check` does: the package's edition, and workarounds proven by rewriting.
+            edition = args.edition or detect_edition(
+                source, default=package_edition(path) or DEFAULT_EDITION)
+            triage = check_source(source, edition=edition, origin={"path": str(path)},
+                                  confirm=True)
             record = triage.to_record()
             known = corpus.get(record["id"]) is not None
             cid = corpus.upsert_record(record)
