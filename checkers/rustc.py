@@ -22,6 +22,9 @@ from checkers.model import CancelFlag, CheckResult, Diagnostic
 from checkers.toolchains import Limits, RoleInfo
 
 SNIPPET_FILE = "snippet.rs"
+#: What the scratch dir is called in the diagnostics kept: its real name is random per run, so
+#: a message quoting it (`file!()`, `env!("HOME")`) would differ between roles and runs.
+SCRATCH_NAME = "<scratch>"
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,6 +310,10 @@ def run_rustc(
                                        len(raw))
         if box.isolated and status == "crashed" and rc == 1 and not messages and "bwrap:" in other:
             error = f"the sandbox could not start rustc: {other.strip()[:300]}"
+        if str(scratch) in text:
+            # Checked above with the real name (reads outside it, ICE files); kept without it.
+            messages, other = _parse_messages(text.replace(str(scratch), SCRATCH_NAME))
+            error = error.replace(str(scratch), SCRATCH_NAME)
         return RawRun(status, rc, tuple(messages), other, elapsed, error=error)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
