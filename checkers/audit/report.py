@@ -44,7 +44,7 @@ def _rows(result: AuditResult) -> dict[str, Any]:
             row = {"package": package, "path": path, "line": finding["line"],
                    "id": finding["id"], "title": entry.title if entry else finding["id"],
                    "explanation": entry.explanation if entry else "",
-                   "reason": finding.get("reason", ""),
+                   "reason": finding.get("reason") or finding.get("unconfirmable") or "",
                    "diff": _diff(record["source"], finding["rewrite"], path)
                    if finding.get("rewrite") else ""}
             (deletable if finding.get("confirmed") is True else unconfirmed).append(row)
@@ -58,9 +58,11 @@ def _cost(result: AuditResult) -> list[tuple[str, str, str, str, str, str]]:
     base = result.roles.get("stable")
     rows = []
     for role, outcome in result.roles.items():
+        # a role that skipped members (a dependency failed) did less work: no ratio
+        complete = outcome.status != "missing" and not any(
+            v in ("dependency-failed", "not-run") for v in outcome.packages.values())
         ratio = (f"{outcome.member_cpu_ms / base.member_cpu_ms:.2f}×"
-                 if base is not None and base.member_cpu_ms and outcome.status != "missing"
-                 else "–")
+                 if base is not None and base.member_cpu_ms and complete else "–")
         compiler = outcome.compiler + (" + RUSTC_BOOTSTRAP=1" if outcome.bootstrap else "")
         rows.append((role, compiler or "–", " ".join(outcome.flags) or "(none)",
                      f"{outcome.member_cpu_ms} ms", f"{outcome.member_ms} ms", ratio))
