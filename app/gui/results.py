@@ -467,6 +467,10 @@ def finding_kind_text(finding: Finding) -> str:
         return "outdated idiom"
     if finding.confirmed:
         return "✔ confirmed workaround"
+    from checkers.patterns import proven_needed
+
+    if proven_needed(finding):
+        return "workaround still needed (proven)"
     return "possible workaround, not proven"
 
 

@@ -9,7 +9,7 @@ from checkers.model import EDITIONS, Finding
 from checkers.patterns._scopes import PLANS, Scan, run_family
 from checkers.patterns._tree import Source, enclosing_fn, parse, query_names
 from checkers.patterns.catalog import CANDIDATE_LABEL, WORKAROUND_LABEL, CatalogEntry
-from checkers.patterns.confirm import confirm
+from checkers.patterns.confirm import NEEDED_PREFIX, confirm, proven_needed
 from checkers.patterns.detectors import DETECTORS, Captures, Context, Hit
 from checkers.patterns.rewrite import rewrite
 from checkers.patterns.rules import CATALOG, EPOCH_IDS, PATTERN_IDS  # registers every rule
@@ -18,12 +18,14 @@ __all__ = [
     "CANDIDATE_LABEL",
     "CATALOG",
     "EPOCH_IDS",
+    "NEEDED_PREFIX",
     "PATTERN_IDS",
     "WORKAROUND_LABEL",
     "CatalogEntry",
     "Detection",
     "confirm",
     "detect",
+    "proven_needed",
     "rewrite",
     "status_text",
 ]
@@ -150,10 +152,11 @@ def status_text(finding: Finding) -> str:
     if finding.kind == "epoch":
         return "outdated idiom"
     if finding.confirmed is True:
-        return WORKAROUND_LABEL + {
-            "P3": " (Polonius makes it unnecessary)",
-            "FULL": " (still needed until full Polonius)",
-            "NONE": " (still needed: no borrow checker removes it)",
+        return WORKAROUND_LABEL + " (Polonius makes it unnecessary)"
+    if finding.confirmed is False and finding.reason.startswith(NEEDED_PREFIX):
+        return "workaround still needed" + {
+            "FULL": " (until full Polonius: alpha rejects the direct form)",
+            "NONE": " (no borrow checker removes it)",
         }.get(finding.cls, "")
     if finding.confirmed is False:
         return f"{CANDIDATE_LABEL} (the proof by rewrite failed)"

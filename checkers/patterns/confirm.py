@@ -95,6 +95,15 @@ def _function_of(source: str, finding: Finding, triage: Triage) -> FunctionVerdi
     return min(same_name, key=lambda f: abs(f.line - span.line), default=None)
 
 
+#: Reason prefix of a FULL/NONE finding whose proof showed the workaround is still needed.
+NEEDED_PREFIX = "proven still needed"
+
+
+def proven_needed(finding: Finding) -> bool:
+    """A FULL/NONE finding whose direct form the compiler rejected as the catalog predicts."""
+    return finding.confirmed is False and finding.reason.startswith(NEEDED_PREFIX)
+
+
 def judge_function(triage: Triage, fv: FunctionVerdict, *,
                    original: Triage | None, cls: str = "P3") -> tuple[bool, str]:
     """(confirmed, reason) from the verdict of the one `fn` that held the workaround.
@@ -130,13 +139,16 @@ def judge_function(triage: Triage, fv: FunctionVerdict, *,
         return False, (f"direct form of {where} rejected by NLL ({nll}) and accepted by Polonius "
                        "alpha, but not corroborated by polonius-legacy")
     alpha_mine = _within(alpha.errors, fv)
+    # FULL/NONE: the proof shows the workaround is real and still needed. `confirmed` stays False
+    # (it means "Polonius makes it unnecessary", nothing else); the reason starts with
+    # NEEDED_PREFIX so readers can tell "proven needed" from "proof failed".
     if fv.verdict == "needs-full-polonius" and cls == "FULL":
-        return True, (f"direct form of {where} rejected by NLL ({nll}) and by Polonius alpha "
-                      f"({_codes(alpha_mine)}), accepted by full (legacy) Polonius: a real "
-                      "workaround, still needed until full Polonius")
+        return False, (f"{NEEDED_PREFIX}: direct form of {where} rejected by NLL ({nll}) and by "
+                       f"Polonius alpha ({_codes(alpha_mine)}), accepted by full (legacy) "
+                       "Polonius: a real workaround, still needed until full Polonius")
     if fv.verdict == "both-reject" and cls == "NONE":
-        return True, (f"direct form of {where} rejected by NLL ({nll}) and by both Polonius "
-                      "analyses: a real workaround that no borrow checker removes")
+        return False, (f"{NEEDED_PREFIX}: direct form of {where} rejected by NLL ({nll}) and by "
+                       "both Polonius analyses: a real workaround that no borrow checker removes")
     if fv.verdict == "needs-full-polonius":
         return False, (f"direct form of {where} also rejected by Polonius alpha "
                        f"({_codes(alpha_mine)}): still needed; only full (legacy) Polonius "
@@ -159,8 +171,9 @@ def confirm(source: str, findings: Sequence[Finding], *, check: Callable[[str], 
     borrow-check errors alone, both Polonius implementations accept it, and the rewrite adds no
     non-borrow-check error that `source` itself does not have. `original` is the triage of
     `source` as given (the engine has it); without it, `source` is checked here when needed.
-    A finding of class FULL is confirmed when only full (legacy) Polonius accepts its direct
-    form, one of class NONE when every checker rejects it (the workaround is real and needed).
+    A finding of class FULL whose direct form only full (legacy) Polonius accepts, or of class
+    NONE whose direct form every checker rejects, is proven *needed*: ``confirmed=False`` with a
+    reason starting with ``NEEDED_PREFIX`` (see :func:`proven_needed`).
     Findings without a mechanical rewrite (and epoch markers) keep `confirmed=None`; a pattern
     finding whose shape the rewrite cannot handle says so in `unconfirmable`. Identical rewrites
     are checked once.

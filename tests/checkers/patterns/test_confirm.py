@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from checkers.model import CheckResult, Diagnostic, FunctionVerdict, Triage
-from checkers.patterns import CATALOG, confirm, detect
+from checkers.patterns import CATALOG, confirm, detect, proven_needed, status_text
 from tests.checkers.patterns.pattern_fixtures import DATA, example_ids
 
 E0499 = Diagnostic(code="E0499", level="error", message="cannot borrow twice", borrowck=True,
@@ -111,8 +111,11 @@ def test_full_and_none_examples_are_never_claimed_removable(examples: Path, id_:
     source = (examples / id_ / "workaround.rs").read_text()
     out = confirm(source, detect(source).patterns, check=_engine_check)
     for f in out:
-        if f.id == id_ and f.confirmed:
-            assert f.cls == "NONE" and "no borrow checker removes" in f.reason, f.reason
+        if f.id == id_:
+            assert f.confirmed is not True, f.reason
+            assert f.tier == "candidate" and "makes it unnecessary" not in status_text(f)
+            if proven_needed(f):
+                assert "still needed" in status_text(f), status_text(f)
 
 
 @pytest.mark.toolchains
@@ -129,8 +132,10 @@ def test_clone_collection_is_proven_needed_by_its_direct_form(examples: Path) ->
             if f.rewrite is None:  # shapes the rewrite does not handle say so
                 assert f.confirmed is None and "no mechanical direct form" in f.unconfirmable
             else:
-                assert f.confirmed is True, (path.name, f.reason)
+                # proven needed: every checker rejects the direct form; never "removable"
+                assert f.confirmed is False and proven_needed(f), (path.name, f.reason)
                 assert "rejected by NLL (E05" in f.reason
+                assert status_text(f).startswith("workaround still needed"), status_text(f)
 
 
 @pytest.mark.toolchains
