@@ -25,7 +25,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                         help="corpus file (default: corpus.sqlite3 in the user data dir, "
                              "or in $PTRIAGE_DATA_DIR)")
     parser.add_argument("--out", type=Path, metavar="DIR", help="output directory (absent or empty)")
-    parser.add_argument("--force", action="store_true", help="replace a non-empty --out DIR")
+    parser.add_argument("--force", action="store_true",
+                        help="replace the dataset already in --out DIR (a folder holding "
+                             "anything else is refused)")
     parser.add_argument("--dedupe", action="store_true",
                         help="keep one case per near-duplicate group")
     parser.add_argument("--split", metavar="NAME=FRAC,...",

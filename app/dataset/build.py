@@ -48,6 +48,18 @@ def _write_jsonl(path: Path, rows: Iterable[Mapping[str, Any]]) -> None:
             handle.write("\n")
 
 
+def _not_dataset_entry(folder: Path) -> str | None:
+    """A name in ``folder`` that a dataset written by this module does not have, or None."""
+    for entry in sorted(folder.iterdir()):
+        if entry.name not in ("README.md", "data"):
+            return entry.name
+    card = folder / "README.md"
+    if not card.is_file() or not card.read_text(encoding="utf-8", errors="replace").startswith(
+            "---\n"):
+        return "no dataset card README.md"
+    return None
+
+
 def build_dataset(corpus: Corpus, out: Path | str, *, filters: Mapping[str, Any] | None = None,
                   dedupe: bool = False, splits: Sequence[tuple[str, float]] = (),
                   threshold: float = DEFAULT_THRESHOLD, license_id: str = "unknown",
@@ -60,8 +72,9 @@ def build_dataset(corpus: Corpus, out: Path | str, *, filters: Mapping[str, Any]
 
     Each confirmed workaround is re-checked on both sides with ``check`` (default: the real
     engine with ``toolchains``) and becomes a pair only when the evidence proves it. The
-    directory is built beside ``out`` and moved into place, so a failure leaves ``out`` as it
-    was. ``out`` must be absent or empty unless ``force`` (then it is replaced). ``progress``
+    directory is built beside ``out`` and moved into place, so a failure while writing leaves
+    ``out`` as it was. ``out`` must be absent or empty unless ``force``, which replaces only a
+    dataset written before (never a folder holding anything else). ``progress``
     gets (fraction, message); setting ``cancel`` (anything with ``is_set()``) stops the build
     with :class:`DatasetCancelled` before anything is written.
     """
@@ -71,9 +84,15 @@ def build_dataset(corpus: Corpus, out: Path | str, *, filters: Mapping[str, Any]
     target = Path(out)
     if target.exists() and not target.is_dir():
         raise DatasetError(f"{target} is a file; give --out a directory")
-    if target.exists() and any(target.iterdir()) and not force:
-        raise DatasetError(f"{target} exists and is not empty; choose a new directory or pass "
-                           "--force to replace it")
+    if target.exists() and any(target.iterdir()):
+        if not force:
+            raise DatasetError(f"{target} exists and is not empty; choose a new directory or "
+                               "pass --force to replace it")
+        stranger = _not_dataset_entry(target)
+        if stranger is not None:
+            # --force deletes the folder: never one the user keeps other things in (`--out .`).
+            raise DatasetError(f"{target} is not a ptriage dataset (it holds {stranger}); "
+                               "--force only replaces a dataset: choose a new directory")
     records = {r["id"]: r for r in corpus.iter_records(**dict(filters or {}))}
     label_names = sorted({lab.name for lab in corpus.labels()}
                          | {lab for r in records.values() for lab in r["labels"]})
@@ -172,7 +191,9 @@ def build_dataset(corpus: Corpus, out: Path | str, *, filters: Mapping[str, Any]
                        license_id=license_id, split_names=split_names, threshold=threshold)
 
     check_cancel(cancel)
-    staging = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    # Resolved: `.` and `..` have no name to build the staging dir's name from.
+    resolved = target.resolve()
+    staging = resolved.with_name(f".{resolved.name}.{os.getpid()}.tmp")
     shutil.rmtree(staging, ignore_errors=True)
     try:
         (staging / "data").mkdir(parents=True)
@@ -185,8 +206,18 @@ def build_dataset(corpus: Corpus, out: Path | str, *, filters: Mapping[str, Any]
                          (p for p in pairs if p["split"] == name))
         (staging / "README.md").write_text(card, encoding="utf-8", newline="\n")
         if target.exists():
-            shutil.rmtree(target)
-        os.replace(staging, target)
+            # Filled in place (it may be the current folder, or a link to one): only a
+            # dataset's own entries are replaced (checked above).
+            for name in ("README.md", "data"):
+                old = resolved / name
+                if old.is_dir() and not old.is_symlink():
+                    shutil.rmtree(old)
+                elif old.exists() or old.is_symlink():
+                    old.unlink()
+            for entry in staging.iterdir():
+                os.replace(entry, resolved / entry.name)
+        else:
+            os.replace(staging, resolved)
     except OSError as exc:
         raise DatasetError(f"cannot write the dataset to {target}: {exc.strerror or exc}; "
                            "choose a writable directory") from exc

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 DEFAULT_THRESHOLD = 0.8
 NUM_PERM = 128
+_LSH_MAX_THRESHOLD = 0.95
 SHINGLE = 5
 
 _IDENTIFIERS = frozenset({"identifier", "field_identifier", "type_identifier",
@@ -154,7 +155,10 @@ class DuplicateIndex:
         first_of: dict[str, str] = {}
         for key in keys:
             join(key, first_of.setdefault(self._exact_key[key], key))
-        lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+        # The LSH only proposes candidates (each is checked against ``threshold`` below), and
+        # datasketch cannot band one above ~0.98 ("number of bands are too small"): a lower
+        # candidate threshold only finds more candidates to check.
+        lsh = MinHashLSH(threshold=min(threshold, _LSH_MAX_THRESHOLD), num_perm=NUM_PERM)
         for key in keys:
             mh = self._minhash[key]
             both_cases = key not in owner
