@@ -371,10 +371,15 @@ def _classify_exit(
     if "memory allocation of" in other and "failed" in other:
         return "memory-limit", f"rustc ran out of memory (limit {limits.memory_mb} MiB)"
     if rc not in (0, 1):
-        return "crashed", f"rustc exited with status {rc}: {other.strip()[:300]}"
+        return "crashed", f"rustc exited with status {rc}: {_first_line(other)}"
     if rc == 1 and not any(m.get("level") == "error" for m in messages):
-        return "crashed", f"rustc failed without a diagnostic: {other.strip()[:300]}"
+        return "crashed", f"rustc failed without a diagnostic: {_first_line(other)}"
     return "ok", ""
+
+
+def _first_line(text: str) -> str:
+    """What a crashed rustc said first (its backtrace after it is no message for a user)."""
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")[:300]
 
 
 def _span_in_file(span: dict[str, Any], file_name: str) -> dict[str, Any] | None:
