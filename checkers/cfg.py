@@ -199,6 +199,30 @@ def _text(node: Any) -> str:
     return (node.text or b"").decode("utf-8", "replace")
 
 
+_CFG_ATTR_ATTR = re.compile(r"^#!?\s*\[\s*cfg_attr\s*\((?P<body>.*)\)\s*\]$", re.S)
+
+
+def _top_level_parts(text: str) -> list[str]:
+    """``a, b(c, d), "e,f"`` → ``["a", "b(c, d)", '"e,f"']`` (commas outside brackets/strings)."""
+    parts: list[str] = []
+    depth, start, in_str, escaped = 0, 0, False, False
+    for i, ch in enumerate(text):
+        if in_str:
+            escaped, in_str = (False, True) if escaped else (ch == "\\", ch != '"')
+            continue
+        if ch == '"':
+            in_str = True
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(text[start:i].strip())
+            start = i + 1
+    parts.append(text[start:].strip())
+    return [p for p in parts if p]
+
+
 def _removed_by(attribute: str, cfgs: CfgSet) -> str | None:
     """Why an attribute removes what it is attached to under ``cfgs``, or None."""
     compact = attribute.strip()
@@ -209,6 +233,14 @@ def _removed_by(attribute: str, cfgs: CfgSet) -> str | None:
         return None
     if _TEST_ATTR.match(compact) and ("test", None) not in cfgs:
         return "#[test] (compiled only with --cfg-test)"
+    match = _CFG_ATTR_ATTR.match(compact)
+    if match is not None:
+        # `#[cfg_attr(P, cfg(Q))]`, `#[cfg_attr(P, test)]`: what P applies may remove the item.
+        parts = _top_level_parts(match.group("body"))
+        if len(parts) >= 2 and evaluate(parts[0], cfgs) is True:
+            for applied in parts[1:]:
+                if _removed_by(f"#[{applied}]", cfgs) is not None:
+                    return re.sub(r"\s+", " ", compact)
     return None
 
 

@@ -212,7 +212,7 @@ def needs_crate(checks: dict[str, CheckResult]) -> str:
     return ", ".join(codes)
 
 
-_MAY_REMOVE = re.compile(r"#!?\s*\[\s*(?:cfg\s*\(|test\s*\])")
+_MAY_REMOVE = re.compile(r"#!?\s*\[\s*(?:cfg(?:_attr)?\s*\(|test\s*\])")
 
 
 def _not_compiled(snippet: Snippet, toolchains: Toolchains) -> tuple[list[Removed], str | None]:

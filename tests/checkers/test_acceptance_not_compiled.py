@@ -44,3 +44,28 @@ def test_an_error_after_a_nested_fn_on_the_same_line_belongs_to_the_outer_fn() -
     triage = check_source(source, patterns=False)
     verdicts = {f.name: f.verdict for f in triage.functions}
     assert verdicts == {"outer": "both-reject", "outer::inner": "clean"}, triage.functions
+
+
+CFG_ATTR_SHAPES = """#[cfg_attr(feature = "y", cfg(any()))]
+pub fn removed_with_y() { let mut v = vec![1]; let r = &v[0]; v.push(2); let _ = r; }
+
+#[cfg_attr(test, derive(Debug))]
+pub struct Kept;
+
+#[cfg_attr(all(), test)]
+fn a_test_fn() { let mut v = vec![1]; let r = &v[0]; v.push(2); let _ = r; }
+"""
+
+
+@pytest.mark.toolchains
+def test_cfg_attr_that_applies_cfg_or_test_removes_what_it_is_on() -> None:
+    plain = {f.name: f for f in check_source(CFG_ATTR_SHAPES, patterns=False).functions}
+    assert plain["removed_with_y"].verdict == "both-reject"  # feature y is off: nothing applied
+    assert plain["a_test_fn"].verdict == "not-compiled", plain["a_test_fn"]
+    with_y = {f.name: f for f in check_source(CFG_ATTR_SHAPES, patterns=False,
+                                              features=("y",)).functions}
+    assert with_y["removed_with_y"].verdict == "not-compiled", with_y["removed_with_y"]
+    assert "cfg_attr" in with_y["removed_with_y"].reason
+    as_test = {f.name: f for f in check_source(CFG_ATTR_SHAPES, patterns=False,
+                                               cfg_test=True).functions}
+    assert as_test["a_test_fn"].verdict == "both-reject"
