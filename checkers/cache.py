@@ -20,7 +20,8 @@ from checkers.toolchains import RoleInfo
 
 #: Bump when the meaning of a cached CheckResult changes (diagnostic mapping, statuses, …).
 #: 2: borrow-check classification from rustc_borrowck's own messages; timeouts cached.
-CACHE_VERSION = 2
+#: 3: the scratch dir is `<scratch>` in messages; a `compile_error!` is never borrow-check.
+CACHE_VERSION = 3
 CACHE_FILE = "results.sqlite3"
 
 #: Statuses that depend only on the compiler and the source, never on load or limits.

@@ -437,7 +437,7 @@ def to_diagnostic(message: dict[str, Any], *, map_line: LineMapper,
         code=code,
         level=level,
         message=text,
-        borrowck=level == "error" and is_borrowck(code, text),
+        borrowck=level == "error" and is_borrowck(code, text) and not _compile_error(message),
         line=line,
         column=column,
         end_line=end_line,
@@ -445,6 +445,19 @@ def to_diagnostic(message: dict[str, Any], *, map_line: LineMapper,
         labels=tuple(labels),
         rendered=str(message.get("rendered") or ""),
     )
+
+
+def _compile_error(message: dict[str, Any]) -> bool:
+    """Whether the primary span is a `compile_error!(…)` call: its text is the user's, even when
+    it copies a borrow-check message."""
+    for span in message.get("spans", ()):
+        if not span.get("is_primary"):
+            continue
+        for line in (span.get("text") or ())[:1]:
+            start = max(int(line.get("highlight_start", 1)) - 1, 0)
+            if str(line.get("text", ""))[start:].lstrip().startswith("compile_error!"):
+                return True
+    return False
 
 
 def is_noise(message: dict[str, Any]) -> bool:
