@@ -1,7 +1,9 @@
 """Benchmark `ptriage audit` against the naive way, warm against cold, and a role's member re-check.
 
-Prints, in one run, for one workspace (default: the clap workspace rebuilt from Debian's packaged
-sources, see --workspace):
+Prints, in one run, for one workspace (default `clap-app`: a one-member application on clap
+with derive, i.e. a heavy dependency graph, from Debian's packaged sources; `clap`, `serde`,
+`crossbeam`: upstream workspaces rebuilt from Debian's per-crate sources; `itertools`: one real
+crate; `mixed`: the test workspace):
   (a) naive, as the issue defines it: four separate `cargo check` runs, one per role (stable,
       polonius, polonius-legacy, the nightly control), each in its own empty target dir,
       sequential. By default each run does exactly the audit's work for that role (same
@@ -19,7 +21,8 @@ All cargo processes run in the same sandbox (bubblewrap where available). Ratios
 c/b, c'/b, d_role/d_plain. Goals (issue 10): cold ≤ 0.6× naive, warm ≤ 0.1× cold, per-role
 member re-check ≤ 1.3× one plain `cargo check` of the members.
 
-Usage: python tests/bench/bench_audit.py [--workspace clap|serde|itertools|crossbeam|mixed] [--jobs N]
+Usage: python tests/bench/bench_audit.py [--workspace clap-app|clap|serde|itertools|crossbeam|mixed]
+       [--jobs N]
        [--report FILE.html]
 """
 
@@ -51,8 +54,48 @@ WORKSPACES: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
 }
 
 
+#: A small application on a heavy dependency graph (clap with derive: clap_derive, syn, …), the
+#: shape where building the dependencies once matters most. Its one member is written here.
+_APP_MAIN = """use clap::Parser;
+use std::collections::HashMap;
+
+#[derive(Parser)]
+struct Args {
+    #[arg(long)]
+    name: String,
+}
+
+fn lookup<'m>(map: &'m mut HashMap<String, u32>, key: &str) -> &'m mut u32 {
+    if map.contains_key(key) {
+        return map.get_mut(key).unwrap();
+    }
+    map.insert(key.to_owned(), 0);
+    map.get_mut(key).unwrap()
+}
+
+fn main() {
+    let args = Args::parse();
+    let mut seen = HashMap::new();
+    *lookup(&mut seen, &args.name) += 1;
+}
+"""
+
+
+def app_workspace(dest: Path) -> tuple[Path, tuple[str, ...]]:
+    (dest / "app" / "src").mkdir(parents=True)
+    (dest / "Cargo.toml").write_text('[workspace]\nmembers = ["app"]\nresolver = "2"\n',
+                                     encoding="utf-8")
+    (dest / "app" / "Cargo.toml").write_text(
+        '[package]\nname = "app"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\n'
+        'clap = { version = "4", features = ["derive"] }\n', encoding="utf-8")
+    (dest / "app" / "src" / "main.rs").write_text(_APP_MAIN, encoding="utf-8")
+    return dest, ()
+
+
 def debian_workspace(name: str, dest: Path) -> tuple[Path, tuple[str, ...]]:
     """An upstream-style workspace whose members are Debian's sources, patched to each other."""
+    if name == "clap-app":
+        return app_workspace(dest)
     members, features = WORKSPACES[name]
     dest.mkdir(parents=True)
     patch = []
@@ -80,7 +123,8 @@ def cargo_home(base: Path) -> Path:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workspace", default="clap", choices=[*WORKSPACES, "mixed"])
+    parser.add_argument("--workspace", default="clap-app",
+                        choices=[*WORKSPACES, "clap-app", "mixed"])
     parser.add_argument("--jobs", type=int, default=None)
     parser.add_argument("--report", type=Path, help="also write the cold audit's report here")
     parser.add_argument("--naive", choices=["wrapper", "rustflags"], default="wrapper",
@@ -179,7 +223,8 @@ def main() -> int:
     assert stable is not None
     run_cargo(check, compiler=stable, cwd=naive_ws, env_setup=env, target_dir=plain_target)
     for folder in members:
-        for lib in (work / folder / "src" / "lib.rs", naive_ws / folder / "src" / "lib.rs"):
+        roots = [ws / folder / "src" for ws in (work, naive_ws)]
+        for lib in [root / name for root in roots for name in ("lib.rs", "main.rs")]:
             if lib.is_file():
                 lib.write_text(lib.read_text() + "\n// edited by bench_audit\n", encoding="utf-8")
     plain = run_cargo(check, compiler=stable, cwd=naive_ws, env_setup=env,
