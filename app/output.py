@@ -83,6 +83,10 @@ def plan_output(target: str, *, option: str = "--out", append: bool = False) -> 
         raise _fail(target, what, option) from exc
     if info is not None and stat.S_ISDIR(info.st_mode):
         raise _fail(target, "it is a directory", option)
+    if info is not None and stat.S_ISREG(info.st_mode) and _is_sqlite(path):
+        # `export --out corpus.sqlite3` would replace the corpus with its own export.
+        raise _fail(target, "it is a SQLite database (a corpus?) that this would overwrite",
+                    option)
     if info is not None and not stat.S_ISREG(info.st_mode):
         # FIFO, character device, socket: open it as it is (opening checks access).
         return OutputPlan(target, "direct", path)
@@ -99,6 +103,14 @@ def plan_output(target: str, *, option: str = "--out", append: bool = False) -> 
     if append and info is None and not os.access(parent, os.W_OK | os.X_OK):
         raise _fail(target, f"cannot create files in {parent}", option)
     return OutputPlan(target, "direct" if append else "replace", path)
+
+
+def _is_sqlite(path: Path) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False  # unreadable: the checks below say what is wrong with it
 
 
 @contextlib.contextmanager

@@ -98,3 +98,23 @@ def test_changing_a_corpus_on_a_read_only_medium_does_not_call_it_foreign(tmp_pa
         env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=120,
         check=False)
     assert done.returncode == 0 and json.loads(done.stdout)["cases"] == 1, done.stderr
+
+
+@pytest.mark.parametrize("option", [
+    "--out", pytest.param("--json-summary", marks=pytest.mark.toolchains)])
+def test_outputs_never_overwrite_a_corpus_database(capsys: pytest.CaptureFixture[str],
+                                                   tmp_path: Path, option: str) -> None:
+    # `ptriage export --out corpus.sqlite3` (a slip of the keyboard) replaced the corpus with
+    # JSONL; every later command then called it "not a ptriage corpus".
+    corpus_path = tmp_path / "c.sqlite3"
+    with Corpus(corpus_path) as corpus:
+        corpus.upsert_record(make_record(0))
+    before = corpus_path.read_bytes()
+    argv = (["export", "--corpus", str(corpus_path), "--out", str(corpus_path)]
+            if option == "--out" else
+            ["scan", str(tmp_path / "none.jsonl"), "--json-summary", str(corpus_path)])
+    (tmp_path / "none.jsonl").write_text("")
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"cannot write {corpus_path}: it is a SQLite database" in err, err
+    assert corpus_path.read_bytes() == before
