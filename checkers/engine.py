@@ -145,8 +145,10 @@ def build_triage(
     reason = refused or decision.reason
     verdict = decision.verdict
     skipped = [f for f in functions if not f.compiled]
-    if verdict == "clean" and (whole is not None or (functions and len(skipped) == len(functions))):
+    every_fn_removed = bool(functions) and len(skipped) == len(functions) and not snippet.wrapped
+    if verdict == "clean" and (whole is not None or every_fn_removed):
         # Nothing rustc accepted was ever compiled: "clean" would claim what nobody checked.
+        # (Loose statements, wrapped in a function of our own, were compiled.)
         why = whole or skipped[0].reason.removeprefix("removed by ")
         verdict = "not-compiled"
         reason = (f"rustc compiled nothing here: {why} removes "

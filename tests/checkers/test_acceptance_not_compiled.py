@@ -69,3 +69,12 @@ def test_cfg_attr_that_applies_cfg_or_test_removes_what_it_is_on() -> None:
     as_test = {f.name: f for f in check_source(CFG_ATTR_SHAPES, patterns=False,
                                                cfg_test=True).functions}
     assert as_test["a_test_fn"].verdict == "both-reject"
+
+
+@pytest.mark.toolchains
+def test_loose_statements_beside_a_test_module_were_compiled() -> None:
+    # The statements are wrapped and compiled; only the test module is removed by cfg.
+    source = "let v = vec![1];\nlet n = v.len();\n#[cfg(test)]\nmod tests { #[test] fn t() {} }\n"
+    triage = check_source(source, patterns=False)
+    assert triage.verdict == "clean", triage.reason
+    assert {f.name: f.verdict for f in triage.functions} == {"t": "not-compiled"}
