@@ -134,8 +134,8 @@ def cmd_add(args: argparse.Namespace) -> int:
                 failed += 1
                 continue
             # As `check` does: the package's edition, and workarounds proven by rewriting.
-            edition = args.edition or detect_edition(
-                source, default=package_edition(path) or DEFAULT_EDITION)
+            package = package_edition(path) if str(path) != "-" else None
+            edition = args.edition or detect_edition(source, default=package or DEFAULT_EDITION)
             triage = check_source(source, edition=edition, origin={"path": str(path)},
                                   confirm=True)
             record = triage.to_record()

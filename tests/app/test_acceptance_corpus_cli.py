@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -118,3 +119,19 @@ def test_outputs_never_overwrite_a_corpus_database(capsys: pytest.CaptureFixture
     err = capsys.readouterr().err
     assert f"cannot write {corpus_path}: it is a SQLite database" in err, err
     assert corpus_path.read_bytes() == before
+
+
+@pytest.mark.toolchains
+def test_add_from_stdin_ignores_the_package_of_the_current_folder(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "Cargo.toml").write_text(
+        '[package]\nname = "p"\nversion = "0.1.0"\nedition = "2015"\n')
+    monkeypatch.chdir(package)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"pub fn f() {}\n")))
+    corpus_path = tmp_path / "c.sqlite3"
+    assert main(["add", "--corpus", str(corpus_path), "-"]) == 0, capsys.readouterr().err
+    (record,) = _records(corpus_path)
+    assert record["edition"] == "2021"
