@@ -246,7 +246,7 @@ def _estimate_total(paths: Iterable[Path], split: str | None) -> int | None:
     """Cases to expect (for the ETA): files plus JSONL lines; unknown when splitting."""
     if split is not None:
         return None
-    from checkers.batch import walk_rust_files
+    from checkers.inputs import walk_rust_files
 
     total = 0
     for path in paths:
@@ -330,14 +330,10 @@ def print_summary(data: dict[str, Any], out: TextIO) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from checkers.batch import (
-        DEFAULT_BATCH_SIZE,
-        Case,
-        ExecutorError,
-        ScanStats,
-        iter_cases_from_paths,
-        scan_iter,
-    )
+    from checkers.batching import DEFAULT_BATCH_SIZE
+    from checkers.executors import ExecutorError
+    from checkers.inputs import Case, iter_cases_from_paths
+    from checkers.scan import ScanStats, scan_iter
     from checkers.toolchains import doctor_report, load_toolchains
 
     if args.jobs is not None and args.jobs < 1:

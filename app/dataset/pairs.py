@@ -103,8 +103,9 @@ def recheck(sides: Sequence[Side], *, check: Check | None, toolchains: Toolchain
                 out[side] = check(side[0], side[1])
                 done += 1
             return out
-        from checkers.batch import Case, scan_iter
+        from checkers.inputs import Case
         from checkers.model import case_id
+        from checkers.scan import scan_iter
 
         by_cfg: dict[tuple[bool, tuple[str, ...]], list[Side]] = defaultdict(list)
         for side in sides:

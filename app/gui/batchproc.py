@@ -36,7 +36,7 @@ class CancelFlag(Protocol):
 
 
 class ScanFn(Protocol):
-    """``checkers.batch.scan_iter``'s shape, as far as a drop batch uses it."""
+    """``checkers.scan.scan_iter``'s shape, as far as a drop batch uses it."""
 
     def __call__(self, cases: Iterable[Any], *, cancel: Any, total: int | None,
                  on_skip: Callable[[str, str], None] | None) -> Iterator[Any]: ...
@@ -126,13 +126,13 @@ class _Outbox:
 def produce(job: ScanJob, conn: Connection, cancel: CancelFlag, scan: ScanFn | None = None) -> None:
     """Read the job's inputs like ``ptriage scan``, triage them and send every record down ``conn``.
 
-    ``scan`` defaults to ``checkers.batch.scan_iter`` (with the result cache). Never raises:
+    ``scan`` defaults to ``checkers.scan.scan_iter`` (with the result cache). Never raises:
     a failure is sent as a FAILED message, and FINISHED is always the last message.
     """
     outbox = _Outbox(conn)
     cancelled = False
     try:
-        from checkers.batch import iter_cases_from_paths
+        from checkers.inputs import iter_cases_from_paths
 
         cases = []
         for case in iter_cases_from_paths(job.paths, on_skip=outbox.skip):
@@ -141,7 +141,7 @@ def produce(job: ScanJob, conn: Connection, cancel: CancelFlag, scan: ScanFn | N
             cases.append(case)
         outbox.send(TOTAL, len(cases), outbox.take_skipped())
         if scan is None:
-            from checkers.batch import scan_iter
+            from checkers.scan import scan_iter
 
             def run(part: list[Any], **size: int) -> Iterable[Any]:
                 return scan_iter(part, cancel=cancel, total=len(cases),  # type: ignore[arg-type]

@@ -246,7 +246,7 @@ class BatchThread(QThread):
     """Waits on the batch producer's pipe and re-emits what it sends; cancel via :meth:`cancel`.
 
     By default the producer is ONE spawned child process at lowered priority that runs
-    ``checkers.batch.scan_iter`` (batching, result cache): the engine's Python work then never
+    ``checkers.scan.scan_iter`` (batching, result cache): the engine's Python work then never
     holds this process's GIL. With ``scan`` given (embedders, tests) the producer is a thread of
     this process running that function instead. Either way the records arrive pickled in
     batches; this thread only unpickles a batch and emits it.

@@ -169,9 +169,9 @@ def test_resume_needs_an_output_file(capsys: pytest.CaptureFixture[str], tmp_pat
 def test_unreachable_dask_scheduler_exits_3(capsys: pytest.CaptureFixture[str], tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("distributed")
-    import checkers.batch as batch
+    import checkers.executors as executors
 
-    monkeypatch.setattr(batch, "DASK_CONNECT_TIMEOUT", 0.5)
+    monkeypatch.setattr(executors, "DASK_CONNECT_TIMEOUT", 0.5)
     (tmp_path / "a.rs").write_text(CLEAN)
     code, _o, err = run(capsys, "scan", str(tmp_path), "--executor", "dask://127.0.0.1:9")
     assert code == 3 and "cannot reach the Dask scheduler at 127.0.0.1:9" in err

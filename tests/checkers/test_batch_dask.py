@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-import checkers.batch as batch
+import checkers.executors as executors
 from checkers.batch import Case, ExecutorError, scan_iter
 from checkers.toolchains import load_toolchains
 from tests.data.corpus.generate import generate
@@ -48,7 +48,7 @@ def test_dask_cluster_gives_the_same_records_as_the_local_pool(cluster_address: 
 @pytest.mark.toolchains
 def test_unreachable_scheduler_exits_3_with_a_hint(monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("distributed")
-    monkeypatch.setattr(batch, "DASK_CONNECT_TIMEOUT", 0.5)
+    monkeypatch.setattr(executors, "DASK_CONNECT_TIMEOUT", 0.5)
     with pytest.raises(ExecutorError, match="cannot reach the Dask scheduler") as info:
         next(scan_iter([Case("fn a() {}\n")], toolchains=load_toolchains(),
                        executor="dask://127.0.0.1:9"))

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-import checkers.batch as batch
+import checkers.batching as batching
 from checkers.batch import Case, ScanStats, check_batch, scan_iter
 from checkers.engine import check_source
 from checkers.rustc import RawRun
@@ -49,7 +49,7 @@ def _alone(source: str, toolchains: Toolchains) -> tuple[Any, ...]:
 
 def test_a_crashing_batch_is_bisected_down_to_single_checks(
         toolchains: Toolchains, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = batch.run_rustc
+    real = batching.run_rustc
 
     def crash_batches_with_marker(info: Any, source: str, **kw: Any) -> RawRun:
         if source.count("mod __ptriage_b") > 1 and MARKER in source:
@@ -57,7 +57,7 @@ def test_a_crashing_batch_is_bisected_down_to_single_checks(
                           error="internal compiler error: simulated")
         return real(info, source, **kw)
 
-    monkeypatch.setattr(batch, "run_rustc", crash_batches_with_marker)
+    monkeypatch.setattr(batching, "run_rustc", crash_batches_with_marker)
     sources = [PC3, MARKER + CLEAN, CONFLICT, CLEAN.replace("add", "sum"), TYPE_ERROR]
     snippets = [prepare(s) for s in sources]
     counters: dict[str, int] = {}
@@ -73,7 +73,7 @@ def test_a_crashing_batch_is_bisected_down_to_single_checks(
 
 def test_a_diagnostic_outside_every_module_is_not_trusted(
         toolchains: Toolchains, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = batch.run_rustc
+    real = batching.run_rustc
 
     def add_stray_error(info: Any, source: str, **kw: Any) -> RawRun:
         raw = real(info, source, **kw)
@@ -84,7 +84,7 @@ def test_a_diagnostic_outside_every_module_is_not_trusted(
             return RawRun(raw.status, 1, (*raw.messages, stray), raw.stderr_text, raw.elapsed_ms)
         return raw
 
-    monkeypatch.setattr(batch, "run_rustc", add_stray_error)
+    monkeypatch.setattr(batching, "run_rustc", add_stray_error)
     counters: dict[str, int] = {}
     results = check_batch(toolchains.roles["stable"], [prepare(CLEAN), prepare(CONFLICT)],
                           toolchains=toolchains, counters=counters)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from checkers import batch
+from checkers import batching
 from checkers.batch import ScanStats, check_batch, iter_cases_from_paths, scan_iter
 from checkers.engine import run_role
 from checkers.snippet import prepare
@@ -65,7 +65,7 @@ def test_one_looping_snippet_times_out_a_bounded_number_of_times(
         short_timeout: Toolchains, heuristic: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     if not heuristic:
         # The looper is not recognisable from its text: the general path must stay bounded too.
-        monkeypatch.setattr(batch, "_HANG_SUSPECT", re.compile(r"(?!x)x"))
+        monkeypatch.setattr(batching, "_HANG_SUSPECT", re.compile(r"(?!x)x"))
     sources = _siblings(20)
     sources.insert(13, LOOPER)
     snippets = [prepare(s, edition="2021") for s in sources]

@@ -148,14 +148,14 @@ def test_concurrent_scans_share_one_cache(tmp_path: Path) -> None:
 @pytest.mark.toolchains
 def test_whole_records_are_reused_until_the_engine_code_changes(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    import checkers.batch as batch
+    import checkers.scan as scan_module
 
     toolchains = load_toolchains()
     list(scan_iter(_cases(), toolchains=toolchains))
     warm = ScanStats()
     list(scan_iter(_cases(), toolchains=toolchains, stats=warm))
     assert warm.record_hits == len(_cases())
-    monkeypatch.setattr(batch, "code_fingerprint", lambda: "changed-engine")
+    monkeypatch.setattr(scan_module, "code_fingerprint", lambda: "changed-engine")
     changed = ScanStats()
     list(scan_iter(_cases(), toolchains=toolchains, stats=changed))
     assert changed.record_hits == 0 and changed.cache_hits == 4 * len(_cases())
