@@ -350,7 +350,17 @@ def run(args: argparse.Namespace) -> int:
     # "cannot write". The records file is opened now (appending for --resume).
     out_plan = output.plan_output(args.out, option="--out", append=args.resume)
     if args.json_summary:
-        output.plan_output(args.json_summary, option="--json-summary")
+        summary_plan = output.plan_output(args.json_summary, option="--json-summary")
+        if (summary_plan.mode == out_plan.mode == "stdout") or (
+                summary_plan.path is not None and out_plan.path is not None
+                and summary_plan.path.resolve() == out_plan.path.resolve()
+                and (out_plan.path.is_file() or not out_plan.path.exists())):
+            # The summary would replace the records (or mix into their JSONL stream); a device
+            # such as /dev/null may take both.
+            where = "standard output" if args.json_summary == "-" else args.json_summary
+            print(f"ptriage scan: --out and --json-summary both name {where}; give each its "
+                  "own file", file=sys.stderr)
+            return EXIT_USAGE
     if out_plan.mode != "stdout":
         _refuse_input_as_output(args.paths, Path(args.out))
     err = sys.stderr
