@@ -304,3 +304,24 @@ def removed_for(source: str, infos: Sequence[RoleInfo]) -> list[Removed]:
         for region in removed_regions(source, cfgs, tree=tree):
             seen.setdefault((region.line, region.end_line), region)
     return sorted(seen.values(), key=lambda r: (r.line, -r.end_line))
+
+
+_BODY_ITEMS = frozenset({"const_item", "static_item"})
+
+
+def compiled_initialisers(source: str, removed: Sequence[Removed], *, tree: Any = None) -> bool:
+    """Whether a `const`/`static` with a value (outside any fn) survives ``removed``: rustc
+    compiles and borrow-checks its initialiser, so a file of them compiled something."""
+    root = (tree if tree is not None else parse(source)).root_node
+    stack: list[Any] = [root]
+    while stack:
+        node = stack.pop()
+        if node.type == "function_item":
+            continue  # its consts are part of the function's own verdict
+        if node.type in _BODY_ITEMS and node.child_by_field_name("value") is not None:
+            line, column = node.start_point[0] + 1, node.start_point[1]
+            if not any(r.contains(line, column) for r in removed):
+                return True
+            continue
+        stack.extend(node.named_children)
+    return False

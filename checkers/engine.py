@@ -10,7 +10,15 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from checkers.cfg import Removed, parse_features, removed_for, role_cfg, whole_file_removed, with_cfg
+from checkers.cfg import (
+    Removed,
+    compiled_initialisers,
+    parse_features,
+    removed_for,
+    role_cfg,
+    whole_file_removed,
+    with_cfg,
+)
 from checkers.errors import InputError, ToolchainError
 from checkers.model import DEFAULT_EDITION, ROLES, CancelFlag, CheckResult, Finding, Triage, case_id
 from checkers.rustc import run_rustc, to_check_result
@@ -145,7 +153,8 @@ def build_triage(
     reason = refused or decision.reason
     verdict = decision.verdict
     skipped = [f for f in functions if not f.compiled]
-    every_fn_removed = bool(functions) and len(skipped) == len(functions) and not snippet.wrapped
+    every_fn_removed = (bool(functions) and len(skipped) == len(functions) and not snippet.wrapped
+                        and not compiled_initialisers(snippet.user_source, removed))
     if verdict == "clean" and (whole is not None or every_fn_removed):
         # Nothing rustc accepted was ever compiled: "clean" would claim what nobody checked.
         # (Loose statements, wrapped in a function of our own, were compiled.)
