@@ -214,9 +214,14 @@ class Snippet:
     line_offset: int
     user_lines: int
     crate_root_needed: bool
+    #: The user line of each compiled line before the wrapper: items hoisted out of it to the
+    #: crate root (None for a line of our own).
+    hoisted: tuple[int | None, ...] = ()
 
     def map_line(self, line: int) -> int | None:
         """Compiled-crate line → user line (None for wrapper lines outside the user's code)."""
+        if 1 <= line <= len(self.hoisted):
+            return self.hoisted[line - 1]
         user = line - self.line_offset
         if 1 <= user <= self.user_lines:
             return user
@@ -287,6 +292,7 @@ def prepare(source: str, *, edition: str = "2021") -> Snippet:
         end = code_end
         encoded = body.encode("utf-8", "surrogatepass")
         body = (encoded[:end] + b";" + encoded[end:]).decode("utf-8", "surrogatepass")
+    body, prelude, hoisted = _hoist_items(body, root)
     header_async = "async " if _has_top_level(root, "await_expression") else ""
     if _has_top_level(root, "try_expression"):
         header = (f"#[allow(unreachable_code, unused)] {header_async}fn {WRAPPER_FN}() "
@@ -295,9 +301,44 @@ def prepare(source: str, *, edition: str = "2021") -> Snippet:
     else:
         header = f"#[allow(unreachable_code, unused)] {header_async}fn {WRAPPER_FN}() {{\n"
         footer = "}\n"
-    return Snippet(user_source=source, source=header + body + footer, edition=edition,
-                   wrapped=True, line_offset=1, user_lines=user_lines,
-                   crate_root_needed=needs_crate_root(text))
+    return Snippet(user_source=source, source=prelude + header + body + footer, edition=edition,
+                   wrapped=True, line_offset=len(hoisted) + 1, user_lines=user_lines,
+                   crate_root_needed=needs_crate_root(text), hoisted=hoisted)
+
+
+def _hoist_items(body: str, root: Any) -> tuple[str, str, tuple[int | None, ...]]:
+    """Move the items among loose statements to the crate root, before the wrapper.
+
+    An item inside a fn body is not the same item (`mod x;` cannot be declared in a block,
+    `#[macro_export]` and `extern crate` want the root), and items never capture locals, so only
+    statements belong in the wrapper. An item keeps its columns (its first line is indented as
+    the user wrote it) and leaves spaces behind, so the statements keep theirs; the line map
+    sends each hoisted line back to its user line. Returns (wrapper body, prelude, line map).
+    """
+    ranges: list[tuple[int, int, int]] = []  # start byte, end byte, first user line (0-based)
+    pending: list[Any] = []
+    for child in root.children:
+        if child.type in _COMMENT_KINDS or child.type == "attribute_item":
+            pending.append(child)
+            continue
+        if child.is_named and child.type != "empty_statement" and not _is_loose(child):
+            first = pending[0] if pending else child
+            ranges.append((first.start_byte, child.end_byte, first.start_point[0]))
+        pending = []
+    if not ranges:
+        return body, "", ()
+    encoded = body.encode("utf-8", "surrogatepass")
+    prelude = ["#![allow(unused)]\n"]
+    lines: list[int | None] = [None]
+    for start, end, line in ranges:
+        item = encoded[start:end].decode("utf-8", "surrogatepass")
+        before = encoded[encoded.rfind(b"\n", 0, start) + 1:start].decode("utf-8", "surrogatepass")
+        prelude.append("".join(c if c == "\t" else " " for c in before) + item + "\n")
+        lines.extend(range(line + 1, line + 2 + item.count("\n")))
+    for start, end, _ in reversed(ranges):
+        gap = re.sub(r"[^\n]", " ", encoded[start:end].decode("utf-8", "surrogatepass"))
+        encoded = encoded[:start] + gap.encode("utf-8") + encoded[end:]
+    return encoded.decode("utf-8", "surrogatepass"), "".join(prelude), tuple(lines)
 
 
 _COMMENT_KINDS = ("line_comment", "block_comment")
