@@ -22,6 +22,7 @@ from checkers.snippet import (
     DEFAULT_MAX_INPUT,
     decode_source,
     detect_edition,
+    is_loose,
     package_edition,
     parse,
     read_source_file,
@@ -265,6 +266,34 @@ def split_functions(source: str) -> list[tuple[str, int, int, str]]:
     return out
 
 
+#: Starts what a split case appends after its function (its lines are not the file's lines).
+SPLIT_CONTEXT_HEADER = "// ptriage: the file's other top-level items, so the function compiles in context\n"
+
+
+def split_context(source: str) -> str:
+    """The file's top-level items other than ``fn`` items (with their attributes and comments),
+    for a ``--split fn`` case to compile in context; empty when there are none.
+
+    Inner attributes (`#![…]`) are left out: they must lead the crate, and the function leads
+    the case so that its lines keep the file's offsets. Loose statements are left out too."""
+    text = source.replace("\r\n", "\n").replace("\r", "\n")
+    encoded = text.encode("utf-8", "surrogatepass")
+    out: list[str] = []
+    pending: list[Any] = []
+    for child in parse(text).root_node.children:
+        if child.type in ("line_comment", "block_comment", "attribute_item"):
+            pending.append(child)
+            continue
+        if child.is_named and child.type not in _NOT_CONTEXT and not is_loose(child):
+            first = pending[0] if pending else child
+            out.append(encoded[first.start_byte:child.end_byte].decode("utf-8", "surrogatepass"))
+        pending = []
+    return SPLIT_CONTEXT_HEADER + "\n".join(out) + "\n" if out else ""
+
+
+_NOT_CONTEXT = frozenset({"function_item", "inner_attribute_item", "empty_statement", "ERROR"})
+
+
 def _cases_from_source(source: str, *, edition: str, origin: dict[str, Any], split: str | None,
                        case_id_hint: str | None, where: str,
                        on_skip: SkipCallback | None) -> Iterator[Case]:
@@ -276,7 +305,11 @@ def _cases_from_source(source: str, *, edition: str, origin: dict[str, Any], spl
         on_skip(where, "no top-level `fn` to split into cases (--split fn)")
     given_line = origin.get("line")
     base_line = given_line if isinstance(given_line, int) else 1
+    # The function first, the rest of the file after it: its lines keep their offsets from
+    # origin.line, and the `use`s, types, consts and impls it names still resolve.
+    context = split_context(source) if functions else ""
     for text, start, end, name in functions:
+        text = f"{text}\n{context}" if context else text
         fn_origin = {**origin, "line": base_line + start - 1, "end_line": base_line + end - 1,
                      "function": name}
         yield Case(source=text, edition=edition, origin=fn_origin,

@@ -275,7 +275,7 @@ def prepare(source: str, *, edition: str = "2021") -> Snippet:
     user_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
     tree = parse(text)
     root = tree.root_node
-    loose = [c for c in root.named_children if _is_loose(c)]
+    loose = [c for c in root.named_children if is_loose(c)]
     if not loose:
         return Snippet(user_source=source, source=text if text.endswith("\n") else text + "\n",
                        edition=edition, wrapped=False, line_offset=0, user_lines=user_lines,
@@ -286,7 +286,7 @@ def prepare(source: str, *, edition: str = "2021") -> Snippet:
     code_end = _code_end(last)
     last_text = (text.encode("utf-8", "surrogatepass")[last.start_byte:code_end]
                  .decode("utf-8", "replace").rstrip())
-    if _is_loose(last) and not last_text.endswith((";", "}")):
+    if is_loose(last) and not last_text.endswith((";", "}")):
         # A trailing expression: end it with `;` so its value is dropped, not returned (before
         # any comment that trails it, or the `;` would be commented out).
         end = code_end
@@ -321,7 +321,7 @@ def _hoist_items(body: str, root: Any) -> tuple[str, str, tuple[int | None, ...]
         if child.type in _COMMENT_KINDS or child.type == "attribute_item":
             pending.append(child)
             continue
-        if child.is_named and child.type != "empty_statement" and not _is_loose(child):
+        if child.is_named and child.type != "empty_statement" and not is_loose(child):
             first = pending[0] if pending else child
             ranges.append((first.start_byte, child.end_byte, first.start_point[0]))
         pending = []
@@ -355,7 +355,7 @@ def _code_end(node: Any) -> int:
     return _code_end(kids[-1])
 
 
-def _is_loose(node: Any) -> bool:
+def is_loose(node: Any) -> bool:
     """A top-level node that only makes sense inside a function body.
 
     A macro invocation at the top level (``cfg_if! { … }``, ``impl_x!(Foo);``) is an item: only

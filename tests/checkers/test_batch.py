@@ -162,7 +162,9 @@ def test_split_fn_gives_each_top_level_function_with_its_lines(tmp_path: Path) -
         {"path": str(file), "line": 3, "end_line": 7, "function": "first"},
         {"path": str(file), "line": 10, "end_line": 10, "function": "second"},
     ]
-    assert cases[0].source == "/// Doc.\n#[inline]\npub fn first() -> u32 {\n    1\n}\n"
+    # The function leads its case; the file's other items follow so that it compiles in context.
+    assert cases[0].source.startswith("/// Doc.\n#[inline]\npub fn first() -> u32 {\n    1\n}\n\n")
+    assert cases[0].source.endswith("use std::fmt;\nimpl S { fn method(&self) {} }\n")
     assert [t[1:] for t in split_functions(source)] == [(3, 7, "first"), (10, 10, "second")]
 
 
