@@ -43,35 +43,27 @@ class Scan:
     """Per-run caches shared by the plans: token positions and the leaf node at each of them."""
 
     src: Source
-    _positions: dict[bytes, list[int]] = field(default_factory=dict)
     _leaves: dict[int, Node | None] = field(default_factory=dict)
     _functions: list[Node] | None = None
     _checks: dict[tuple[int, int], bool] = field(default_factory=dict)
     _signatures: dict[int, bytes] = field(default_factory=dict)
     _starts: list[int] = field(default_factory=list)
+    _ends: list[int] = field(default_factory=list)
     _outer: list[int] = field(default_factory=list)
 
     def positions(self, token: bytes) -> list[int]:
-        found = self._positions.get(token)
-        if found is None:
-            found = []
-            find = self.src.data.find
-            pos = find(token)
-            while pos != -1:
-                found.append(pos)
-                pos = find(token, pos + len(token))
-            self._positions[token] = found
-        return found
+        return self.src.positions(token)
 
     def functions(self) -> list[Node]:
         """Every `fn` item, in document order."""
         if self._functions is None:
             self._functions = out = [fn for fn, _ in self.src.functions()]
-            self._starts = [fn.start_byte for fn in out]
+            self._starts = starts = [fn.start_byte for fn in out]
+            self._ends = ends = [fn.end_byte for fn in out]
             # the innermost enclosing fn of each fn (functions nest rarely, but they can)
             stack: list[int] = []
-            for i, fn in enumerate(out):
-                while stack and out[stack[-1]].end_byte <= fn.start_byte:
+            for i, start in enumerate(starts):
+                while stack and ends[stack[-1]] <= start:
                     stack.pop()
                 self._outer.append(stack[-1] if stack else -1)
                 stack.append(i)
@@ -79,9 +71,11 @@ class Scan:
 
     def fn_at(self, pos: int) -> int:
         """Index in `functions()` of the innermost `fn` holding byte `pos`, or -1."""
-        fns = self.functions()
+        if self._functions is None:
+            self.functions()
         i = bisect_right(self._starts, pos) - 1
-        while i >= 0 and fns[i].end_byte <= pos:
+        ends = self._ends
+        while i >= 0 and ends[i] <= pos:
             i = self._outer[i]
         return i
 
@@ -275,16 +269,22 @@ def _gated(plan: Plan, data: bytes) -> bool:
 
 def _fn_scopes(plan: Plan, check: FnCheck, scan: Scan) -> list[Node]:
     fns = scan.functions()
+    fn_at, passes = scan.fn_at, scan.passes
     chosen: set[int] = set()
+    tried: set[int] = set()  # each fn is judged once, however many anchors it holds
     for pos in _anchors(plan, scan):
-        i = scan.fn_at(pos)
-        if i >= 0 and i not in chosen and scan.passes(check, fns[i]):
-            chosen.add(i)
+        i = fn_at(pos)
+        if i >= 0 and i not in tried:
+            tried.add(i)
+            if passes(check, fns[i]):
+                chosen.add(i)
     out: list[Node] = []
+    ends = scan._ends
+    last_end = -1
     for i in sorted(chosen):
-        fn = fns[i]
-        if not out or fn.end_byte > out[-1].end_byte:  # else nested in the previous scope
-            out.append(fn)
+        if not out or ends[i] > last_end:  # else nested in the previous scope
+            out.append(fns[i])
+            last_end = ends[i]
     return out
 
 

@@ -15,7 +15,11 @@ from tree_sitter import Language, Node, Parser, Query, Tree
 
 _LOCAL = threading.local()
 _NEWLINE = re.compile(rb"\n")
-_TYPE_ITEM = re.compile(rb"\btype\s+([A-Za-z_]\w*)")
+#: `\btype\s+(name)`, searched as `type\s+(name)` with the word boundary checked in Python
+#: (`word_finditer`): a pattern that starts with `\b` has no literal prefix, so `re` would try it
+#: at every byte of the file.
+_TYPE_ITEM = re.compile(rb"type\s+([A-Za-z_]\w*)")
+_WORD_BYTES = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 _FN_NAME = re.compile(rb"fn\s+(\w+)")
 _LANGUAGE_LOCK = threading.Lock()
 _LANGUAGE: Language | None = None
@@ -79,6 +83,11 @@ def helper_query(text: str) -> Query:
     return Query(language(), text)
 
 
+@lru_cache(maxsize=512)
+def _literal(token: bytes) -> re.Pattern[bytes]:
+    return re.compile(re.escape(token))
+
+
 @dataclass
 class Source:
     """The bytes being analysed plus per-run caches (one instance per `detect` call)."""
@@ -90,12 +99,22 @@ class Source:
     _functions: list[tuple[Node, str]] | None = None
     _aliases: dict[str, Node] | None = None
     names: Any = None  # the epoch detectors' resolved `use`/declared names (epochs._Names)
+    _positions: dict[bytes, list[int]] = field(default_factory=dict)
+
+    def positions(self, token: bytes) -> list[int]:
+        """Start of every non-overlapping occurrence of `token`, left to right (what a `find`
+        loop returns; `re`'s literal search gets them faster than repeated `bytes.find` calls),
+        found once per source and shared by the plans and the detectors."""
+        found = self._positions.get(token)
+        if found is None:
+            found = self._positions[token] = [m.start() for m in _literal(token).finditer(self.data)]
+        return found
 
     def aliases(self) -> dict[str, Node]:
         """Module-level `type Name<..> = T;` items of the file (name → T), found once."""
         if self._aliases is None:
             found: dict[str, Node] = {}
-            for node in self.items_named(_TYPE_ITEM, frozenset({"type_item"})):
+            for node in self.items_named(_TYPE_ITEM, frozenset({"type_item"}), word=True):
                 parent = node.parent
                 if parent is not None and parent.type == "declaration_list" and \
                         parent.parent is not None and parent.parent.type == "impl_item":
@@ -106,12 +125,15 @@ class Source:
             self._aliases = found
         return self._aliases
 
-    def items_named(self, pattern: re.Pattern[bytes], kinds: frozenset[str]) -> list[Node]:
+    def items_named(self, pattern: re.Pattern[bytes], kinds: frozenset[str], *,
+                    word: bool = False) -> list[Node]:
         """Items found from the text (`pattern`'s group 1 is the item's name) and checked against
-        the tree, as `functions` does: no walk over the whole tree."""
+        the tree, as `functions` does: no walk over the whole tree. `word`: the pattern only
+        matches at a word boundary (as if it began with `\\b`)."""
         out: list[Node] = []
         root = self.tree.root_node
-        for m in pattern.finditer(self.data):
+        found = word_finditer(pattern, self.data) if word else pattern.finditer(self.data)
+        for m in found:
             name = root.descendant_for_byte_range(m.start(1), m.end(1))
             item = name.parent if name is not None else None
             if item is not None and item.type in kinds:
@@ -158,6 +180,24 @@ class Source:
         start = self.line_starts[row]
         col = len(self.data[start:byte].decode("utf-8", "replace")) + 1
         return row + 1, col
+
+
+def word_finditer(pattern: re.Pattern[bytes], data: bytes, pos: int = 0,
+                  endpos: int | None = None) -> Iterator[re.Match[bytes]]:
+    """The matches `re.finditer` finds for `\\b` + `pattern` (a non-empty pattern that starts
+    with a word character), the same ones in the same order, at the speed of `pattern` alone: a
+    candidate after a word character is dropped and the search resumes one byte later, exactly
+    where `re` would have tried next."""
+    end = len(data) if endpos is None else endpos
+    search = pattern.search
+    m = search(data, pos, end)
+    while m is not None:
+        start = m.start()
+        if start == 0 or data[start - 1] not in _WORD_BYTES:
+            yield m
+            m = search(data, m.end(), end)
+        else:
+            m = search(data, start + 1, end)
 
 
 # ---------------------------------------------------------------------------- navigation

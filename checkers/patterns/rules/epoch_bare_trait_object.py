@@ -109,7 +109,11 @@ def bare_trait(node: Node, src: Source) -> bool:
         return imported.split("::")[0] in ("std", "core", "alloc")
     if name == "Error":
         # `Error` is often a crate's own struct; only std's trait counts.
-        return bool(_STD_ERROR.search(src.data.decode("utf-8", "replace")))
+        names = _local_names(src)
+        if names.std_error is None:  # once per source (`std::error::` first: a cheap test)
+            names.std_error = b"std::error::" in src.data and bool(
+                _STD_ERROR.search(src.data.decode("utf-8", "replace")))
+        return names.std_error
     return True
 
 
@@ -119,6 +123,7 @@ class _Names:
 
     declared: dict[str, bool]
     imports: dict[str, str | None]
+    std_error: bool | None = None  # whether a `use` imports std's `Error` trait
 
 
 _KEYWORD_BEFORE = re.compile(rb"\b(?:struct|enum|union|type|mod)\s+$")
@@ -132,16 +137,15 @@ def _local_names(src: Source) -> _Names:
 
 
 def _occurrences(src: Source, name: str) -> Iterator[int]:
-    """Byte offsets where `name` occurs as a whole word (a plain `find` loop: fast)."""
+    """Byte offsets where `name` occurs as a whole word."""
     data, word = src.data, name.encode()
-    at = data.find(word)
-    while at != -1:
-        end = at + len(word)
+    size = len(word)
+    for at in src.positions(word):  # the `find` loop's offsets, shared with the plans
+        end = at + size
         before = data[at - 1:at]
         after = data[end:end + 1]
         if not (before.isalnum() or before == b"_") and not (after.isalnum() or after == b"_"):
             yield at
-        at = data.find(word, end)
 
 
 def _declared(src: Source, name: str) -> bool:

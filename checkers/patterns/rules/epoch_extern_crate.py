@@ -15,6 +15,7 @@ from checkers.patterns._scopes import Plan, statement
 from checkers.patterns._tree import (
     Source,
     descendants,
+    word_finditer,
 )
 from checkers.patterns.catalog import CatalogEntry
 from checkers.patterns.detectors import (
@@ -52,7 +53,9 @@ FIXTURES: tuple[str, ...] = (
 _KEEP_EXTERN = frozenset({"alloc", "test", "std", "self", "core_intrinsics"})
 
 
-_RUSTC_PRIVATE = re.compile(rb"\bextern\s+crate\s+rustc_")
+#: `\bextern\s+crate\s+rustc_`, its `\b` checked by `word_finditer` (a regex that starts with
+#: `\b` has no literal prefix: `re` would try it at every byte)
+_RUSTC_PRIVATE = re.compile(rb"extern\s+crate\s+rustc_")
 
 
 def _extern_crate_outdated(decl: Node, name: str, src: Source) -> bool:
@@ -87,7 +90,7 @@ def _attributes(decl: Node) -> list[Node]:
 @detector("epoch-extern-crate")
 def detect(ctx: Context, matches: list[Captures]) -> None:
     src = ctx.src
-    if not matches or _RUSTC_PRIVATE.search(src.data):
+    if not matches or next(word_finditer(_RUSTC_PRIVATE, src.data), None) is not None:
         return  # rustc_private code: its extern crates are required
     for caps in matches:
         decl, name = _one(caps, "decl"), _one(caps, "name")
