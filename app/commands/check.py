@@ -112,14 +112,16 @@ def _not_rust(path: str) -> bool:
 
 
 def _first_other_error(triage: Triage) -> tuple[str, Any] | None:
-    """The first error that is not a borrow-check error, and the role that reported it."""
+    """The earliest (by line, column) error that is not a borrow-check error, in the first role
+    that reports one, and that role."""
     for role in ROLES:
         result = triage.checks.get(role)
         if result is None or not result.ok:
             continue
-        for diag in result.errors:
-            if not diag.borrowck:
-                return role, diag
+        others = [d for d in result.errors if not d.borrowck]
+        if others:
+            # rustc emits in pass order (macro expansion, resolution, typeck), not text order.
+            return role, min(others, key=lambda d: (d.line is None, d.line or 0, d.column or 0))
     return None
 
 
