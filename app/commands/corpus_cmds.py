@@ -74,7 +74,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     label.add_argument("--note", metavar="TEXT", help="replace the case's note")
     label.add_argument("--reviewer", metavar="NAME",
                        help="who is labelling (default: $PTRIAGE_REVIEWER or your user name)")
-    label.set_defaults(func=cmd_label)
+    label.set_defaults(func=cmd_label, _parser=label)
 
     labels = sub.add_parser("labels", parents=[common], help="list or edit the label set",
                             description="Without options, list the labels. Renaming and retiring "
@@ -180,9 +180,10 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_label(args: argparse.Namespace) -> int:
+    if args.remove and not args.labels:
+        args._parser.error("--remove needs at least one LABEL to remove")
     if not args.labels and args.note is None:
-        print("ptriage label: give at least one LABEL or --note TEXT", file=sys.stderr)
-        return EXIT_USAGE
+        args._parser.error("give at least one LABEL or --note TEXT")
     reviewer = args.reviewer or default_reviewer()
     with Corpus(args.corpus) as corpus:
         cid = corpus.resolve_id(args.id)

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
+from app.corpus import Corpus
+from tests.app.data.records import make_record
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -16,6 +18,19 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
         code = int(exc.code or 0)
     out, err = capsys.readouterr()
     return code, out, err
+
+
+@pytest.mark.parametrize("extra", [[], ["--note", "x"]])
+def test_label_remove_without_a_label_is_a_usage_error_of_label(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, extra: list[str]) -> None:
+    corpus = tmp_path / "c.sqlite3"
+    with Corpus(corpus) as c:
+        cid = c.upsert_record(make_record(0))
+    code, _, err = run(capsys, "label", cid[:8], "--remove", *extra, "--corpus", str(corpus))
+    assert code == 2
+    assert err.startswith("usage: ptriage label ")
+    assert err.strip().splitlines()[-1] == (
+        "ptriage label: error: --remove needs at least one LABEL to remove")
 
 
 @pytest.mark.toolchains

@@ -70,7 +70,10 @@ def test_label_errors_exit_2(capsys: pytest.CaptureFixture[str], corpus_path: Pa
     if cid.startswith("0000"):
         pytest.skip("synthetic id happens to start with 0000")
     argv = [cid[:10] if a == "ID" else a for a in argv]
-    code, _, err = run(capsys, *argv, "--corpus", str(corpus_path))
+    try:
+        code, _, err = run(capsys, *argv, "--corpus", str(corpus_path))
+    except SystemExit as exc:  # a usage error of `label`, with its usage line
+        code, (_, err) = int(exc.code or 0), capsys.readouterr()
     assert code == 2 and message in err
 
 
