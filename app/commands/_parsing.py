@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any
 
 
@@ -34,3 +35,22 @@ def intermixed(parser: argparse.ArgumentParser) -> None:
         return
     parser.__class__ = type(f"Intermixed{type(parser).__name__}",
                             (_IntermixedParsing, type(parser)), {})
+
+
+def max_jobs() -> int:
+    """The most parallel jobs `--jobs` takes: 4 × the CPUs (rustc and cargo are CPU-bound, so
+    more only queues work and memory, and a typo such as 100000 would start that many workers)."""
+    return 4 * (os.cpu_count() or 1)
+
+
+def jobs_problem(jobs: int | None) -> str | None:
+    """Why ``--jobs N`` is refused (one line, with what to pass instead), or None."""
+    if jobs is None:
+        return None
+    if jobs < 1:
+        return "--jobs must be at least 1"
+    cap = max_jobs()
+    if jobs > cap:
+        return (f"--jobs {jobs} is more than {cap} (4 × the {os.cpu_count() or 1} CPUs here); "
+                f"pass --jobs {cap} or fewer")
+    return None

@@ -9,6 +9,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from app.commands._parsing import jobs_problem
+
 EXIT_OK = 0
 
 _DESCRIPTION = """\
@@ -93,8 +95,9 @@ def run(args: argparse.Namespace) -> int:
     from checkers.errors import InputError
     from checkers.toolchains import load_toolchains
 
-    if args.jobs is not None and args.jobs < 1:
-        raise InputError("--jobs must be at least 1")
+    problem = jobs_problem(args.jobs)
+    if problem is not None:
+        raise InputError(problem)
     options = AuditOptions(
         packages=tuple(args.package), features=_features(args.features),
         all_features=args.all_features, no_default_features=args.no_default_features,

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from app import output
-from app.commands._parsing import intermixed
+from app.commands._parsing import intermixed, jobs_problem
 from app.commands.check import add_cfg_options
 from app.jsonl import is_blank
 from checkers.cfg import parse_features
@@ -336,8 +336,9 @@ def run(args: argparse.Namespace) -> int:
     from checkers.scan import ScanStats, scan_iter
     from checkers.toolchains import doctor_report, load_toolchains
 
-    if args.jobs is not None and args.jobs < 1:
-        print("ptriage scan: --jobs must be at least 1", file=sys.stderr)
+    problem = jobs_problem(args.jobs)
+    if problem is not None:
+        print(f"ptriage scan: {problem}", file=sys.stderr)
         return EXIT_USAGE
     if args.batch_size is not None and args.batch_size < 1:
         print("ptriage scan: --batch-size must be at least 1", file=sys.stderr)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from app.cli import main
+from app.commands._parsing import max_jobs
 from app.corpus import Corpus
 from tests.app.data.records import make_record
 
@@ -42,3 +44,24 @@ def test_check_names_the_earliest_error_that_is_not_borrow_check(
     assert code == 0, err
     (line,) = [x for x in out.splitlines() if "first error that is not borrow-check" in x]
     assert "E0433 1:1 cannot find module or crate `bitflags`" in line, out
+
+
+@pytest.mark.parametrize("command", ["scan", "audit"])
+def test_an_absurd_jobs_count_is_refused_in_one_line(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, command: str) -> None:
+    (tmp_path / "a.rs").write_text("pub fn f() {}\n")
+    cap = max_jobs()
+    code, out, err = run(capsys, command, "--jobs", "100000", str(tmp_path))
+    assert code == 2 and out == ""
+    assert err.endswith(f"--jobs 100000 is more than {cap} (4 × the {os.cpu_count()} CPUs "
+                        f"here); pass --jobs {cap} or fewer\n") and err.count("\n") == 1
+
+
+@pytest.mark.toolchains
+def test_the_largest_jobs_count_still_scans(capsys: pytest.CaptureFixture[str],
+                                             tmp_path: Path) -> None:
+    (tmp_path / "a.rs").write_text("pub fn f() {}\n")
+    code, out, err = run(capsys, "scan", "--no-patterns", "--jobs", str(max_jobs()),
+                         str(tmp_path))
+    assert code == 0, err
+    assert '"verdict": "clean"' in out
