@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     # instead of running on until its timeout while the interpreter waits for it.
     cancel = threading.Event()
     for path in args.paths:
-        if not args.force and _not_rust(path):
+        if not args.force and not_rust(path):
             print(f"ptriage: {path}: not a .rs file (pass --force to check it as Rust anyway)",
                   file=sys.stderr)
             status = EXIT_USAGE
@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
     return status
 
 
-def _not_rust(path: str) -> bool:
+def not_rust(path: str) -> bool:
     """A named file that is not ``.rs`` (stdin and directories get their own messages)."""
     return path != "-" and not path.endswith(".rs") and not Path(path).is_dir()
 

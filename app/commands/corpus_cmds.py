@@ -10,6 +10,7 @@ from typing import Any
 
 from app import output
 from app.commands._parsing import intermixed
+from app.commands.check import add_cfg_options, not_rust
 from app.corpus import Corpus, ImportValidationError, default_reviewer
 from checkers.errors import CheckerError, InputError
 from checkers.model import EDITIONS, VERDICTS
@@ -55,6 +56,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add.add_argument("--edition", choices=EDITIONS, default=None,
                      help="edition to check with (default: a `//@ edition:` header, else the "
                           "enclosing Cargo.toml's, else 2021)")
+    add.add_argument("--toolchains", type=Path, metavar="FILE",
+                     help="toolchains.toml to use instead of the user's or the default")
+    add.add_argument("--force", action="store_true",
+                     help="add files whose name does not end in .rs (refused otherwise, as "
+                          "`check` and `scan` do)")
+    add_cfg_options(add)
     add.set_defaults(func=cmd_add)
 
     stats = sub.add_parser("stats", parents=[common], help="counts by verdict, label, pattern, "
@@ -114,15 +121,24 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def cmd_add(args: argparse.Namespace) -> int:
     try:
+        from checkers.cfg import parse_features
         from checkers.engine import check_source
         from checkers.model import DEFAULT_EDITION
         from checkers.snippet import detect_edition, package_edition, read_source_file
+        from checkers.toolchains import load_toolchains
     except ImportError as exc:
         raise CheckerError(f"the checking engine is not available ({exc}); "
                            "reinstall polonius-triage") from exc
+    features = parse_features(args.features)
+    toolchains = load_toolchains(args.toolchains)
     failed = 0
     with Corpus(args.corpus) as corpus:
         for path in args.paths:
+            if not args.force and not_rust(str(path)):
+                print(f"ptriage: {path}: not a .rs file (pass --force to add it as Rust anyway)",
+                      file=sys.stderr)
+                failed += 1
+                continue
             try:
                 source = read_source_file(path)
             except InputError as exc:
@@ -136,8 +152,9 @@ def cmd_add(args: argparse.Namespace) -> int:
             # As `check` does: the package's edition, and workarounds proven by rewriting.
             package = package_edition(path) if str(path) != "-" else None
             edition = args.edition or detect_edition(source, default=package or DEFAULT_EDITION)
-            triage = check_source(source, edition=edition, origin={"path": str(path)},
-                                  confirm=True)
+            triage = check_source(source, edition=edition, toolchains=toolchains,
+                                  origin={"path": str(path)}, confirm=True,
+                                  cfg_test=args.cfg_test, features=features)
             record = triage.to_record()
             known = corpus.get(record["id"]) is not None
             cid = corpus.upsert_record(record)

@@ -65,3 +65,54 @@ def test_the_largest_jobs_count_still_scans(capsys: pytest.CaptureFixture[str],
                          str(tmp_path))
     assert code == 0, err
     assert '"verdict": "clean"' in out
+
+
+GATED_CONFLICT = ("#[cfg({cfg})]\npub fn gated() {{ let mut v = vec![1]; let r = &v[0]; "
+                  "v.push(2); let _ = r; }}\n")
+
+
+def test_add_refuses_a_file_that_is_not_rust_unless_forced(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    corpus = tmp_path / "c.sqlite3"
+    notes = tmp_path / "notes.txt"
+    notes.write_text("pub fn f() {}\n")
+    code, out, err = run(capsys, "add", str(notes), "--corpus", str(corpus))
+    assert code == 2 and out == ""
+    assert err == f"ptriage: {notes}: not a .rs file (pass --force to add it as Rust anyway)\n"
+    with Corpus(corpus) as c:
+        assert c.stats()["cases"] == 0
+
+
+@pytest.mark.toolchains
+def test_add_force_takes_a_file_that_is_not_rust(capsys: pytest.CaptureFixture[str],
+                                                 tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("pub fn f() {}\n")
+    code, out, err = run(capsys, "add", "--force", str(notes), "--corpus",
+                         str(tmp_path / "c.sqlite3"))
+    assert code == 0, err
+    assert out.startswith("added ") and out.rstrip().endswith(f"clean {notes}")
+
+
+@pytest.mark.toolchains
+@pytest.mark.parametrize(("cfg", "options"), [("test", ["--cfg-test"]),
+                                              ('feature = "x"', ["--features", "x"])])
+def test_add_compiles_what_cfg_removes_when_asked_as_check_does(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, cfg: str, options: list[str]) -> None:
+    file = tmp_path / "gated.rs"
+    file.write_text(GATED_CONFLICT.format(cfg=cfg))
+    corpus = str(tmp_path / "c.sqlite3")
+    code, out, err = run(capsys, "add", str(file), "--corpus", corpus)
+    assert code == 0 and " not-compiled " in out, err
+    code, out, err = run(capsys, "add", str(file), *options, "--corpus", corpus)
+    assert code == 0 and " both-reject " in out, err
+
+
+def test_add_takes_the_toolchains_file_it_is_given(capsys: pytest.CaptureFixture[str],
+                                                   tmp_path: Path) -> None:
+    file = tmp_path / "a.rs"
+    file.write_text("pub fn f() {}\n")
+    missing = tmp_path / "nowhere.toml"
+    code, _, err = run(capsys, "add", str(file), "--toolchains", str(missing), "--corpus",
+                       str(tmp_path / "c.sqlite3"))
+    assert code == 2 and err == f"ptriage: {missing}: toolchains file not found\n"
