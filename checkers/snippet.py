@@ -306,6 +306,11 @@ def prepare(source: str, *, edition: str = "2021") -> Snippet:
                    crate_root_needed=needs_crate_root(text), hoisted=hoisted)
 
 
+#: Top-level nodes left where they are when statements are wrapped (a stray `;`, text that does
+#: not parse: moving it would only move its error).
+_STAY = frozenset({"empty_statement", "ERROR"})
+
+
 def _hoist_items(body: str, root: Any) -> tuple[str, str, tuple[int | None, ...]]:
     """Move the items among loose statements to the crate root, before the wrapper.
 
@@ -321,7 +326,7 @@ def _hoist_items(body: str, root: Any) -> tuple[str, str, tuple[int | None, ...]
         if child.type in _COMMENT_KINDS or child.type == "attribute_item":
             pending.append(child)
             continue
-        if child.is_named and child.type != "empty_statement" and not is_loose(child):
+        if child.is_named and child.type not in _STAY and not is_loose(child):
             first = pending[0] if pending else child
             ranges.append((first.start_byte, child.end_byte, first.start_point[0]))
         pending = []
