@@ -46,7 +46,6 @@ class Scan:
     _leaves: dict[int, Node | None] = field(default_factory=dict)
     _functions: list[Node] | None = None
     _checks: dict[tuple[int, int], bool] = field(default_factory=dict)
-    _signatures: dict[int, bytes] = field(default_factory=dict)
     _starts: list[int] = field(default_factory=list)
     _ends: list[int] = field(default_factory=list)
     _outer: list[int] = field(default_factory=list)
@@ -84,12 +83,7 @@ class Scan:
         key = (id(check), fn.id)
         result = self._checks.get(key)
         if result is None:
-            sig = self._signatures.get(fn.id)
-            if sig is None:
-                body = fn.child_by_field_name("body")
-                end = body.start_byte if body is not None else fn.end_byte
-                sig = self._signatures[fn.id] = self.src.data[fn.start_byte:end]
-            result = self._checks[key] = check(fn, sig, self.src)
+            result = self._checks[key] = check(fn, self.src.signature(fn)[1], self.src)
         return result
 
     def leaf(self, pos: int) -> Node | None:
@@ -107,8 +101,10 @@ def nearest(node: Node | None, kinds: frozenset[str]) -> Node | None:
 def statement(node: Node, _scan: Scan) -> Node | None:
     """The statement or item (a child of a block, the file or an impl body) holding `node`."""
     cur = node
-    while cur.parent is not None and cur.parent.type not in _STATEMENT_PARENTS:
-        cur = cur.parent
+    parent = cur.parent
+    while parent is not None and parent.type not in _STATEMENT_PARENTS:
+        cur = parent
+        parent = cur.parent
     return cur
 
 
@@ -141,10 +137,11 @@ _COPIES = (b"clone", b"to_vec", b"to_owned", b"collect")
 
 
 def _mut_self_copying(fn: Node, sig: bytes, src: Source) -> bool:
-    if not _mut_self(fn, sig, src):
+    # the same conjunction as `_mut_self(..) and <a copy in the text>`, cheapest tests first
+    if b"mut" not in sig or b"self" not in sig:
         return False
     text = src.data[fn.start_byte:fn.end_byte]
-    return any(token in text for token in _COPIES)
+    return any(token in text for token in _COPIES) and has_mut_self(fn, src)
 
 
 def _gat_owner(node: Node, _scan: Scan) -> Node | None:

@@ -95,11 +95,23 @@ class Source:
     data: bytes
     tree: Tree
     fn_borrow_cache: dict[int, bool] = field(default_factory=dict)
+    mut_self_cache: dict[int, bool] = field(default_factory=dict)
     _line_starts: list[int] | None = None
     _functions: list[tuple[Node, str]] | None = None
     _aliases: dict[str, Node] | None = None
     names: Any = None  # the epoch detectors' resolved `use`/declared names (epochs._Names)
     _positions: dict[bytes, list[int]] = field(default_factory=dict)
+    _signatures: dict[int, tuple[Node | None, bytes]] = field(default_factory=dict)
+
+    def signature(self, fn: Node) -> tuple[Node | None, bytes]:
+        """`fn`'s body node and the text before it (the whole item when it has no body), once
+        per fn: the plans' preconditions and several rules read them."""
+        found = self._signatures.get(fn.id)
+        if found is None:
+            body = fn.child_by_field_name("body")
+            end = body.start_byte if body is not None else fn.end_byte
+            found = self._signatures[fn.id] = (body, self.data[fn.start_byte:end])
+        return found
 
     def positions(self, token: bytes) -> list[int]:
         """Start of every non-overlapping occurrence of `token`, left to right (what a `find`
@@ -149,12 +161,17 @@ class Source:
         if self._functions is None:
             out: list[tuple[Node, str]] = []
             root = self.tree.root_node
-            for m in _FN_NAME.finditer(self.data):
-                name = root.descendant_for_byte_range(m.start(1), m.end(1))
-                fn = name.parent if name is not None and name.type == "identifier" else None
+            data = self.data
+            find = root.descendant_for_byte_range
+            for m in _FN_NAME.finditer(data):
+                start, end = m.span(1)
+                name = find(start, end)
+                if name is None or name.type != "identifier":
+                    continue
+                fn = name.parent
                 # the only identifier directly under a function_item is its name
                 if fn is not None and fn.type == "function_item":
-                    out.append((fn, m.group(1).decode("utf-8", "replace")))
+                    out.append((fn, data[start:end].decode("utf-8", "replace")))
             self._functions = out
         return self._functions
 
@@ -232,11 +249,14 @@ def enclosing_fn(node: Node) -> Node | None:
 def descendants(node: Node, kinds: frozenset[str] | set[str]) -> Iterator[Node]:
     """Pre-order descendants (node included) whose type is in `kinds`."""
     stack = [node]
+    pop, push = stack.pop, stack.extend
     while stack:
-        cur = stack.pop()
+        cur = pop()
         if cur.type in kinds:
             yield cur
-        stack.extend(reversed(cur.named_children))
+        kids = cur.named_children
+        if kids:
+            push(reversed(kids))
 
 
 def contains(outer: Node, inner: Node) -> bool:
@@ -377,8 +397,14 @@ def self_param(fn: Node) -> Node | None:
 
 
 def has_mut_self(fn: Node, src: Source) -> bool:
-    sp = self_param(fn)
-    return sp is not None and src.norm(sp).startswith("&") and "mut" in src.text(sp)
+    """Whether `fn` takes `&mut self` (computed once per fn and source: many plans and rules
+    ask)."""
+    cached = src.mut_self_cache.get(fn.id)
+    if cached is None:
+        sp = self_param(fn)
+        cached = src.mut_self_cache[fn.id] = sp is not None and src.norm(sp).startswith(
+            "&") and "mut" in src.text(sp)
+    return cached
 
 
 def params(fn: Node) -> list[Node]:

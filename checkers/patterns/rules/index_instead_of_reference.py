@@ -232,18 +232,17 @@ def _index_by_derivation(ctx: Context) -> None:
     if b"[" not in data and b"get" not in data:
         return
     for fn, _name in src.functions():
-        body = fn.child_by_field_name("body")
+        body, sig = src.signature(fn)
         if body is None:
             continue
-        sig = data[fn.start_byte:body.start_byte]
         # returns something, and has `&mut` access (a `mut` in the signature, or `self` by
         # value in an impl for `&'a mut T`); cheap byte tests first
         if b"->" not in sig or (b"mut" not in sig and (b"self" not in sig or b"&self" in sig
                                                        or b"& self" in sig)):
             continue
-        if (data.find(b"[", body.start_byte, body.end_byte) == -1
-                and data.find(b"get", body.start_byte, body.end_byte) == -1) or \
-                not _SEARCH_HINT_BYTES.search(data, body.start_byte, body.end_byte):
+        start, end = body.start_byte, body.end_byte
+        if (data.find(b"[", start, end) == -1 and data.find(b"get", start, end) == -1) or \
+                not _SEARCH_HINT_BYTES.search(data, start, end):
             continue
         if not returns_borrow(fn, src) or not _mutable_access(fn, src):
             continue
