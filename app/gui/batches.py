@@ -502,6 +502,7 @@ class BatchController(QObject):
                    else f"Triaged {triaged} case{'s' * (triaged != 1)}.")
         self._status.showMessage(summary, 6000)
         self.last_verdicts = {v: frozenset(ids) for v, ids in self._verdicts.items()}
+        self._caselist.release_held()  # held back so the selected row kept still; sort them in
         self.batch_finished.emit(triaged, cancelled)
         if self._queue:
             paths, what, queued_refused = self._queue.pop(0)

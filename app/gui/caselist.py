@@ -84,7 +84,12 @@ class CaseListController(QObject):
         self.panel.model.upsert(CaseSummary(**summary_fields(record)))
 
     def upsert_many(self, summaries: Sequence[CaseSummary]) -> None:
-        self.panel.model.upsert_many(summaries)
+        """A batch's cases: new ones that would push the selected row down are held back."""
+        self.panel.add_cases(summaries)
+
+    def release_held(self) -> None:
+        """The batch ended: sort the cases held back during it into the list."""
+        self.panel.show_held()
 
     def fetch_all(self) -> None:
         while self.panel.model.canFetchMore(QModelIndex()):

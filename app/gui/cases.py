@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from app.corpus import CaseSummary
 from app.gui.results import verdict_colour
+from app.gui.widgets import ElidedLabel
 from checkers.model import VERDICTS
 
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -89,9 +90,15 @@ def _dot(colour: str) -> QIcon:
 
 
 class CaseTableModel(QAbstractTableModel):
-    """Rows of ``CaseSummary`` tuples, exposed to views a chunk at a time (canFetchMore)."""
+    """Rows of ``CaseSummary`` tuples, exposed to views a chunk at a time (canFetchMore).
+
+    New cases that would sort above a given row can be *held* (:meth:`upsert_many`'s
+    ``hold_above``): counted and searchable, but not inserted until :meth:`release_held`, so a
+    streaming batch does not push the reviewer's row down."""
 
     CHUNK = 500
+    #: How many new cases are held back (not in the view yet).
+    held_changed = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -100,6 +107,7 @@ class CaseTableModel(QAbstractTableModel):
         self._pending: list[CaseSummary] = []
         self._pending_start = 0
         self._pending_index: dict[str, int] = {}
+        self._held: dict[str, CaseSummary] = {}
         self._sort: tuple[int, Qt.SortOrder] | None = None
         self._icons: dict[str, QIcon] = {}
         #: Folders (drops, workspaces) that origins are shown relative to.
@@ -132,11 +140,30 @@ class CaseTableModel(QAbstractTableModel):
         self._pending = items[shown:]
         self._pending_start = 0
         self._pending_index = {s.id: i for i, s in enumerate(self._pending)}
+        had_held = bool(self._held)
+        self._held = {}
         self.endResetModel()
+        if had_held:
+            self.held_changed.emit(0)
 
     def total(self) -> int:
-        """Every case the model holds, fetched into the view or not."""
-        return len(self._rows) + len(self._pending) - self._pending_start
+        """Every case the model holds, fetched into the view, waiting to be, or held back."""
+        return len(self._rows) + len(self._pending) - self._pending_start + len(self._held)
+
+    def held(self) -> list[CaseSummary]:
+        """The new cases held back (see :meth:`upsert_many`), in arrival order."""
+        return list(self._held.values())
+
+    def held_count(self) -> int:
+        return len(self._held)
+
+    def release_held(self) -> None:
+        """Insert the held cases where the sort puts them."""
+        if not self._held:
+            return
+        fresh, self._held = list(self._held.values()), {}
+        self._insert_fresh(fresh, None)
+        self.held_changed.emit(0)
 
     def upsert(self, summary: CaseSummary) -> None:
         """Add a new case at the end, or refresh the row of a known one."""
@@ -149,6 +176,9 @@ class CaseTableModel(QAbstractTableModel):
         if pending is not None:
             self._pending[pending] = summary
             return
+        if summary.id in self._held:
+            self._held[summary.id] = summary
+            return
         if self._pending_start < len(self._pending):
             # Not every row is in the view yet: queue it behind the others, in order.
             self._pending_index[summary.id] = len(self._pending)
@@ -160,10 +190,15 @@ class CaseTableModel(QAbstractTableModel):
         self._index[summary.id] = row
         self.endInsertRows()
 
-    def upsert_many(self, summaries: Sequence[CaseSummary]) -> None:
-        """:meth:`upsert` for a batch: one dataChanged and one row insertion, not one per case."""
+    def upsert_many(self, summaries: Sequence[CaseSummary], *,
+                    hold_above: int | None = None) -> None:
+        """:meth:`upsert` for a batch: one dataChanged and one row insertion, not one per case.
+
+        With ``hold_above`` (a row), new cases the sort puts at or above that row are held
+        back instead of inserted (:meth:`held`, :meth:`release_held`): that row does not move."""
         changed: list[int] = []
         fresh: dict[str, CaseSummary] = {}
+        held = False
         for summary in summaries:
             row = self._index.get(summary.id)
             if row is not None:
@@ -173,32 +208,46 @@ class CaseTableModel(QAbstractTableModel):
             pending = self._pending_index.get(summary.id)
             if pending is not None:
                 self._pending[pending] = summary
+            elif summary.id in self._held:
+                self._held[summary.id] = summary
             else:
                 fresh[summary.id] = summary
         if changed:
             self.dataChanged.emit(self.index(min(changed), 0),
                                   self.index(max(changed), len(COLUMNS) - 1))
-        if not fresh:
-            return
+        if fresh:
+            held = self._insert_fresh(list(fresh.values()), hold_above)
+        if held:
+            self.held_changed.emit(len(self._held))
+
+    def _insert_fresh(self, fresh: list[CaseSummary], hold_above: int | None) -> bool:
+        """Insert new cases where the sort puts them (held back at or above ``hold_above``);
+        whether any was held."""
         if self._sort is None:
-            self._insert_block(len(self._rows), list(fresh.values()))
-            return
+            self._insert_block(len(self._rows), fresh)
+            return False
         # Keep the view's sort order: each new case goes where the sort puts it.
         column, order = self._sort
         key = _SORT_KEYS[column]
         descending = order == Qt.SortOrder.DescendingOrder
-        ordered = sorted(fresh.values(), key=key, reverse=descending)
+        ordered = sorted(fresh, key=key, reverse=descending)
         keys = [key(row) for row in self._rows]
         groups: list[tuple[int, list[CaseSummary]]] = []
+        held = False
         for summary in ordered:
             position = _insertion_point(keys, key(summary), descending=descending)
-            if groups and groups[-1][0] == position:
+            if hold_above is not None and position <= hold_above:
+                # It would go at or above the held row (pushing it down): hold it back.
+                self._held[summary.id] = summary
+                held = True
+            elif groups and groups[-1][0] == position:
                 groups[-1][1].append(summary)
             else:
                 groups.append((position, [summary]))
         # Insert from the back so earlier positions stay valid.
         for position, block in reversed(groups):
             self._insert_block(position, block)
+        return held
 
     def _insert_block(self, position: int, block: list[CaseSummary]) -> None:
         if position >= len(self._rows) and self._pending_start < len(self._pending):
@@ -220,8 +269,8 @@ class CaseTableModel(QAbstractTableModel):
         return self._index.get(case_id)
 
     def all_summaries(self) -> list[CaseSummary]:
-        """Every case the model holds, in view order (fetched rows first)."""
-        return self._rows + self._pending[self._pending_start:]
+        """Every case the model holds, in view order (fetched rows first, held ones last)."""
+        return self._rows + self._pending[self._pending_start:] + list(self._held.values())
 
     def summary(self, row: int) -> CaseSummary:
         return self._rows[row]
@@ -230,6 +279,10 @@ class CaseTableModel(QAbstractTableModel):
         """Fetch chunks until ``case_id`` is in the view; its row, or None when absent."""
         if case_id in self._index:
             return self._index[case_id]
+        if case_id in self._held:
+            self.release_held()
+            if case_id in self._index:
+                return self._index[case_id]
         if case_id not in self._pending_index:
             return None
         while case_id not in self._index and self.canFetchMore(QModelIndex()):
@@ -309,7 +362,7 @@ class CaseTableModel(QAbstractTableModel):
         if not 0 <= column < len(COLUMNS):
             return
         self._sort = (column, order)
-        items = self._rows + self._pending[self._pending_start:]
+        items = self.all_summaries()  # held cases too: a re-sort is a reset, it moves anyway
         items.sort(key=_SORT_KEYS[column], reverse=order == Qt.SortOrder.DescendingOrder)
         self._load(items, max(self.CHUNK, len(self._rows)))
 
@@ -533,8 +586,22 @@ class CaseListPanel(QWidget):
         self.chips = LabelChipDelegate({}, self.table)
         self.table.setItemDelegateForColumn(COLUMNS.index("labels"), self.chips)
         layout.addWidget(self.table, 1)
-        self.count_label = QLabel(self)
-        layout.addWidget(self.count_label)
+        # The progress strip: "X of Y labeled …" and, while a batch holds new cases back
+        # (see add_cases), a link that sorts them in.
+        strip = QHBoxLayout()
+        strip.setContentsMargins(0, 0, 0, 0)
+        self.count_label = ElidedLabel(self)  # never widens the pane (a 1024 px window)
+        strip.addWidget(self.count_label, 1)
+        self.held_link = QLabel(self)
+        self.held_link.setTextFormat(Qt.TextFormat.RichText)
+        self.held_link.setToolTip(
+            "New cases that sort above the selected row are held back while a batch streams "
+            "in, so the row you are reading does not move; they are sorted in when the batch "
+            "ends, or now with this link.")
+        self.held_link.linkActivated.connect(lambda _link: self.show_held())
+        self.held_link.hide()
+        strip.addWidget(self.held_link)
+        layout.addLayout(strip)
         self._text_timer = QTimer(self)
         self._text_timer.setSingleShot(True)
         self._text_timer.setInterval(300)
@@ -545,6 +612,8 @@ class CaseListPanel(QWidget):
         self._anchor_y: int | None = None
         self.proxy.rowsAboutToBeInserted.connect(self._on_proxy_rows_about_to_be_inserted)
         self.proxy.rowsInserted.connect(self._on_proxy_rows_inserted)
+        self.table.selectionModel().selectionChanged.connect(self._release_held_if_still)
+        self.model.held_changed.connect(self._on_model_held_changed)
         header.sortIndicatorChanged.connect(self._update_count)
         for signal in (self.model.modelReset, self.model.rowsInserted, self.model.dataChanged,
                        self.proxy.modelReset, self.proxy.rowsInserted, self.proxy.rowsRemoved):
@@ -577,6 +646,59 @@ class CaseListPanel(QWidget):
                                label=self.label_filter.currentData() or ANY,
                                pattern=self.pattern_filter.currentData() or ANY)
         self._update_count()
+        self._release_held_if_still()
+
+    # -- a batch streaming in
+
+    def add_cases(self, summaries: Sequence[CaseSummary]) -> None:
+        """A batch's new or refreshed cases. The selected row never moves on screen: new cases
+        go where the sort puts them, except those that would push the selected row down when
+        the view cannot scroll to make up for them (a list shorter than the pane, or one that
+        only now grows past it); those are held back, counted, and offered by the "new above"
+        link until the batch ends (:meth:`show_held`)."""
+        self.model.upsert_many(summaries, hold_above=self._selected_source_row())
+        self._release_held_if_still()
+
+    def show_held(self) -> None:
+        """Sort the held-back cases in (the reviewer asked, or the batch ended); the selected
+        row stays in sight."""
+        self.model.release_held()
+        current = self.table.currentIndex()
+        if current.isValid():
+            self.table.scrollTo(current)
+
+    def held_shown(self) -> int:
+        """How many held-back cases the filters would show."""
+        return sum(1 for s in self.model.held() if self.proxy.accepts(s))
+
+    def _selected_source_row(self) -> int | None:
+        current = self.table.currentIndex()
+        if not current.isValid() or not self.table.selectionModel().isSelected(current):
+            return None
+        return self.proxy.mapToSource(current).row()
+
+    def _release_held_if_still(self, *_args: object) -> None:
+        """Insert the held cases now if that moves nothing: no row is selected, the filters
+        hide every one of them, or the list already overflows the pane (the view then
+        scrolls by exactly what is inserted above, _on_proxy_rows_inserted)."""
+        if not self.model.held_count():
+            return
+        table = self.table
+        if self._selected_source_row() is None or not self.held_shown() \
+                or table.verticalHeader().length() >= table.viewport().height():
+            self.model.release_held()
+        else:
+            self._on_model_held_changed()
+
+    def _on_model_held_changed(self, *_args: object) -> None:
+        shown = self.held_shown() if self.model.held_count() else 0
+        self.held_link.setText(f'<a href="show">↑ {shown} new above · show</a>')
+        self.held_link.setVisible(shown > 0)
+        self._update_count()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._release_held_if_still()
 
     def _on_search_text_changed(self, _text: str) -> None:
         self._text_timer.start()
@@ -657,9 +779,11 @@ class CaseListPanel(QWidget):
         self.subset_label.setText(f"Showing {what}: {len(ids)} case{'s' * (len(ids) != 1)}"
                                   if ids is not None else "")
         self._update_count()
+        self._release_held_if_still()
 
     def next_unlabeled(self) -> bool:
         """Select the next case without labels after the current row (wrapping); False if none."""
+        self.show_held()  # the selection moves anyway; held cases may be unlabeled
         while self.proxy.canFetchMore(QModelIndex()):
             self.proxy.fetchMore(QModelIndex())
         rows = self.proxy.rowCount()

@@ -133,9 +133,11 @@ class CaseViewController(QObject):
     def _on_db_case_loaded(self, record: dict[str, Any] | None) -> None:
         if record is None:
             self._notice.show_message("That case is no longer in the corpus (another program "
-                                      "changed it?); the list was reloaded.", kind="warning")
+                                      "changed it?); the list was reloaded.", kind="warning",
+                                      topic="case")
             self._caselist.reload()
             return
+        self._notice.clear("case")  # another case is shown: that notice is stale
         triage = triage_from_record(record)
         self.origin = triage.origin
         self.edited_from = None

@@ -1,17 +1,23 @@
-"""Small shared widgets: the dismissible notice bar and the batch progress bar."""
+"""Small shared widgets: the dismissible notice bar (and the strip it lives in) and the batch
+progress bar."""
 
 from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QHideEvent, QPainter, QPaintEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
+    QScrollArea,
+    QSizePolicy,
     QToolButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -26,7 +32,12 @@ NOTICE_STYLES = {
 
 
 class NoticeBar(QFrame):
-    """A coloured message strip with an optional action button and a close button."""
+    """A one-line coloured message strip with an optional action button, a "more" button
+    (the whole message and its details, in a popup) and a close button.
+
+    It has one fixed height whatever it says, so a window can reserve that height for it
+    (:func:`notice_strip`): showing, hiding or changing a notice moves nothing and covers
+    nothing (issue 12)."""
 
     action_clicked = Signal()
 
@@ -34,14 +45,23 @@ class NoticeBar(QFrame):
         super().__init__(parent)
         self.setObjectName("noticeBar")
         layout = QHBoxLayout(self)
-        layout.setContentsMargins(10, 6, 6, 6)
+        layout.setContentsMargins(10, 2, 4, 2)
+        layout.setSpacing(6)
         self.text = QLabel()
         # Always rich text: the message is escaped HTML (plain-looking text would otherwise
         # show its entities, e.g. &#x27;).
         self.text.setTextFormat(Qt.TextFormat.RichText)
-        self.text.setWordWrap(True)
+        self.text.setWordWrap(False)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # The first line, elided to the room there is; the width never depends on the text.
+        self.text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         layout.addWidget(self.text, 1)
+        self.more = QToolButton()
+        self.more.setAutoRaise(True)
+        self.more.setToolTip("Show the whole message")
+        self.more.clicked.connect(self.show_details)
+        self.more.hide()
+        layout.addWidget(self.more)
         self.action = QPushButton()
         self.action.hide()
         self.action.clicked.connect(self.action_clicked)
@@ -55,70 +75,177 @@ class NoticeBar(QFrame):
         layout.addWidget(self.close_button)
         self.kind = "info"
         self.topic = ""
-        self._anchor: QWidget | None = None
+        self._html = ""
+        self._first_line = ""
+        self._extra_lines = 0
+        self.popup: QFrame | None = None
         self._expiry = QTimer(self)
         self._expiry.setSingleShot(True)
         self._expiry.timeout.connect(self.hide)
+        self.setFixedHeight(self.strip_height())
         self.hide()
+
+    def strip_height(self) -> int:
+        """The one height a notice has: one line of text or one button, with margins."""
+        margins = self.layout().contentsMargins()
+        inner = max(self.text.fontMetrics().height() + 4, self.action.sizeHint().height(),
+                    self.close_button.sizeHint().height())
+        return inner + margins.top() + margins.bottom()
 
     def show_message(self, message: str, *, kind: str = "warning", action: str = "",
                      details: list[str] | None = None, topic: str = "") -> None:
-        """Show plain ``message`` (and up to 12 detail lines); ``action`` names a button;
-        ``topic`` lets :meth:`clear` retire it once it is stale (e.g. a new batch started)."""
+        """Show plain ``message`` (its first line in the strip; the rest and up to 12 detail
+        lines behind "more"); ``action`` names a button; ``topic`` lets :meth:`clear` retire
+        it once it is stale (e.g. a new batch started)."""
         self.kind = kind
         self.topic = topic
         background, foreground, border = NOTICE_STYLES.get(kind, NOTICE_STYLES["info"])
         self.setStyleSheet(f"#noticeBar {{ background: {background}; border: 1px solid {border};"
                            f" border-radius: 4px; }} #noticeBar QLabel {{ color: {foreground}; }}")
         text = html.escape(message).replace("\n", "<br>")
+        lines = message.splitlines() or [""]
+        extra = len(lines) - 1
         if details:
             shown = details[:12]
             text += "<br>" + "<br>".join(f"&nbsp;&nbsp;• {html.escape(d)}" for d in shown)
             if len(details) > len(shown):
                 text += f"<br>&nbsp;&nbsp;… and {len(details) - len(shown)} more"
-        self.text.setText(text)
+            extra += len(details)
+        self._html = text
+        self._first_line = lines[0]
+        self._extra_lines = extra
+        self.text.setToolTip(text if extra else "")
         self.action.setText(action)
         self.action.setVisible(bool(action))
-        if self._anchor is not None:
-            self._place()
-            self.raise_()
-        # Information goes stale: it expires; warnings and errors stay until dismissed.
+        self._close_popup()
+        # Information goes stale: it expires; warnings and errors stay until dismissed (or
+        # until their topic is cleared); they cover nothing meanwhile.
         if kind == "info" and not self.close_button.isHidden():
             self._expiry.start(INFO_EXPIRES_MS)
         else:
             self._expiry.stop()
         self.show()
+        self._fit_text()
 
     def message(self) -> str:
-        return self.text.text()
+        """The whole message, details included (escaped HTML)."""
+        return self._html
 
-    def float_over(self, anchor: QWidget) -> None:
-        """Float over the bottom edge of ``anchor`` (a sibling) instead of sitting in a layout:
-        showing or hiding a notice then moves nothing else (issue 12)."""
-        self._anchor = anchor
-        anchor.installEventFilter(self)
+    def _fit_text(self) -> None:
+        """The first line, elided to the label's width once the strip is laid out."""
+        line = self._first_line
+        room = self.text.width()
+        elided = line
+        if self.isVisible() and room > 20:
+            elided = self.text.fontMetrics().elidedText(line, Qt.TextElideMode.ElideRight, room)
+        self.text.setText(html.escape(elided))
+        hidden = self._extra_lines + (elided != line)
+        self.more.setText(f"▴ {self._extra_lines} more" if self._extra_lines else "▴ more")
+        self.more.setVisible(bool(hidden))
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self._anchor and event.type() in (QEvent.Type.Resize, QEvent.Type.Move) \
-                and not self.isHidden():
-            self._place()
-        return False
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._first_line:
+            self._fit_text()
 
-    def _place(self) -> None:
-        assert self._anchor is not None
-        area = self._anchor.geometry()
-        width = max(200, area.width() - 24)
-        height = self.heightForWidth(width)
-        if height <= 0:
-            height = self.sizeHint().height()
-        height = min(height, area.height() // 2)
-        # The bottom edge: the verdict, the search field and the code stay visible.
-        self.setGeometry(area.x() + 12, area.y() + area.height() - height - 6, width, height)
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._first_line:
+            QTimer.singleShot(0, self._fit_text)  # once the layout has given the label a width
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self._close_popup()
+
+    def show_details(self) -> None:
+        """The whole message and its details in a popup over the strip (it closes on the next
+        click elsewhere): what the reviewer asked to read covers the panes only meanwhile."""
+        self._close_popup()
+        popup = QFrame(self, Qt.WindowType.Popup)
+        popup.setObjectName("noticePopup")
+        background, foreground, border = NOTICE_STYLES.get(self.kind, NOTICE_STYLES["info"])
+        popup.setStyleSheet(f"#noticePopup {{ background: {background}; border: 1px solid "
+                            f"{border}; }} #noticePopup QLabel {{ color: {foreground}; "
+                            "background: transparent; } #noticePopup QScrollArea, "
+                            "#noticePopup QScrollArea > QWidget { background: transparent; }")
+        box = QVBoxLayout(popup)
+        box.setContentsMargins(10, 8, 10, 8)
+        label = QLabel(self._html, popup)
+        label.setTextFormat(Qt.TextFormat.RichText)
+        label.setWordWrap(True)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        scroll = QScrollArea(popup)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(label)
+        box.addWidget(scroll)
+        width = max(300, self.width())
+        window = self.window()
+        height = min(label.heightForWidth(width - 40) + 24, max(120, window.height() // 2))
+        popup.resize(width, height)
+        popup.show()
+        # Just above the strip (its own height may exceed the asked one: margins, minimums).
+        popup.move(self.mapToGlobal(QPoint(0, -popup.height())))
+        self.popup = popup
+
+    def _close_popup(self) -> None:
+        if self.popup is not None:
+            self.popup.close()
+            self.popup.deleteLater()
+            self.popup = None
 
     def clear(self, topic: str) -> None:
         """Hide the notice if it is about ``topic`` (it went stale)."""
         if self.topic == topic and not self.isHidden():
             self.hide()
+
+
+def notice_strip(parent: QWidget, *bars: NoticeBar) -> QWidget:
+    """A strip of fixed height that ``bars`` share, stacked: a later bar covers an earlier one
+    while it shows (the window's notices cover its toolchain warning, which shows again when
+    they go);
+    the strip keeps its height when every bar is hidden, so notices never move the panes."""
+    strip = QWidget(parent)
+    grid = QGridLayout(strip)
+    grid.setContentsMargins(0, 0, 0, 0)
+    for bar in bars:
+        bar.setParent(strip)
+        grid.addWidget(bar, 0, 0)
+    strip.setFixedHeight(max(bar.strip_height() for bar in bars))
+    return strip
+
+
+class ElidedLabel(QLabel):
+    """A one-line plain-text label that elides what does not fit instead of widening its pane
+    (a QLabel's minimum width is its whole text: a long progress count would push a 1024 px
+    window wider than the screen). The whole text is its tooltip."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self.setToolTip(text if self.shown_text() != text else "")
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, super().minimumSizeHint().height())
+
+    def shown_text(self) -> str:
+        return self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight,
+                                             self.contentsRect().width())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        text = self.text()
+        self.setToolTip(text if self.shown_text() != text else "")
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        painter.drawText(self.contentsRect(), int(self.alignment()), self.shown_text())
+        painter.end()
 
 
 def format_seconds(seconds: float) -> str:

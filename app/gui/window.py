@@ -50,7 +50,7 @@ from app.gui.labels import LabelPanel
 from app.gui.records import require_corpus
 from app.gui.results import FindingsPanel, FunctionStrip, RoleColumns, VerdictBanner
 from app.gui.tasks import CheckFn, EngineCheck, LiveChecker, SerialRunner, alive
-from app.gui.widgets import BatchBar, NoticeBar
+from app.gui.widgets import BatchBar, NoticeBar, notice_strip
 from checkers.model import DEFAULT_EDITION, EDITIONS, Triage
 
 log = logging.getLogger(__name__)
@@ -164,7 +164,6 @@ class MainWindow(QMainWindow):
         self.toolchain_banner = NoticeBar(central, closable=False)
         self.toolchain_banner.action_clicked.connect(self.show_toolchains)
         self.notice = NoticeBar(central)
-        outer.addWidget(self.toolchain_banner)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, central)
         self.cases = CaseListPanel(self.splitter)
@@ -214,8 +213,11 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(2, 1)
         self.splitter.setSizes([400, 760, 270])
         outer.addWidget(self.splitter, 1)
-        # Notices float over the panes' top edge: they never push the layout around.
-        self.notice.float_over(self.splitter)
+        # Notices (and the toolchain warning under them) have a strip of their own, one line
+        # high and always there: they never push the panes around nor cover the case list's
+        # progress count or any other control (issue 12).
+        self.notice_strip = notice_strip(central, self.toolchain_banner, self.notice)
+        outer.addWidget(self.notice_strip)
 
         self.batch_bar = BatchBar(central)
         outer.addWidget(self.batch_bar)

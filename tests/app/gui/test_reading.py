@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from app.corpus import CaseSummary
 from app.gui.cases import COLUMNS, CaseListPanel, relative_origin
@@ -90,6 +90,152 @@ def test_rows_inserted_by_a_batch_do_not_move_the_selected_row(qtbot: Any) -> No
                              for i in range(6)])
     assert panel.current_id() == f"{5:064x}"
     assert panel.table.visualRect(panel.table.currentIndex()).top() == before
+
+
+def _stream_above(panel: CaseListPanel, first: int, count: int) -> None:
+    """A batch's coalesced insertions, newer than every listed case (sorted Updated ↓: above)."""
+    panel.add_cases([summary(first + i, updated=f"2026-11-{1 + i:02d}T00:00:00.000Z")
+                     for i in range(count)])
+
+
+def _listed_panel(qtbot: Any, rows: int, selected: int, *, height: int = 300) -> CaseListPanel:
+    panel = CaseListPanel()
+    qtbot.addWidget(panel)
+    panel.resize(600, height)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.model.set_summaries([summary(i, updated=f"2026-10-{1 + i:02d}T00:00:00.000Z")
+                               for i in range(rows)])
+    panel.select_id(f"{selected:064x}")
+    qtbot.waitUntil(lambda: panel.table.currentIndex().isValid(), timeout=2000)
+    QApplication.processEvents()
+    return panel
+
+
+def _top_of_selected(panel: CaseListPanel) -> int:
+    QApplication.processEvents()
+    return panel.table.visualRect(panel.table.currentIndex()).top()
+
+
+def test_a_batch_does_not_move_the_selected_row_of_a_short_list(qtbot: Any) -> None:
+    # Three rows, no scrollbar: nothing can scroll to make up for rows inserted above.
+    panel = _listed_panel(qtbot, 3, 1, height=500)
+    selected = panel.current_id()
+    before = _top_of_selected(panel)
+    for batch in range(3):
+        _stream_above(panel, 100 + 10 * batch, 4)
+        assert panel.current_id() == selected
+        assert _top_of_selected(panel) == before
+    # The held rows are counted and offered, not lost.
+    assert panel.model.total() == 15
+    assert panel.held_link.isVisible() and "12 new above" in panel.held_link.text()
+    assert "of 15 labeled" in panel.count_label.text()
+    # "show" sorts them in: the newest first, the selection kept (and on screen).
+    panel.held_link.linkActivated.emit("show")
+    assert panel.model.held_count() == 0 and not panel.held_link.isVisible()
+    assert panel.proxy.rowCount() == 15
+    updated = [panel.model.summary(r).updated for r in range(15)]
+    assert updated == sorted(updated, reverse=True)
+    assert panel.current_id() == selected
+
+
+def test_a_batch_does_not_move_a_selected_row_near_the_top(qtbot: Any) -> None:
+    # The top row of a list a little shorter than the pane: the batch makes it overflow, but
+    # the view can only scroll by the overflow, not by every row inserted above.
+    panel = _listed_panel(qtbot, 7, 6)
+    assert panel.table.verticalHeader().length() < panel.table.viewport().height()
+    assert panel.table.currentIndex().row() == 0
+    selected = panel.current_id()
+    before = _top_of_selected(panel)
+    for batch in range(3):
+        _stream_above(panel, 100 + 10 * batch, 4)
+        assert panel.current_id() == selected
+        assert _top_of_selected(panel) == before
+    assert panel.model.held_count() == 12 and panel.held_link.isVisible()
+    # Older cases go below it; once the list overflows the pane the view can scroll by what
+    # goes above, so the held rows go in, and the selected row still does not move.
+    panel.add_cases([summary(200 + i, updated=f"2026-09-{1 + i:02d}T00:00:00.000Z")
+                     for i in range(3)])
+    assert panel.model.held_count() == 0 and not panel.held_link.isVisible()
+    assert panel.proxy.rowCount() == 22
+    assert _top_of_selected(panel) == before
+    updated = [panel.model.summary(r).updated for r in range(22)]
+    assert updated == sorted(updated, reverse=True)
+
+
+def test_no_row_is_held_back_when_none_is_selected(qtbot: Any) -> None:
+    panel = _listed_panel(qtbot, 3, 1, height=500)
+    _stream_above(panel, 100, 4)
+    assert panel.model.held_count() == 4
+    panel.table.clearSelection()  # no selected row to keep still: they go in
+    assert panel.model.held_count() == 0 and panel.proxy.rowCount() == 7
+    _stream_above(panel, 200, 2)
+    assert panel.model.held_count() == 0 and panel.proxy.rowCount() == 9
+
+
+def test_a_batch_does_not_move_a_selected_row_near_the_top_of_a_long_list(
+        qtbot: Any) -> None:
+    panel = _listed_panel(qtbot, 40, 38)
+    panel.table.scrollToTop()
+    selected = panel.current_id()
+    before = _top_of_selected(panel)
+    assert panel.table.currentIndex().row() == 1
+    for batch in range(3):
+        _stream_above(panel, 100 + 10 * batch, 3)
+        assert panel.current_id() == selected
+        assert _top_of_selected(panel) == before
+    # A long list keeps its sort order live: nothing is held back.
+    assert panel.model.held_count() == 0 and panel.proxy.rowCount() == 49
+
+
+def test_rows_held_back_during_a_batch_are_sorted_in_at_its_end(
+        qtbot: Any, window: MainWindow, tmp_path: Path) -> None:
+    panel = window.cases
+    window.show()
+    qtbot.waitExposed(window)
+    (tmp_path / "first.rs").write_text("fn first() { REJECT }\n")
+    with qtbot.waitSignals([window.case_loaded, window.batch_finished], timeout=20_000):
+        window.triage_paths([tmp_path / "first.rs"])
+    qtbot.waitUntil(lambda: panel.current_id() is not None, timeout=10_000)
+    shown = panel.current_id()
+    before = _top_of_selected(panel)
+    # A second batch: its cases are newer, so sorted (Updated ↓) above the selected one.
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"f{i}.rs").write_text(f"fn f{i}() {{ ACCEPT }}\n")
+    seen: list[tuple[int, int]] = []
+    panel.model.held_changed.connect(
+        lambda held: seen.append(
+            (held, panel.table.visualRect(panel.table.currentIndex()).top())))
+    with qtbot.waitSignal(window.batch_finished, timeout=20_000):
+        drop_urls(window, [folder])
+    # While it streamed, the selected row stayed where it was: the new cases were held back.
+    assert seen and all(top == before for held, top in seen if held), seen
+    assert max(held for held, _top in seen) == 3 and seen[-1][0] == 0, seen
+    # At the end they are sorted in.
+    assert panel.model.held_count() == 0 and panel.proxy.rowCount() == 4
+    assert panel.current_id() == shown
+    assert panel.table.currentIndex().row() == 3
+
+
+def test_the_progress_count_and_the_held_link_never_widen_the_case_list(qtbot: Any) -> None:
+    # A QLabel is as wide as its text: a long count pushed a 1024 px window wider than asked.
+    panel = _listed_panel(qtbot, 3, 1, height=500)
+    narrow = panel.minimumSizeHint().width()
+    _stream_above(panel, 100, 4)
+    assert panel.held_link.isVisible()
+    long = "0 of 38 labeled in this view · 38 of 117 cases match · sorted by Updated ↓ " * 3
+    panel.count_label.setText(long)
+    assert panel.minimumSizeHint().width() <= narrow + panel.held_link.sizeHint().width()
+    panel.resize(300, 500)
+    qtbot.waitUntil(lambda: panel.width() == 300, timeout=2000)
+    QApplication.processEvents()
+    text = panel.count_label.text()
+    assert text.startswith("0 of 7 labeled in the corpus")
+    shown = panel.count_label.shown_text()
+    assert shown.startswith("0 of 7 labeled") and shown.endswith("…")  # elided, not clipped
+    assert panel.count_label.toolTip() == text
 
 
 def test_a_batch_ends_with_a_per_verdict_summary_that_shows_those_cases(
@@ -352,23 +498,79 @@ def test_primary_and_secondary_spans_are_drawn_differently(qtbot: Any) -> None:
     assert styles[2] == QTextCharFormat.UnderlineStyle.DotLine
 
 
+def _rect_in_window(widget: Any, window: MainWindow) -> Any:
+    from PySide6.QtCore import QRect
+
+    return QRect(widget.mapTo(window, widget.rect().topLeft()), widget.size())
+
+
 def test_a_notice_does_not_push_the_layout_around(qtbot: Any, window: MainWindow) -> None:
     window.resize(1200, 800)
     window.show()
     qtbot.waitExposed(window)
-    before = window.splitter.geometry()
-    window.notice.show_message("Something happened.\nA second line.", kind="warning")
+    window.cases.model.set_summaries([summary(i, updated=f"2026-10-{1 + i:02d}T00:00:00.000Z")
+                                      for i in range(3)])
     QApplication.processEvents()
-    assert window.notice.isVisible()
-    assert window.splitter.geometry() == before
-    assert before.top() <= window.notice.geometry().top()
-    assert window.notice.geometry().bottom() <= before.bottom()
-    # It leaves the verdict banner uncovered.
-    banner = window.banner.mapTo(window.centralWidget(), window.banner.rect().bottomLeft())
-    assert window.notice.geometry().top() > banner.y()
-    assert window.notice.height() >= window.notice.text.sizeHint().height()
+    panes = {"splitter": window.splitter, "progress count": window.cases.count_label,
+             "case table": window.cases.table, "editor": window.editor,
+             "verdict banner": window.banner, "tabs": window.tabs}
+    before = {name: _rect_in_window(w, window) for name, w in panes.items()}
+    long_line = "Something happened to a great many inputs; " * 12
+    for notice, kwargs in ((window.notice, {"kind": "warning", "action": "Retry",
+                                            "details": [f"in{i}.rs: no" for i in range(30)]}),
+                           (window.toolchain_banner, {"kind": "error", "action": "Details…"})):
+        notice.show_message(long_line + "\nA second line.", **kwargs)
+        QApplication.processEvents()
+        assert notice.isVisible()
+        shown = _rect_in_window(notice, window)
+        for name, widget in panes.items():
+            # Nothing moved, and the notice covers none of it (the progress count included).
+            assert _rect_in_window(widget, window) == before[name], name
+            assert not shown.intersects(before[name]), name
+        assert notice.height() == window.notice_strip.height()  # one line, however long
+        assert notice.more.isVisible()
+        assert "second line" not in notice.text.text() and "second line" in notice.message()
+    # The notice covers the toolchain warning that shares its strip (not the other way round).
+    hit = window.notice_strip.childAt(window.notice_strip.rect().center())
+    assert hit is window.notice or window.notice.isAncestorOf(hit)
+    # The whole message is one click away, in a popup (it covers the panes only meanwhile).
+    window.notice.more.click()
+    popup = window.notice.popup
+    assert popup is not None and popup.isVisible()
+    assert "in11.rs" in popup.findChild(QLabel).text()
+    assert "in11.rs" in window.notice.message() and "in11.rs" not in window.notice.text.text()
+    window.notice.close_button.click()
+    assert not window.notice.isVisible() and window.notice.popup is None
+    hit = window.notice_strip.childAt(window.notice_strip.rect().center())
+    assert hit is window.toolchain_banner or window.toolchain_banner.isAncestorOf(hit)
+    window.toolchain_banner.hide()
+    QApplication.processEvents()
+    for name, widget in panes.items():
+        assert _rect_in_window(widget, window) == before[name], name
+    # A short notice: no "more", the whole line shown.
+    window.notice.show_message("Saved.", kind="info")
+    QApplication.processEvents()
+    assert not window.notice.more.isVisible() and window.notice.text.text() == "Saved."
     window.resize(1300, 820)
     QApplication.processEvents()
-    assert window.notice.width() == window.splitter.width() - 24
-    window.notice.close_button.click()
-    assert window.splitter.geometry().top() == before.top()
+    assert window.notice.width() == window.notice_strip.width()
+    assert not _rect_in_window(window.notice, window).intersects(
+        _rect_in_window(window.cases.count_label, window))
+
+
+def test_stale_notices_expire(qtbot: Any, window: MainWindow, monkeypatch: Any) -> None:
+    from app.gui import widgets
+
+    monkeypatch.setattr(widgets, "INFO_EXPIRES_MS", 50)
+    window.show()
+    window.notice.show_message("Exported 3 cases.", kind="info")
+    assert window.notice.isVisible()
+    qtbot.waitUntil(lambda: not window.notice.isVisible(), timeout=2000)
+    # Warnings stay until dismissed, or until what they are about is over.
+    window.notice.show_message("That case is gone.", kind="warning", topic="case")
+    qtbot.wait(120)
+    assert window.notice.isVisible()
+    window.notice.clear("batch")
+    assert window.notice.isVisible()
+    window.notice.clear("case")
+    assert not window.notice.isVisible()
