@@ -44,6 +44,7 @@ class Scan:
 
     src: Source
     _leaves: dict[int, Node | None] = field(default_factory=dict)
+    _root: Node | None = None
     _functions: list[Node] | None = None
     _checks: dict[tuple[int, int], bool] = field(default_factory=dict)
     _starts: list[int] = field(default_factory=list)
@@ -87,9 +88,13 @@ class Scan:
         return result
 
     def leaf(self, pos: int) -> Node | None:
-        if pos not in self._leaves:
-            self._leaves[pos] = self.src.tree.root_node.descendant_for_byte_range(pos, pos + 1)
-        return self._leaves[pos]
+        leaves = self._leaves
+        if pos in leaves:
+            return leaves[pos]
+        if self._root is None:
+            self._root = self.src.tree.root_node
+        node = leaves[pos] = self._root.descendant_for_byte_range(pos, pos + 1)
+        return node
 
 
 def nearest(node: Node | None, kinds: frozenset[str]) -> Node | None:
@@ -293,9 +298,10 @@ def scopes(plan: Plan, scan: Scan) -> list[Node]:
         return _fn_scopes(plan, plan.per_fn, scan)
     assert plan.scope is not None
     found: dict[int, Node] = {}
+    leaf_at, scope = scan.leaf, plan.scope
     for pos in _anchors(plan, scan):
-        leaf = scan.leaf(pos)
-        node = plan.scope(leaf, scan) if leaf is not None else None
+        leaf = leaf_at(pos)
+        node = scope(leaf, scan) if leaf is not None else None
         if node is not None:
             found.setdefault(node.id, node)
     ordered = sorted(found.values(), key=lambda n: (n.start_byte, -n.end_byte))

@@ -80,12 +80,9 @@ def detect(ctx: Context, matches: list[Captures]) -> None:
     # are excluded below), and is cheaper than scanning each ERROR node.
     starts: list[int] = []
     if src.tree.root_node.has_error:
-        find = src.data.find
-        pos = find(b"try")
-        while pos != -1:
-            if _TRY.match(src.data, pos):
-                starts.append(pos)
-            pos = find(b"try", pos + 3)
+        match = _TRY.match
+        # the `find` loop's offsets, already found for this id's plan
+        starts = [pos for pos in src.positions(b"try") if match(src.data, pos)]
     for start in starts:
         if not _in_code(src, start):
             continue
