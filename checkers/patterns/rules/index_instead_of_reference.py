@@ -232,6 +232,14 @@ def _index_by_derivation(ctx: Context) -> None:
     if b"[" not in data and b"get" not in data:
         return
     for fn, _name in src.functions():
+        # The tests below, on the whole item's text first (the signature and the body are in
+        # it, so a fn that fails them there fails them on its parts): no tree access for most.
+        fn_start, fn_end = fn.start_byte, fn.end_byte
+        if data.find(b"->", fn_start, fn_end) == -1 or (
+                data.find(b"[", fn_start, fn_end) == -1
+                and data.find(b"get", fn_start, fn_end) == -1) or \
+                not _SEARCH_HINT_BYTES.search(data, fn_start, fn_end):
+            continue
         body, sig = src.signature(fn)
         if body is None:
             continue

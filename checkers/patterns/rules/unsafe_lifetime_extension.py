@@ -180,10 +180,15 @@ def _nonnull_extension(ctx: Context) -> None:
     src = ctx.src
     if b"NonNull" not in src.data or b"unsafe" not in src.data:
         return
+    find = src.data.find
     for fn, _name in src.functions():
+        # the whole item's text first (the body is in it): no tree access for most functions
+        start, end = fn.start_byte, fn.end_byte
+        if find(b"as_mut", start, end) == -1 and find(b"as_ref", start, end) == -1:
+            continue
         body = fn.child_by_field_name("body")
-        if body is None or (b"as_mut" not in src.data[body.start_byte:body.end_byte] and \
-                b"as_ref" not in src.data[body.start_byte:body.end_byte]):
+        if body is None or (find(b"as_mut", body.start_byte, body.end_byte) == -1
+                            and find(b"as_ref", body.start_byte, body.end_byte) == -1):
             continue
         if not returns_borrow(fn, src):
             continue
