@@ -71,7 +71,10 @@ def run_detectors(source: str, *, edition: str = "2021") -> tuple[Source, list[H
     for id_ in sorted(DETECTORS):
         # every detector runs, even without query matches (`try!` is found from the text)
         DETECTORS[id_](ctx, grouped.get(id_, []))
-    hits = sorted(set(ctx.hits), key=lambda h: (h.start, h.id, h.end))
+    # Fully ordered (confidence, then variant, break ties): which of two same-span hits wins must
+    # not depend on the hash seed (it picks the rewrite, so the proof).
+    hits = sorted(set(ctx.hits), key=lambda h: (h.start, h.id, h.end, -_rank(h.confidence),
+                                                h.variant))
     for loser, winner in _SUPPRESSED_INSIDE.items():
         # the winner's whole function: the adapter may also dereference its pointer after the loop
         wins = [_fn_span(src, h) for h in hits if h.id == winner]

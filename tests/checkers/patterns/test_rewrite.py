@@ -241,3 +241,30 @@ def test_polonius_the_crab_rewrites_undo_the_crate(examples: Path) -> None:
     (site,) = [f for f in _only(macro, "polonius-the-crab-call") if not f.unconfirmable]
     out = rewrite(macro, site)
     assert out is not None and "polonius!" not in out and "return v;" in out
+
+
+def test_rewrites_do_not_depend_on_the_hash_seed() -> None:
+    """Two same-span hits with different variants: which one wins (so which direct form is proven)
+    must be the same in every process, whatever PYTHONHASHSEED is."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import hashlib, pathlib\n"
+        "from checkers.patterns import detect, rewrite\n"
+        "for p in sorted(pathlib.Path('tests/data/examples').rglob('*.rs')):\n"
+        "    src = p.read_text(encoding='utf-8')\n"
+        "    for f in detect(src).patterns:\n"
+        "        r = rewrite(src, f) or ''\n"
+        "        print(p.name, f.id, f.line, hashlib.sha256(r.encode()).hexdigest()[:12])\n"
+    )
+    root = Path(__file__).resolve().parents[3]
+    outputs = set()
+    for seed in ("0", "1", "2", "5"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        out = subprocess.run([sys.executable, "-c", script], cwd=root, env=env, check=True,
+                             capture_output=True, text=True).stdout
+        assert out.count("\n") > 20
+        outputs.add(out)
+    assert len(outputs) == 1
