@@ -214,7 +214,7 @@ class _Session:
             run = run_cargo(args, compiler=plan.compiler, cwd=overlay,
                             env_setup=self.cargo_env, target_dir=self.target_dir(plan),
                             wrapper=wrapper_for(plan, tag=self.tag_of(overlay)),
-                            cancel=self.cancel)
+                            cancel=self.cancel, mount=self.tree.overlay_base(overlay))
             if overlay != self.overlay:
                 # A proof overlay's members are the same packages at another path.
                 here, main = overlay.as_uri(), self.overlay.as_uri()
@@ -285,7 +285,7 @@ def _sources(tree: SourceTree) -> dict[str, str]:
 def _metadata(session: _Session, plan: RolePlan) -> dict[str, Any]:
     run = run_cargo(["metadata", "--format-version", "1", "--offline"],
                     compiler=plan.compiler, cwd=session.overlay, env_setup=session.cargo_env,
-                    cancel=session.cancel)
+                    cancel=session.cancel, mount=session.tree.overlay_base(session.overlay))
     if run.status == "timeout":
         raise AuditError(f"cargo metadata did not finish within {session.options.timeout:g} s "
                          f"for {session.root} (raise --timeout)")
@@ -391,8 +391,8 @@ def run_audit(
             # an unreadable cache entry is recomputed (and rewritten below)
             pass
 
-    overlay = audit_cache() / "overlays" / _digest(str(root))[:20] / "ws"
-    sync_overlay(tree, overlay, drop_dev_deps=not opts.all_targets)
+    overlay = sync_overlay(tree, audit_cache() / "overlays" / _digest(str(root))[:20] / "ws",
+                           drop_dev_deps=not opts.all_targets)
     cargo_home = user_cargo_home()
     if not cargo_home.is_dir():
         cargo_home = audit_cache() / "empty-cargo-home"
@@ -405,7 +405,8 @@ def run_audit(
     baseline = plans[BASELINE]
     if not opts.offline:
         fetch = run_cargo(["fetch"], compiler=baseline.compiler, cwd=overlay,
-                          env_setup=cargo_env, network=True, cancel=cancel)
+                          env_setup=cargo_env, network=True, cancel=cancel,
+                          mount=tree.overlay_base(overlay))
         if fetch.status != "ok":
             raise AuditError(f"cargo fetch failed for {root}: {first_error_line(fetch.stderr)} "
                              "(use --offline when the dependencies are already available)")
@@ -479,13 +480,16 @@ def _prove(session: _Session, triages: list[Triage], progress: AuditProgress | N
 
     def check(batch: Sequence[proof.Rewrite]) -> dict[str, Triage]:
         name = _digest(*sorted(rw.key() for rw in batch))[:20]
-        overlay = session.overlay.parent / "proof" / name
-        if not overlay.is_dir():
-            tmp = overlay.with_name(name + ".tmp")
-            copy_overlay(session.overlay, tmp)
+        tree = session.tree
+        base = tree.overlay_base(session.overlay).parent / "proof" / name
+        overlay = base if tree.root_rel == "." else base / tree.root_rel
+        if not base.is_dir():
+            tmp = base.with_name(name + ".tmp")
+            copy_overlay(tree.overlay_base(session.overlay), tmp)
             for rw in batch:
-                (tmp / rw.path).write_text(rw.source, encoding="utf-8")
-            tmp.rename(overlay)
+                (tmp / (tree.root_rel if tree.root_rel != "." else "") / rw.path).write_text(
+                    rw.source, encoding="utf-8")
+            tmp.rename(base)
         packages = sorted({rw.package for rw in batch})
         runs = session.check(overlay, packages, roles)
         sources = dict(base_sources)

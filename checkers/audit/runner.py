@@ -227,8 +227,13 @@ def run_cargo(
     network: bool = False,
     cancel: CancelFlag | None = None,
     extra_env: Mapping[str, str] | None = None,
+    mount: Path | None = None,
 ) -> CargoRun:
-    """One cargo process inside the sandbox; killed with its whole tree on timeout or cancel."""
+    """One cargo process inside the sandbox; killed with its whole tree on timeout or cancel.
+
+    ``mount``: the writable folder holding ``cwd`` (an overlay whose path dependencies lie
+    beside the workspace root); ``cwd`` itself when not given.
+    """
     if cancel is not None and cancel.is_set():
         raise CancelledError("audit cancelled")
     scratch = env_setup.scratch
@@ -257,7 +262,9 @@ def run_cargo(
         env["CARGO_BUILD_JOBS"] = str(env_setup.jobs)
     if extra_env:
         env.update(extra_env)
-    writable = [cwd, scratch] + ([target_dir] if target_dir is not None else [])
+    writable = [mount if mount is not None else cwd, scratch]
+    if target_dir is not None:
+        writable.append(target_dir)
     readonly = [*toolchain_roots([compiler.rustc, compiler.cargo])]
     if wrapper is not None:
         readonly.append(wrapper.parent)

@@ -363,3 +363,40 @@ def test_nightly_control_runs_on_the_nightly_compiler() -> None:
     assert [d["code"] for d in control["diagnostics"]] == ["E0499", "E0499"]
     assert record["drift"] is False and record["verdict"] == "polonius-accepts"
     assert result.roles["nightly"].packages == {"base": "rejected"}
+
+
+OUTSIDE = WORKSPACES / "outside"
+
+
+def test_path_dependencies_outside_the_workspace_root_are_built_not_reviewed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`app = { foo = { path = "../../shared/foo" } }`: foo (and its own path dependency bar)
+    lie beside the workspace root; the overlay holds them, cargo builds them, only members
+    become records, and neither tree is touched."""
+    before = tree_hash(OUTSIDE)
+    monkeypatch.setenv("PTRIAGE_CACHE_DIR", str(tmp_path / "cache"))
+    result = run_audit(OUTSIDE / "ws", options=AuditOptions(offline=True))
+    assert tree_hash(OUTSIDE) == before
+    assert not (OUTSIDE / "ws" / "Cargo.lock").exists()
+    assert not (OUTSIDE / "ws" / "target").exists()
+    assert {o.status for o in result.roles.values()} <= {"ok", "failed"}
+    assert [r["origin"]["path"] for r in result.records] == ["app/src/lib.rs"]
+    record = result.records[0]
+    assert record["origin"]["package"] == "app"
+    assert record["verdict"] == "polonius-accepts", record["reason"]
+    assert {f["name"]: f["verdict"] for f in record["functions"]} == {
+        "get_default": "polonius-accepts", "total": "clean", "bytes_for": "clean"}
+    assert [p["name"] for p in result.packages] == ["app"]
+    assert result.roles["polonius"].packages == {"app": "ok"}
+    # the proof overlay copies the path dependencies too
+    relookup = {p["id"]: p for p in record["patterns"]}["check-then-relookup"]
+    assert relookup["confirmed"] is True, relookup["reason"]
+    # a second audit of the unchanged trees is served from the cache; a change in the
+    # outside dependency is part of the key
+    assert run_audit(OUTSIDE / "ws", options=AuditOptions(offline=True)).cached
+    from checkers.audit.workspace import read_tree
+
+    tree = read_tree(OUTSIDE / "ws")
+    assert tree.root_rel == "ws"
+    assert sorted(tree.external) == ["shared/bar/Cargo.toml", "shared/bar/src/lib.rs",
+                                     "shared/foo/Cargo.toml", "shared/foo/src/lib.rs"]

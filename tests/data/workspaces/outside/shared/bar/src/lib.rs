@@ -1,0 +1,2 @@
+//! A path dependency of a path dependency, also outside the workspace root.
+pub const PREFIX: &str = "k";
