@@ -20,7 +20,8 @@ source file that has diagnostics, functions or findings (the shared record shape
 path, package and target).
 
 By default the Polonius roles run on the stable compiler with RUSTC_BOOTSTRAP=1, so the
-dependencies are built once and only workspace members are re-checked per role; --nightly
+dependencies are built once and only workspace members are re-checked per role, the roles side
+by side (each in its own target dir, at most --jobs or the CPU count at once); --nightly
 control adds the nightly NLL control, --nightly all also runs the Polonius roles on nightly.
 Workaround findings with a mechanical direct form are proved by rewriting them in an overlay
 copy of the package and re-checking it (--no-confirm skips that).
@@ -53,7 +54,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                         help="also tests, benches and examples (keeps dev-dependencies)")
     parser.add_argument("--offline", action="store_true",
                         help="do not run `cargo fetch` (dependencies must be available)")
-    parser.add_argument("--jobs", "-j", type=int, metavar="N", help="cargo build jobs")
+    parser.add_argument("--jobs", "-j", type=int, metavar="N",
+                        help="cargo build jobs, and at most N roles checked at once "
+                             "(default: the CPU count)")
     parser.add_argument("--nightly", choices=["none", "control", "all"], default="none",
                         help="none (default): Polonius roles on stable + RUSTC_BOOTSTRAP=1; "
                              "control: add the nightly NLL control; all: also run the Polonius "

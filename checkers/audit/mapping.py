@@ -358,12 +358,27 @@ def removed_regions(source: str, infos: Sequence[RoleInfo], *, features: set[str
     return removed_for(source, [dataclasses.replace(i, flags=(*i.flags, *extra)) for i in infos])
 
 
+def analyse_source(source: str, edition: str) -> tuple[list[Any], Any]:
+    """The compiler-independent part of a record: function spans and pattern findings.
+
+    ``run_audit`` computes it for the members' files while cargo runs (see ``build_record``'s
+    ``prepared``).
+    """
+    return function_spans(source), pattern_mod.detect(source, edition=edition)
+
+
 def build_record(fu: FileUnit, source: str, checks: dict[str, CheckResult], *,
                  notes: Sequence[str], detect: bool = True,
-                 removed: Sequence[Removed] = ()) -> Triage:
+                 removed: Sequence[Removed] = (),
+                 prepared: tuple[list[Any], Any] | None = None) -> Triage:
+    """``prepared``: ``analyse_source(source, fu.package.edition)`` if already computed."""
     decision, diff = triage_verdict(checks)
-    functions = function_verdicts(checks, function_spans(source), removed)
-    found = pattern_mod.detect(source, edition=fu.package.edition) if detect else None
+    spans = prepared[0] if prepared is not None else function_spans(source)
+    functions = function_verdicts(checks, spans, removed)
+    found = None
+    if detect:
+        found = (prepared[1] if prepared is not None
+                 else pattern_mod.detect(source, edition=fu.package.edition))
     origin = {"path": fu.path, "package": fu.package.name, "target": fu.target.label, "line": 1}
     ordered = {r: checks[r] for r in ROLES if r in checks}
     return Triage(

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
+import os
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +21,9 @@ from checkers.audit.runner import (
     CargoRun,
     RolePlan,
     audit_cache,
+    deps_only_wrapper,
     first_error_line,
+    mirror_target_dir,
     plan_roles,
     run_cargo,
     user_cargo_home,
@@ -34,7 +40,14 @@ from checkers.audit.workspace import (
 from checkers.errors import CheckerError, InputError, ToolchainError
 from checkers.model import ROLES, CancelFlag, CheckResult, Triage
 from checkers.sandbox import detect as detect_sandbox
-from checkers.toolchains import BASELINE, CANDIDATE, CORROBORATOR, Toolchains, load_toolchains
+from checkers.toolchains import (
+    BASELINE,
+    CANDIDATE,
+    CONTROL,
+    CORROBORATOR,
+    Toolchains,
+    load_toolchains,
+)
 
 #: Bumped when the records an audit produces change shape or meaning (invalidates the cache).
 AUDIT_VERSION = 2
@@ -181,9 +194,27 @@ class _Session:
     members: list[mapping.Package]
     member_ids: set[str]
     cancel: CancelFlag | None
+    #: whether ``cargo metadata`` lists any package that is not a member (else no dependency pass)
+    has_dependencies: bool = True
+    #: set once the roles' cargo processes have started (the meanwhile-work may begin)
+    roles_started: threading.Event = field(default_factory=threading.Event)
 
     def target_dir(self, plan: RolePlan) -> Path:
+        """The compiler's target dir: its dependency pass and its primary role build here."""
         return audit_cache() / "targets" / _digest(str(self.overlay), plan.compiler.identity)[:20]
+
+    def primary_of(self, plan: RolePlan) -> str:
+        """The first role (in display order) on ``plan``'s compiler: it owns the target dir."""
+        return next(r for r in ROLES if r in self.plans
+                    and self.plans[r].compiler.identity == plan.compiler.identity)
+
+    def role_target_dir(self, role: str) -> Path:
+        """A role's own target dir (cargo locks a whole build dir, so roles that run side by
+        side need one each); the other roles' are mirrors of the primary's dependencies."""
+        plan = self.plans[role]
+        shared = self.target_dir(plan)
+        return shared if self.primary_of(plan) == role else shared.with_name(
+            f"{shared.name}-{role}")
 
     def tag_of(self, overlay: Path) -> str:
         return "" if overlay == self.overlay else f"overlay {overlay.name}"
@@ -207,28 +238,56 @@ class _Session:
 
     def check(self, overlay: Path, packages: Sequence[str], roles: Sequence[str],
               step: Callable[[str], None] | None = None) -> dict[str, CargoRun]:
-        runs: dict[str, CargoRun] = {}
+        """Every role's cargo over ``packages``, roles side by side (at most ``--jobs`` or the
+        CPU count at once), each in its own target dir.
+
+        On the audited overlay, a dependency pass per compiler comes first (members skipped),
+        then each non-primary role's target dir is mirrored from it: the dependencies are built
+        once per compiler, and only the members are checked per role. Proof overlays reuse
+        those target dirs as they are. A failure or cancel stops every other cargo (their whole
+        process trees) before this returns.
+        """
         args = self.cargo_args(packages)
-        for role in roles:
-            plan = self.plans[role]
-            run = run_cargo(args, compiler=plan.compiler, cwd=overlay,
-                            env_setup=self.cargo_env, target_dir=self.target_dir(plan),
-                            wrapper=wrapper_for(plan, tag=self.tag_of(overlay)),
-                            cancel=self.cancel, mount=self.tree.overlay_base(overlay))
-            if overlay != self.overlay:
-                # A proof overlay's members are the same packages at another path.
-                here, main = overlay.as_uri(), self.overlay.as_uri()
+        limit = max(1, min(len(roles), self.options.jobs or os.cpu_count() or 1))
+        stop = threading.Event()
+        cancel = _AnyFlag(self.cancel, stop)
+        mount = self.tree.overlay_base(overlay)
+        with ThreadPoolExecutor(max_workers=limit, thread_name_prefix="audit-cargo") as pool:
+            if overlay == self.overlay and self.has_dependencies:
+                primaries = sorted({self.primary_of(self.plans[r]) for r in roles},
+                                   key=ROLES.index)
+                _gather(pool, stop, {r: functools.partial(
+                    run_cargo, args, compiler=self.plans[r].compiler, cwd=overlay,
+                    env_setup=self.cargo_env, target_dir=self.role_target_dir(r),
+                    wrapper=deps_only_wrapper(), cancel=cancel, mount=mount)
+                    for r in primaries})
+                _gather(pool, stop, {r: functools.partial(
+                    mirror_target_dir, self.target_dir(self.plans[r]), self.role_target_dir(r))
+                    for r in roles if self.primary_of(self.plans[r]) != r})
+            elif overlay == self.overlay:
+                # nothing to share: each role builds its members from an empty target dir
+                for r in roles:
+                    self.role_target_dir(r).mkdir(parents=True, exist_ok=True)
+            order = sorted(roles, key=_RUN_ORDER.index)
+            runs = _gather(pool, stop, {r: functools.partial(
+                run_cargo, args, compiler=self.plans[r].compiler, cwd=overlay,
+                env_setup=self.cargo_env, target_dir=self.role_target_dir(r),
+                wrapper=wrapper_for(self.plans[r], tag=self.tag_of(overlay)), cancel=cancel,
+                mount=mount) for r in order}, done=step, started=self.roles_started)
+        if overlay != self.overlay:
+            # A proof overlay's members are the same packages at another path.
+            here, main = overlay.as_uri(), self.overlay.as_uri()
+            for run in runs.values():
                 for msg in run.messages:
                     pid = msg.get("package_id")
                     if isinstance(pid, str) and here in pid:
                         msg["package_id"] = pid.replace(here, main)
-            runs[role] = run
-            if step is not None:
-                step(role)
-        return runs
+        return {r: runs[r] for r in roles}
 
     def triages(self, overlay: Path, runs: Mapping[str, CargoRun],
-                sources: Mapping[str, str], *, detect: bool) -> tuple[list[Triage], dict[
+                sources: Mapping[str, str], *, detect: bool,
+                prepared: Mapping[tuple[str, str], tuple[str, Any]] | None = None,
+                ) -> tuple[list[Triage], dict[
                     str, dict[mapping.Target, mapping.UnitState]]]:
         targets = [t for p in self.members for t in p.targets]
         units_by_role = {role: mapping.collect_units(run, targets, overlay)
@@ -265,10 +324,92 @@ class _Session:
                 features={f for st in states for f in st.features},
                 cfgs={c for st in states for c in st.cfgs},
                 cfg_test=fu.target.kind in ("test", "bench") or self.options.all_targets)
+            ready = (prepared or {}).get((fu.path, fu.package.edition))
             triage = mapping.build_record(fu, source, checks, notes=notes, detect=detect,
+                                          prepared=ready[1] if ready and ready[0] is source
+                                          else None,
                                           removed=removed)
             out.append(triage)
         return out, units_by_role
+
+
+#: The order roles' cargo runs start in when not all fit at once: the slowest analysis
+#: (Polonius' datalog) first, so it does not run alone at the end.
+_RUN_ORDER = (CORROBORATOR, CANDIDATE, BASELINE, CONTROL)
+
+
+class _AnyFlag:
+    """Set when the user cancels or when another cargo of the same step failed."""
+
+    def __init__(self, *flags: CancelFlag | None) -> None:
+        self._flags = [f for f in flags if f is not None]
+
+    def is_set(self) -> bool:
+        return any(f.is_set() for f in self._flags)
+
+
+def _gather(pool: ThreadPoolExecutor, stop: threading.Event, jobs: Mapping[str, Callable[[], Any]],
+            done: Callable[[str], None] | None = None,
+            started: threading.Event | None = None) -> dict[str, Any]:
+    """Run ``jobs`` on ``pool``; → role → result once all ended.
+
+    The first exception sets ``stop`` (the other cargo runs see it as a cancel and kill their
+    process trees) and is raised once every job has ended; so is an interrupt of the waiting
+    thread. ``done`` is called here, on the calling thread, as each job ends.
+    """
+    futures = {pool.submit(job): role for role, job in jobs.items()}
+    if started is not None:
+        started.set()
+    results: dict[str, Any] = {}
+    error: BaseException | None = None
+    try:
+        for fut in as_completed(futures):
+            try:
+                results[futures[fut]] = fut.result()
+            except BaseException as exc:  # noqa: BLE001 - re-raised below, after the others
+                if error is None:
+                    error = exc
+                stop.set()
+                continue
+            if done is not None and error is None:
+                done(futures[fut])
+    except BaseException:
+        stop.set()
+        wait(futures)
+        raise
+    if error is not None:
+        raise error
+    return results
+
+
+def _prepare(sources: Mapping[str, str], members: Sequence[mapping.Package],
+             out: dict[tuple[str, str], tuple[str, Any]], stop: threading.Event,
+             cancel: CancelFlag | None, go: threading.Event) -> None:
+    """``analyse_source`` for every member's Rust file into ``out`` until ``stop`` is set.
+
+    Runs beside the roles' cargo; whatever it has not reached when they end is computed as
+    before, when the records are built (so stopping early costs nothing but time).
+    """
+    while not go.wait(0.05):  # not before the roles' cargo have started (the GIL, the CPU)
+        if stop.is_set():
+            return
+    time.sleep(0.1)
+    try:
+        # below the compilers: it only fills time they leave idle
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+    except (AttributeError, OSError):
+        pass
+    homes = sorted(((p.manifest.rsplit("/", 1)[0] + "/" if "/" in p.manifest else "", p.edition)
+                    for p in members), key=lambda h: -len(h[0]))
+    try:
+        for path, source in sources.items():
+            if stop.is_set() or (cancel is not None and cancel.is_set()):
+                return
+            edition = next((e for home, e in homes if path.startswith(home)), None)
+            if edition is not None:
+                out[(path, edition)] = (source, mapping.analyse_source(source, edition))
+    except Exception:  # noqa: BLE001 - the records are built without it (and raise there)
+        return
 
 
 def _sources(tree: SourceTree) -> dict[str, str]:
@@ -435,9 +576,24 @@ def run_audit(
         if progress is not None:
             progress(label, role, done[0], total)
 
-    runs = session.check(overlay, opts.packages, roles, step)
     sources = _sources(tree)
-    triages, units_by_role = session.triages(overlay, runs, sources, detect=True)
+    # Spans and pattern findings of the members' files need no compiler: computed meanwhile,
+    # on a core the roles' cargo leave idle once the fastest role is done.
+    prepared: dict[tuple[str, str], tuple[str, Any]] = {}
+    prep_stop = threading.Event()
+    session.has_dependencies = any(p.get("id") not in session.member_ids
+                                   for p in metadata.get("packages") or ())
+    prep = threading.Thread(target=_prepare, args=(sources, members, prepared, prep_stop,
+                                                   cancel, session.roles_started),
+                            name="audit-prepare", daemon=True)
+    prep.start()
+    try:
+        runs = session.check(overlay, opts.packages, roles, step)
+    finally:
+        prep_stop.set()
+        prep.join()
+    triages, units_by_role = session.triages(overlay, runs, sources, detect=True,
+                                             prepared=prepared)
     selected = set(opts.packages)
     outcomes = {r: _role_outcome(r, plans[r], runs[r], units_by_role[r], members, selected,
                                  session.member_ids) for r in roles}

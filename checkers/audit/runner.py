@@ -1,10 +1,13 @@
 """Running cargo for the audit: one target dir per compiler, one generated wrapper per role, all sandboxed.
 
 Dependencies are checked by NLL in every role, so each compiler builds them once into its own
-target dir. Workspace members go through ``RUSTC_WORKSPACE_WRAPPER``: a tiny generated script
-per role that adds the role's flags. Cargo mixes the wrapper's *path* into the metadata hash of
-workspace members (the hook clippy relies on), so each role's member outputs and fingerprints
-live apart in the shared target dir. Cargo does not fingerprint environment variables a wrapper
+target dir (a dependency pass whose wrapper skips the members); the roles then run side by
+side, each in a target dir of its own (cargo locks a whole build dir), the non-primary roles'
+mirrored from the primary's, so the dependencies are fresh there. Workspace members go through
+``RUSTC_WORKSPACE_WRAPPER``: a tiny generated script per role that adds the role's flags.
+Cargo mixes the wrapper's *path* into the metadata hash of workspace members (the hook clippy
+relies on), so each role's member outputs and fingerprints are its own in any target dir.
+Cargo does not fingerprint environment variables a wrapper
 reads, so the role is never passed that way: switching roles through a variable would replay a
 cached success. The wrapper also logs each member rustc's wall time (the borrow-check cost),
 and caps the members' lints (``--cap-lints=allow``, as cargo does for dependencies): a crate's
@@ -18,8 +21,10 @@ import hashlib
 import json
 import os
 import shlex
+import shutil
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -184,6 +189,38 @@ def wrapper_for(plan: RolePlan, *, tag: str = "") -> Path:
     return path
 
 
+def deps_only_wrapper() -> Path:
+    """A ``RUSTC_WORKSPACE_WRAPPER`` that fails every workspace member at once: the dependency pass.
+
+    Run with ``--keep-going``, cargo then builds every dependency (and only those) into the
+    target dir, which the roles' own target dirs are mirrored from before they run side by side.
+    Cargo's own probes (``--crate-name ___``) go through.
+    """
+    text = (
+        "#!/bin/sh\n"
+        "# ptriage audit: dependency pass, workspace members skipped (generated)\n"
+        "prev=\n"
+        'for a in "$@"; do\n'
+        '  if [ "$prev" = "--crate-name" ] && [ "$a" != "___" ]; then\n'
+        "    echo \"ptriage: workspace member $a skipped in the dependency pass\" >&2\n"
+        "    exit 1\n"
+        "  fi\n"
+        "  prev=$a\n"
+        "done\n"
+        'exec "$@"\n'
+    )
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    folder = audit_cache() / "wrappers" / f"deps-only-{digest}"
+    path = folder / "rustc-wrapper"
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / "rustc-wrapper.tmp"
+        tmp.write_text(text, encoding="utf-8")
+        tmp.chmod(0o755)
+        os.replace(tmp, path)
+    return path
+
+
 def user_cargo_home() -> Path:
     env = os.environ.get("CARGO_HOME")
     if env:
@@ -251,7 +288,9 @@ def run_cargo(
         "CARGO_TERM_PROGRESS_WHEN": "never",
         "RUST_BACKTRACE": "0",
     }
-    timing = scratch / f"timing-{os.getpid()}-{time.monotonic_ns()}.log"
+    # unique per process and thread: an audit runs several roles' cargo at once
+    stamp = f"{os.getpid()}-{threading.get_ident()}-{time.monotonic_ns()}"
+    timing = scratch / f"timing-{stamp}.log"
     if target_dir is not None:
         target_dir.mkdir(parents=True, exist_ok=True)
         env["CARGO_TARGET_DIR"] = str(target_dir)
@@ -276,7 +315,7 @@ def run_cargo(
                     network=network)
     sandbox = env_setup.sandbox
     argv = sandbox.wrap([compiler.cargo, *args], cwd=cwd, env=env, mounts=mounts)
-    out_path = scratch / f"cargo-{os.getpid()}-{time.monotonic_ns()}.out"
+    out_path = scratch / f"cargo-{stamp}.out"
     err_path = out_path.with_suffix(".err")
     started = time.perf_counter()
     with open(out_path, "wb") as out_file, open(err_path, "wb") as err_file:
@@ -333,6 +372,55 @@ def run_cargo(
     else:
         status = "crashed"
     return CargoRun(status, rc, tuple(messages), stderr, elapsed, member_ms, member_cpu_ms)
+
+
+#: Never copied between target dirs: cargo's lock file and per-unit incremental state (only
+#: workspace members use it, and a role's members have outputs of their own).
+_MIRROR_SKIP = frozenset({".cargo-lock", "incremental"})
+
+
+def mirror_target_dir(source: Path, dest: Path) -> int:
+    """Make ``dest`` hold every build output of ``source`` (copies, never links); → files copied.
+
+    A role's own target dir starts from the primary role's: the dependencies it built are then
+    fresh in ``dest`` too (same sizes and modification times; cargo keys registry crates by
+    version and path crates by their sources' mtimes), so a role that runs beside others (cargo
+    locks a whole build dir) still builds them only once. Real copies, not hard links: cargo
+    rewrites fingerprint files in place, which must never reach the primary's files. Files
+    already the same (size and mtime) are left alone, so a warm mirror costs one walk.
+    """
+    copied = 0
+    for dirpath, dirnames, filenames in os.walk(source):
+        dirnames[:] = [d for d in dirnames if d not in _MIRROR_SKIP]
+        rel_dir = Path(dirpath).relative_to(source)
+        out_dir = dest / rel_dir
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name in filenames:
+            if name in _MIRROR_SKIP:
+                continue
+            src = Path(dirpath) / name
+            dst = out_dir / name
+            try:
+                st = src.stat()
+            except OSError:
+                continue
+            try:
+                dt = dst.stat()
+                if dt.st_size == st.st_size and dt.st_mtime_ns == st.st_mtime_ns:
+                    continue
+            except OSError:
+                pass
+            tmp = out_dir / f".{name}.ptriage-tmp"
+            try:
+                shutil.copyfile(src, tmp)
+                os.utime(tmp, ns=(st.st_atime_ns, st.st_mtime_ns))
+                os.chmod(tmp, st.st_mode & 0o7777)
+                os.replace(tmp, dst)
+            except OSError:
+                tmp.unlink(missing_ok=True)
+                continue  # cargo rebuilds what is missing
+            copied += 1
+    return copied
 
 
 def kill_tree(proc: subprocess.Popen[bytes]) -> None:

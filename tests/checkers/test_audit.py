@@ -308,6 +308,26 @@ def test_a_cargo_run_over_its_time_limit_is_killed_with_its_tree(tmp_path: Path)
     assert _ours() == []
 
 
+def test_mirrored_target_dir_is_copied_skips_unchanged_files_and_keeps_mtimes(
+        tmp_path: Path) -> None:
+    from checkers.audit.runner import mirror_target_dir
+
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    (src / "debug" / "deps").mkdir(parents=True)
+    (src / "debug" / "incremental" / "x").mkdir(parents=True)
+    (src / "debug" / "deps" / "liba.rmeta").write_bytes(b"a" * 10)
+    (src / "debug" / ".cargo-lock").write_bytes(b"")
+    (src / "debug" / "incremental" / "x" / "s.bin").write_bytes(b"s")
+    os.utime(src / "debug" / "deps" / "liba.rmeta", ns=(1_000_000_000, 1_000_000_000))
+    assert mirror_target_dir(src, dest) == 1
+    copied = dest / "debug" / "deps" / "liba.rmeta"
+    assert copied.read_bytes() == b"a" * 10 and copied.stat().st_mtime_ns == 1_000_000_000
+    assert copied.stat().st_ino != (src / "debug" / "deps" / "liba.rmeta").stat().st_ino
+    assert not (dest / "debug" / ".cargo-lock").exists()
+    assert not (dest / "debug" / "incremental").exists()
+    assert mirror_target_dir(src, dest) == 0  # unchanged: nothing copied again
+
+
 def test_dev_dependencies_are_dropped_only_from_tables_that_are_theirs() -> None:
     manifest = (
         '[package]\nname = "x"\n\n[dependencies.either]\nversion = "1"\n\n'
@@ -391,6 +411,21 @@ def test_path_dependencies_outside_the_workspace_root_are_built_not_reviewed(
     # the proof overlay copies the path dependencies too
     relookup = {p["id"]: p for p in record["patterns"]}["check-then-relookup"]
     assert relookup["confirmed"] is True, relookup["reason"]
+    # roles ran side by side, each in its own target dir; the dependencies were built once
+    # (by the dependency pass) and the other roles' dirs hold copies, never hard links
+    targets = sorted((tmp_path / "cache" / "audit" / "targets").iterdir())
+    assert len(targets) == 3, targets
+    primary_deps = targets[0] / "debug" / "deps"
+    main_foo = [f.name for f in primary_deps.glob("libfoo-*.rmeta")
+                if "/proof/" not in (primary_deps / f"{f.name[3:-6]}.d").read_text()]
+    assert len(main_foo) == 1, main_foo  # the main overlay's foo (a proof overlay has its own)
+    shared = set(main_foo)
+    stats = [(t / "debug" / "deps" / min(shared)).stat() for t in targets]
+    assert len({(st.st_mtime_ns, st.st_size) for st in stats}) == 1
+    # (cargo may hard-link inside a target dir; the mirrors' copies are files of their own)
+    primary = next(i for i, t in enumerate(targets) if "-" not in t.name)
+    assert len({st.st_ino for st in stats}) == 3
+    assert all(st.st_nlink == 1 for i, st in enumerate(stats) if i != primary)
     # a second audit of the unchanged trees is served from the cache; a change in the
     # outside dependency is part of the key
     assert run_audit(OUTSIDE / "ws", options=AuditOptions(offline=True)).cached
