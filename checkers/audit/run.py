@@ -635,7 +635,9 @@ def _prove(session: _Session, triages: list[Triage], progress: AuditProgress | N
     base_sources = _sources(session.tree)
 
     def check(batch: Sequence[proof.Rewrite]) -> dict[str, Triage]:
-        name = _digest(*sorted(rw.key() for rw in batch))[:20]
+        # Named by the whole tree (members and outside path deps) and the rewrites: a proof overlay
+        # made before another file changed is never reused for the new sources.
+        name = _digest(session.tree.digest, *sorted(rw.key() for rw in batch))[:20]
         tree = session.tree
         base = tree.overlay_base(session.overlay).parent / "proof" / name
         overlay = base if tree.root_rel == "." else base / tree.root_rel

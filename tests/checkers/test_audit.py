@@ -435,3 +435,27 @@ def test_path_dependencies_outside_the_workspace_root_are_built_not_reviewed(
     assert tree.root_rel == "ws"
     assert sorted(tree.external) == ["shared/bar/Cargo.toml", "shared/bar/src/lib.rs",
                                      "shared/foo/Cargo.toml", "shared/foo/src/lib.rs"]
+
+
+def test_a_proof_overlay_is_never_reused_for_changed_sources(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same rewrite in a tree where another file changed gets a fresh proof overlay: the old
+    one holds the old sources, and a re-check there would prove the old code."""
+    ws = tmp_path / "outside"
+    shutil.copytree(OUTSIDE, ws)
+    monkeypatch.setenv("PTRIAGE_CACHE_DIR", str(tmp_path / "cache"))
+    opts = AuditOptions(offline=True, cache=False)
+
+    def proof_overlays() -> set[str]:
+        return {p.name for p in (tmp_path / "cache").rglob("proof/*") if p.is_dir()}
+
+    first = run_audit(ws / "ws", options=opts)
+    assert {p["id"]: p for p in first.records[0]["patterns"]}["check-then-relookup"]["confirmed"]
+    made = proof_overlays()
+    assert made
+    # another file the package builds changes (an outside path dependency): new overlay
+    foo = next((ws / "shared").rglob("lib.rs"))
+    foo.write_text(foo.read_text() + "\npub fn added_later() -> u32 { 7 }\n")
+    second = run_audit(ws / "ws", options=opts)
+    assert {p["id"]: p for p in second.records[0]["patterns"]}["check-then-relookup"]["confirmed"]
+    assert proof_overlays() - made, "the changed tree reused the old proof overlay"
