@@ -444,7 +444,8 @@ class DiffView(QPlainTextEdit):
 
     def show_diff(self, original: str, rewrite: str, *, name: str = "snippet.rs") -> None:
         lines = difflib.unified_diff(original.splitlines(keepends=True),
-                                     rewrite.splitlines(keepends=True),
+                                     readable_direct_form(original, rewrite).splitlines(
+                                         keepends=True),
                                      fromfile=f"a/{name} (workaround)",
                                      tofile=f"b/{name} (direct form)", n=3)
         # No stray empty line after the last hunk line.
@@ -455,6 +456,22 @@ class DiffView(QPlainTextEdit):
         super().changeEvent(event)
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
             self._highlighter.follow_palette(self.palette())
+
+
+def readable_direct_form(original: str, rewrite: str) -> str:
+    """The direct form as a person would write it: lines the rewrite left holding only
+    indentation are dropped. (The engine's rewrite keeps every line so its line numbers match
+    the workaround's; that is the text the compiler proved. This differs only in blank lines.)"""
+    old_lines = original.splitlines(keepends=True)
+    new_lines = rewrite.splitlines(keepends=True)
+    kept: list[str] = []
+    matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
+    for tag, _i1, _i2, j1, j2 in matcher.get_opcodes():
+        chunk = new_lines[j1:j2]
+        if tag != "equal":
+            chunk = [line for line in chunk if line.strip() or line in ("\n", "\r\n")]
+        kept.extend(chunk)
+    return "".join(kept)
 
 
 #: Below this width the findings panel shares its width 2:3 rather than by its default sizes.
@@ -575,7 +592,8 @@ class FindingsPanel(QSplitter):
         if info.link:
             text += f'<p><a href="{html.escape(info.link)}">{html.escape(info.link)}</a></p>'
         self.explanation.setHtml(text)
-        self._set_rewrite(finding.rewrite or None)
+        self._set_rewrite(readable_direct_form(self._triage.source, finding.rewrite)
+                          if finding.rewrite else None)
         if finding.rewrite:
             self.diff.show_diff(self._triage.source, finding.rewrite,
                                 name=source_name(self._triage.origin))
