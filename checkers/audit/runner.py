@@ -177,8 +177,14 @@ def wrapper_for(plan: RolePlan, *, tag: str = "") -> Path:
         "fi\n"
         "exit $rc\n"
     )
+    return _install_wrapper(plan.role, text)
+
+
+def _install_wrapper(kind: str, text: str) -> Path:
+    """Write a generated wrapper script into a folder named by its content (so its path, which
+    cargo fingerprints, changes exactly when the script does), atomically, once."""
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
-    folder = audit_cache() / "wrappers" / f"{plan.role}-{digest}"
+    folder = audit_cache() / "wrappers" / f"{kind}-{digest}"
     path = folder / "rustc-wrapper"
     if not path.is_file() or path.read_text(encoding="utf-8") != text:
         folder.mkdir(parents=True, exist_ok=True)
@@ -209,16 +215,7 @@ def deps_only_wrapper() -> Path:
         "done\n"
         'exec "$@"\n'
     )
-    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
-    folder = audit_cache() / "wrappers" / f"deps-only-{digest}"
-    path = folder / "rustc-wrapper"
-    if not path.is_file() or path.read_text(encoding="utf-8") != text:
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / "rustc-wrapper.tmp"
-        tmp.write_text(text, encoding="utf-8")
-        tmp.chmod(0o755)
-        os.replace(tmp, path)
-    return path
+    return _install_wrapper("deps-only", text)
 
 
 def user_cargo_home() -> Path:
