@@ -586,6 +586,18 @@ class MainWindow(QMainWindow):
 
     # -- layout memory
 
+    def _fit_to_screen(self) -> None:
+        """Never larger than the screen's available area (the 1440×900 default would put the
+        label panel off a 1024×700 screen)."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        area = screen.availableGeometry()
+        width, height = min(self.width(), area.width()), min(self.height(), area.height())
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+            self.move(area.topLeft())
+
     def _restore_layout(self) -> None:
         """Window size and place, splitters, sort order and origin roots of the last session."""
         store = settings.open_settings()
@@ -599,6 +611,8 @@ class MainWindow(QMainWindow):
             self.resize(width, height)
             if QGuiApplication.screenAt(QPoint(x + 40, y + 20)) is not None:
                 self.move(x, y)
+        if settings.read_str("window_size") == "":
+            self._fit_to_screen()  # first launch: the default size must fit this screen
         if settings.read_str("window_maximized") == "true":
             self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
         for key, splitter in (("splitter", self.splitter), ("vsplit", self.vsplit)):

@@ -392,3 +392,11 @@ def test_cannot_open_names_the_path_once(qtbot: Any, window: MainWindow, tmp_pat
     assert window.open_file(bad) is False
     message = window.notice.message()
     assert message.startswith("Cannot open ") and message.count(str(bad)) == 1, message
+
+
+def test_first_launch_fits_the_screen(window: MainWindow) -> None:
+    screen = window.screen()
+    assert screen is not None
+    area = screen.availableGeometry()
+    assert area.width() < 1440 or area.height() < 900, "the test needs a screen smaller than the default"
+    assert window.width() <= area.width() and window.height() <= area.height()
