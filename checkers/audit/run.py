@@ -20,12 +20,14 @@ from checkers.audit.runner import (
     CargoEnv,
     CargoRun,
     RolePlan,
+    STASH_DIR,
+    Wrapper,
     audit_cache,
-    deps_only_wrapper,
     first_error_line,
     mirror_target_dir,
     plan_roles,
     run_cargo,
+    take_stashed_diagnostics,
     user_cargo_home,
     wrapper_for,
 )
@@ -194,14 +196,22 @@ class _Session:
     members: list[mapping.Package]
     member_ids: set[str]
     cancel: CancelFlag | None
-    #: whether ``cargo metadata`` lists any package that is not a member (else no dependency pass)
+    #: whether a dependency pass builds anything (a package that is not a member, or a member's
+    #: build script or proc macro); else each role builds its members from an empty target dir
     has_dependencies: bool = True
     #: set once the roles' cargo processes have started (the meanwhile-work may begin)
     roles_started: threading.Event = field(default_factory=threading.Event)
 
     def target_dir(self, plan: RolePlan) -> Path:
-        """The compiler's target dir: its dependency pass and its primary role build here."""
-        return audit_cache() / "targets" / _digest(str(self.overlay), plan.compiler.identity)[:20]
+        """The compiler's target dir: its dependency pass and its primary role build here.
+
+        Named by the overlay, the compiler and the primary's role config (which holds the other
+        roles' flags for the pass's borrow check of host units): a changed role config never
+        meets the builds of the old one.
+        """
+        owner = self.wrapper(self.primary_of(plan), self.overlay).owner
+        return audit_cache() / "targets" / _digest(str(self.overlay), plan.compiler.identity,
+                                                   owner)[:20]
 
     def primary_of(self, plan: RolePlan) -> str:
         """The first role (in display order) on ``plan``'s compiler: it owns the target dir."""
@@ -215,6 +225,19 @@ class _Session:
         shared = self.target_dir(plan)
         return shared if self.primary_of(plan) == role else shared.with_name(
             f"{shared.name}-{role}")
+
+    def wrapper(self, role: str, overlay: Path, mode: str = "role") -> Wrapper:
+        """``role``'s member wrapper; the primary's names the other roles on its compiler (the
+        dependency pass borrow-checks the host units it builds for them too)."""
+        plan = self.plans[role]
+        others: list[RolePlan] = []
+        stash = None
+        if self.primary_of(plan) == role:
+            others = [self.plans[r] for r in ROLES if r in self.plans and r != role
+                      and self.plans[r].compiler.identity == plan.compiler.identity]
+        if mode == "deps":
+            stash = self.target_dir(plan) / STASH_DIR
+        return wrapper_for(plan, tag=self.tag_of(overlay), mode=mode, others=others, stash=stash)
 
     def tag_of(self, overlay: Path) -> str:
         return "" if overlay == self.overlay else f"overlay {overlay.name}"
@@ -241,10 +264,11 @@ class _Session:
         """Every role's cargo over ``packages``, roles side by side (at most ``--jobs`` or the
         CPU count at once), each in its own target dir.
 
-        On the audited overlay, a dependency pass per compiler comes first (members skipped),
-        then each non-primary role's target dir is mirrored from it: the dependencies are built
-        once per compiler, and only the members are checked per role. Proof overlays reuse
-        those target dirs as they are. A failure or cancel stops every other cargo (their whole
+        On the audited overlay, a dependency pass per compiler comes first (members skipped, but
+        for the units they build for the host), then each non-primary role's target dir is
+        mirrored from it: the dependencies, build scripts and proc macros are built once per
+        compiler, and only the members are checked per role (a host unit's borrow check for a
+        role comes from the pass's stash). Proof overlays reuse those target dirs as they are. A failure or cancel stops every other cargo (their whole
         process trees) before this returns.
         """
         args = self.cargo_args(packages)
@@ -259,7 +283,7 @@ class _Session:
                 _gather(pool, stop, {r: functools.partial(
                     run_cargo, args, compiler=self.plans[r].compiler, cwd=overlay,
                     env_setup=self.cargo_env, target_dir=self.role_target_dir(r),
-                    wrapper=deps_only_wrapper(), cancel=cancel, mount=mount)
+                    wrapper=self.wrapper(r, overlay, "deps"), cancel=cancel, mount=mount)
                     for r in primaries})
                 _gather(pool, stop, {r: functools.partial(
                     mirror_target_dir, self.target_dir(self.plans[r]), self.role_target_dir(r))
@@ -272,8 +296,15 @@ class _Session:
             runs = _gather(pool, stop, {r: functools.partial(
                 run_cargo, args, compiler=self.plans[r].compiler, cwd=overlay,
                 env_setup=self.cargo_env, target_dir=self.role_target_dir(r),
-                wrapper=wrapper_for(self.plans[r], tag=self.tag_of(overlay)), cancel=cancel,
+                wrapper=self.wrapper(r, overlay), cancel=cancel,
                 mount=mount) for r in order}, done=step, started=self.roles_started)
+            if overlay == self.overlay and self.has_dependencies:
+                for r in roles:
+                    primary = self.primary_of(self.plans[r])
+                    if primary != r:
+                        runs[r] = take_stashed_diagnostics(
+                            runs[r], self.target_dir(self.plans[r]) / STASH_DIR / r,
+                            self.member_ids)
         if overlay != self.overlay:
             # A proof overlay's members are the same packages at another path.
             here, main = overlay.as_uri(), self.overlay.as_uri()
@@ -581,8 +612,8 @@ def run_audit(
     # on a core the roles' cargo leave idle once the fastest role is done.
     prepared: dict[tuple[str, str], tuple[str, Any]] = {}
     prep_stop = threading.Event()
-    session.has_dependencies = any(p.get("id") not in session.member_ids
-                                   for p in metadata.get("packages") or ())
+    session.has_dependencies = bool(risky) or any(
+        p.get("id") not in session.member_ids for p in metadata.get("packages") or ())
     prep = threading.Thread(target=_prepare, args=(sources, members, prepared, prep_stop,
                                                    cancel, session.roles_started),
                             name="audit-prepare", daemon=True)

@@ -1,16 +1,21 @@
-"""Running cargo for the audit: one target dir per compiler, one generated wrapper per role, all sandboxed.
+"""Running cargo for the audit: one target dir per role, one generated member wrapper, all sandboxed.
 
-Dependencies are checked by NLL in every role, so each compiler builds them once into its own
-target dir (a dependency pass whose wrapper skips the members); the roles then run side by
-side, each in a target dir of its own (cargo locks a whole build dir), the non-primary roles'
-mirrored from the primary's, so the dependencies are fresh there. Workspace members go through
-``RUSTC_WORKSPACE_WRAPPER``: a tiny generated script per role that adds the role's flags.
-Cargo mixes the wrapper's *path* into the metadata hash of workspace members (the hook clippy
-relies on), so each role's member outputs and fingerprints are its own in any target dir.
-Cargo does not fingerprint environment variables a wrapper
-reads, so the role is never passed that way: switching roles through a variable would replay a
-cached success. The wrapper also logs each member rustc's wall time (the borrow-check cost),
-and caps the members' lints (``--cap-lints=allow``, as cargo does for dependencies): a crate's
+Dependencies are checked by NLL in every role, so each compiler builds them once, in a
+dependency pass on the primary role's target dir; the roles then run side by side, each in a
+target dir of its own (cargo locks a whole build dir), the other roles' mirrored from the
+primary's, so what the pass built is fresh there. Workspace members go through
+``RUSTC_WORKSPACE_WRAPPER``: one generated script whose path is the same for every role (cargo
+mixes a workspace wrapper's path into its members' metadata hashes), so the units a member
+builds for the host (its build script, its proc macro, and the member libraries they link) are
+built once too, by the pass; the pass borrow-checks each of them for the other roles as well
+(metadata only) and the roles' replayed messages for them are replaced by their own.
+
+The role (its flags and environment) reaches the script through a config file named in an
+environment variable. Cargo does not fingerprint that: a target dir built under one role would
+replay its results for another (NLL replaying Polonius's success). So each role config owns its
+target dirs, marked on first use, and ``run_cargo`` refuses a target dir another config built.
+The script also logs each member rustc's wall and CPU time (the borrow-check cost), and caps the
+members' lints (``--cap-lints=allow``, as cargo does for dependencies): a crate's
 ``#![deny(...)]`` meeting a newer compiler's lint is not a borrow-check answer.
 """
 
@@ -137,15 +142,84 @@ def plan_roles(toolchains: Toolchains, *, nightly: str) -> tuple[dict[str, RoleP
     return plans, problems
 
 
-def wrapper_for(plan: RolePlan, *, tag: str = "") -> Path:
-    """The role's generated ``RUSTC_WORKSPACE_WRAPPER``; its folder is named by its content.
+@dataclass(frozen=True, slots=True)
+class Wrapper:
+    """How one cargo run compiles the workspace members: the generated script and the role's config.
 
-    ``tag`` gives a proof overlay its own wrapper: cargo hashes path packages relative to the
-    workspace root, so an overlay copy's members would otherwise share (and overwrite) the
-    fingerprints of the audited workspace's members in the shared target dir.
+    The script's path is the same for every role of an audit (cargo mixes a workspace wrapper's
+    path into its members' metadata hashes, so the roles' units get the same file names and the
+    units the dependency pass builds once are fresh in every role's target dir). The role comes
+    from ``config``, a generated shell snippet named by its content, through an environment
+    variable, which cargo does not fingerprint: so each target dir belongs to one role config
+    (``owner``), and ``run_cargo`` refuses a target dir that another config built (the stale
+    replay the audit must never see).
     """
-    exports = "".join(f"export {k}={shlex.quote(v)}\n" for k, v in plan.info.env)
+
+    script: Path
+    config: Path
+    role: str
+    #: digest of the config: the one role configuration a target dir may be built by
+    owner: str
+    #: ``role``: members compiled with the role's flags; ``deps``: the dependency pass
+    mode: str = "role"
+    #: where the dependency pass leaves the other roles' borrow check of the units it builds
+    stash: Path | None = None
+
+    def env(self) -> dict[str, str]:
+        out = {"RUSTC_WORKSPACE_WRAPPER": str(self.script),
+               CONFIG_ENV: str(self.config), MODE_ENV: self.mode}
+        if self.stash is not None:
+            out[STASH_ENV] = str(self.stash)
+        return out
+
+
+CONFIG_ENV = "PTRIAGE_AUDIT_CONFIG"
+MODE_ENV = "PTRIAGE_AUDIT_MODE"
+STASH_ENV = "PTRIAGE_AUDIT_STASH"
+#: the file in a target dir naming the role config that owns it
+OWNER_FILE = "ptriage-owner"
+#: the folder in the dependency pass's target dir holding the other roles' borrow check of
+#: the host units it built: ``<role>/<crate><extra-filename>.json`` (rustc's stderr) and ``.rc``
+STASH_DIR = "ptriage-stash"
+
+
+def _role_call(plan: RolePlan) -> str:
+    """A subshell that runs ``"$@"`` (rustc and its arguments) with the role's env and flags."""
+    exports = "".join(f"export {k}={shlex.quote(v)}; " for k, v in plan.info.env)
     flags = " ".join(shlex.quote(f) for f in plan.info.flags)
+    return f'( {exports}exec "$@" $cap {flags} )'
+
+
+def wrapper_for(plan: RolePlan, *, tag: str = "", mode: str = "role",
+                others: Sequence[RolePlan] = (), stash: Path | None = None) -> Wrapper:
+    """The member wrapper for ``plan``'s role.
+
+    ``tag`` gives a proof overlay a script of its own: cargo hashes path packages relative to
+    the workspace root, so an overlay copy's members would otherwise share (and overwrite) the
+    fingerprints of the audited workspace's members. ``others``: the roles on the same compiler
+    whose target dirs are mirrored from this one; in ``deps`` mode each unit the pass builds
+    for the host (a member's build script or proc macro, and what they link) is borrow-checked
+    for them too, into ``stash``.
+    """
+    if mode not in ("role", "deps"):
+        raise ValueError(f"unknown wrapper mode {mode!r}")
+    lines = [f"# ptriage audit: role {plan.role} on {plan.compiler.version} (generated)",
+             f"role_run() {{ {_role_call(plan)}; }}",
+             "others_run() {"]
+    for other in others:
+        folder = f'"${STASH_ENV}"/{shlex.quote(other.role)}'
+        lines.append(f'  mkdir -p {folder} && {_role_call(other)} 2> {folder}/"$unit.json"; '
+                     f'echo $? > {folder}/"$unit.rc"')
+    lines += ["  :", "}", ""]
+    config_text = "\n".join(lines)
+    owner = hashlib.sha256(
+        f"{plan.compiler.identity}\n{config_text}".encode()).hexdigest()[:16]
+    config = _install_wrapper(f"role-{plan.role}", config_text, name="config.sh")
+    return Wrapper(script=_member_script(tag), config=config, role=plan.role, owner=owner,
+                   mode=mode, stash=stash)
+
+
+def _member_script(tag: str) -> Path:
     if Path(_BASH).is_file():
         # bash's $EPOCHREALTIME: no `date` processes around every member rustc
         shell, now = _BASH, '"${EPOCHREALTIME/./}"'
@@ -154,68 +228,89 @@ def wrapper_for(plan: RolePlan, *, tag: str = "") -> Path:
         shell, now, elapsed = "/bin/sh", "$(date +%s%N)", "$(( $(date +%s%N) - start ))"
     text = (
         f"#!{shell}\n"
-        f"# ptriage audit: role {plan.role} on {plan.compiler.version} (generated) {tag}\n"
-        f"{exports}"
-        "name=; prev=; cap=--cap-lints=allow\n"
+        f"# ptriage audit: the members' rustc wrapper (generated) {tag}\n"
+        f"# ${CONFIG_ENV}: the role (its flags and env); ${MODE_ENV}=deps: the dependency\n"
+        "# pass, where members are skipped except the units built for the host (build scripts,\n"
+        "# proc macros and what they link: --emit with link), built once for every role and\n"
+        f"# borrow-checked for the other roles into ${STASH_ENV}.\n"
+        f'. "${CONFIG_ENV}" || exit 1\n'
+        "name=; prev=; unit=; host=; cap=--cap-lints=allow\n"
         'for a in "$@"; do\n'
         '  [ "$prev" = "--crate-name" ] && name=$a\n'
-        '  case "$a" in --cap-lints*) cap=;; esac\n'
+        '  case "$prev $a" in "-C extra-filename="*) unit=${a#extra-filename=};; esac\n'
+        '  case "$a" in\n'
+        "    --cap-lints*) cap=;;\n"
+        "    -Cextra-filename=*) unit=${a#-Cextra-filename=};;\n"
+        "    --emit=*link*) host=1;;\n"
+        "  esac\n"
         "  prev=$a\n"
         "done\n"
+        "unit=$name$unit\n"
+        # a function has its own positional parameters: "$@" (the rustc command) stays
+        "cpu_of() { set -- $1; shift 13; cpu=$(( $1 + $2 )); }\n"
+        f'if [ "${MODE_ENV}" = deps ] && [ -n "$name" ] && [ "$name" != ___ ]; then\n'
+        '  if [ -z "$host" ]; then\n'
+        '    echo "ptriage: workspace member $name skipped in the dependency pass" >&2\n'
+        "    exit 1\n"
+        "  fi\n"
+        f'  rm -f "${STASH_ENV}"/*/"$unit".json "${STASH_ENV}"/*/"$unit".rc\n'
+        "fi\n"
         f"start={now}\n"
-        f'"$@" $cap {flags}\n'
+        'role_run "$@"\n'
         "rc=$?\n"
         f'if [ -n "${TIMING_ENV}" ] && [ -n "$name" ]; then\n'
         # CPU time of the finished rustc: this shell's cutime + cstime (clock ticks), read
         # without a fork; steadier than wall time on a loaded machine
         "  cpu=-1\n"
         "  if [ -r /proc/$$/stat ]; then\n"
-        "    read -r stat < /proc/$$/stat; stat=${stat##*) }; set -- $stat\n"
-        "    shift 13; cpu=$(( $1 + $2 ))\n"
+        "    read -r stat < /proc/$$/stat; cpu_of \"${stat##*) }\"\n"
         "  fi\n"
         f'  echo "$name {elapsed} $cpu" >> "${TIMING_ENV}"\n'
         "fi\n"
+        f'if [ "${MODE_ENV}" = deps ] && [ -n "$host" ] && [ $rc -eq 0 ] && [ -n "$name" ] \\\n'
+        f'   && [ "$name" != ___ ] && [ -n "${STASH_ENV}" ]; then\n'
+        # the other roles' borrow check of this unit: metadata only, into a scratch out dir,
+        # no incremental session (the real build's stays untouched)
+        f'  out="${STASH_ENV}/tmp-$$"; mkdir -p "$out"\n'
+        "  n=$#; drop=; held=\n"
+        '  for a in "$@"; do\n'
+        '    if [ -n "$drop" ]; then drop=; continue; fi\n'
+        '    if [ -n "$held" ]; then\n'
+        "      held=\n"
+        '      case "$a" in incremental=*) continue;; esac\n'
+        '      set -- "$@" -C "$a"; continue\n'
+        "    fi\n"
+        '    case "$a" in\n'
+        "      -C) held=1;;\n"
+        '      --out-dir) drop=1; set -- "$@" --out-dir "$out";;\n'
+        '      --out-dir=*) set -- "$@" "--out-dir=$out";;\n'
+        "      --emit=*) set -- \"$@\" --emit=metadata;;\n"
+        "      -Cincremental=*) ;;\n"
+        '      *) set -- "$@" "$a";;\n'
+        "    esac\n"
+        "  done\n"
+        "  shift $n\n"
+        '  others_run "$@"\n'
+        '  rm -rf "$out"\n'
+        "fi\n"
         "exit $rc\n"
     )
-    return _install_wrapper(plan.role, text)
+    return _install_wrapper("members", text)
 
 
-def _install_wrapper(kind: str, text: str) -> Path:
-    """Write a generated wrapper script into a folder named by its content (so its path, which
-    cargo fingerprints, changes exactly when the script does), atomically, once."""
+def _install_wrapper(kind: str, text: str, *, name: str = "rustc-wrapper") -> Path:
+    """Write a generated script into a folder named by its content (so its path, which cargo
+    fingerprints, changes exactly when the script does), atomically, once."""
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
     folder = audit_cache() / "wrappers" / f"{kind}-{digest}"
-    path = folder / "rustc-wrapper"
+    path = folder / name
     if not path.is_file() or path.read_text(encoding="utf-8") != text:
         folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / "rustc-wrapper.tmp"
+        tmp = folder / f"{name}.tmp"
         tmp.write_text(text, encoding="utf-8")
         tmp.chmod(0o755)
         os.replace(tmp, path)
     return path
-
-
-def deps_only_wrapper() -> Path:
-    """A ``RUSTC_WORKSPACE_WRAPPER`` that fails every workspace member at once: the dependency pass.
-
-    Run with ``--keep-going``, cargo then builds every dependency (and only those) into the
-    target dir, which the roles' own target dirs are mirrored from before they run side by side.
-    Cargo's own probes (``--crate-name ___``) go through.
-    """
-    text = (
-        "#!/bin/sh\n"
-        "# ptriage audit: dependency pass, workspace members skipped (generated)\n"
-        "prev=\n"
-        'for a in "$@"; do\n'
-        '  if [ "$prev" = "--crate-name" ] && [ "$a" != "___" ]; then\n'
-        "    echo \"ptriage: workspace member $a skipped in the dependency pass\" >&2\n"
-        "    exit 1\n"
-        "  fi\n"
-        "  prev=$a\n"
-        "done\n"
-        'exec "$@"\n'
-    )
-    return _install_wrapper("deps-only", text)
 
 
 def user_cargo_home() -> Path:
@@ -257,7 +352,7 @@ def run_cargo(
     cwd: Path,
     env_setup: CargoEnv,
     target_dir: Path | None = None,
-    wrapper: Path | None = None,
+    wrapper: Wrapper | None = None,
     network: bool = False,
     cancel: CancelFlag | None = None,
     extra_env: Mapping[str, str] | None = None,
@@ -292,7 +387,10 @@ def run_cargo(
         target_dir.mkdir(parents=True, exist_ok=True)
         env["CARGO_TARGET_DIR"] = str(target_dir)
     if wrapper is not None:
-        env["RUSTC_WORKSPACE_WRAPPER"] = str(wrapper)
+        if target_dir is None:
+            raise ValueError("a member wrapper needs a target dir of its own")
+        claim_target_dir(target_dir, wrapper)
+        env.update(wrapper.env())
         env[TIMING_ENV] = str(timing)
     if env_setup.jobs:
         env["CARGO_BUILD_JOBS"] = str(env_setup.jobs)
@@ -303,7 +401,7 @@ def run_cargo(
         writable.append(target_dir)
     readonly = [*toolchain_roots([compiler.rustc, compiler.cargo])]
     if wrapper is not None:
-        readonly.append(wrapper.parent)
+        readonly += [wrapper.script.parent, wrapper.config.parent]
     if network:
         writable.append(cargo_home)
     else:
@@ -371,9 +469,96 @@ def run_cargo(
     return CargoRun(status, rc, tuple(messages), stderr, elapsed, member_ms, member_cpu_ms)
 
 
-#: Never copied between target dirs: cargo's lock file and per-unit incremental state (only
-#: workspace members use it, and a role's members have outputs of their own).
-_MIRROR_SKIP = frozenset({".cargo-lock", "incremental"})
+def claim_target_dir(target_dir: Path, wrapper: Wrapper) -> None:
+    """Mark ``target_dir`` as built by ``wrapper``'s role config; refuse one another config built.
+
+    Cargo does not fingerprint the role (an environment variable names it), so a target dir
+    built under one role would replay that role's results for another: each role config has
+    target dirs of its own, and this is where that rule is enforced rather than trusted.
+    """
+    marker = target_dir / OWNER_FILE
+    try:
+        owner = marker.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        marker.write_text(f"{wrapper.owner}\n", encoding="utf-8")
+        return
+    if owner != wrapper.owner:
+        raise ToolchainError(
+            f"{target_dir} holds another role's builds (owner {owner}, not {wrapper.role} "
+            f"{wrapper.owner}): a target dir is never shared between roles; delete it")
+
+
+#: Never copied between target dirs: cargo's lock file, per-unit incremental state (only
+#: workspace members use it, and a role's members have outputs of their own) and the owner.
+_MIRROR_SKIP = frozenset({".cargo-lock", "incremental", OWNER_FILE, STASH_DIR})
+
+
+def take_stashed_diagnostics(run: CargoRun, stash: Path, member_ids: set[str]) -> CargoRun:
+    """``run`` with the role's own borrow check of the member units it found fresh.
+
+    In a role's target dir mirrored from the dependency pass, a member's build script or proc
+    macro (and what they link) is fresh, so cargo replays the diagnostics of the pass's role.
+    The pass borrow-checked those units for this role too (``stash``): their replayed messages
+    are replaced by this role's. A unit the role compiled itself keeps its own messages.
+    """
+    replaced: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for msg in run.messages:
+        if (msg.get("reason") != "compiler-artifact" or not msg.get("fresh")
+                or msg.get("package_id") not in member_ids):
+            continue
+        target = msg.get("target") or {}
+        # the unit's metadata hash ends its file names (libNAME-HASH.so) or, for a build
+        # script, its folder (build/PKG-HASH/build-script-build)
+        crate = str(target.get("name", "")).replace("-", "_")
+        hashes = {part.rsplit("-", 1)[-1] for filename in msg.get("filenames") or ()
+                  for part in (Path(str(filename)).name.split(".", 1)[0],
+                               Path(str(filename)).parent.name) if "-" in part}
+        found = sorted(stash / f"{crate}-{h}.json" for h in hashes
+                       if (stash / f"{crate}-{h}.json").is_file())
+        if found:
+            replaced[(str(msg["package_id"]), str(target.get("name")))] = _stashed(found[0], msg)
+    if not replaced:
+        return run
+    messages: list[dict[str, Any]] = []
+    for msg in run.messages:
+        key = (str(msg.get("package_id")), str((msg.get("target") or {}).get("name")))
+        if key in replaced:
+            if msg.get("reason") == "compiler-message":
+                continue  # the dependency pass's role's diagnostics, replayed
+            if msg.get("reason") == "compiler-artifact":
+                messages += replaced[key]
+        messages.append(msg)
+    return dataclasses.replace(run, messages=tuple(messages))
+
+
+def _stashed(path: Path, artifact: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The diagnostics in a stashed stderr, as cargo's ``compiler-message`` of ``artifact``'s unit."""
+    envelope = {"reason": "compiler-message", "package_id": artifact.get("package_id"),
+                "manifest_path": artifact.get("manifest_path"), "target": artifact.get("target")}
+    out: list[dict[str, Any]] = []
+    text = path.read_text(encoding="utf-8", errors="replace")
+    for line in text.splitlines():
+        if not line.startswith("{"):
+            continue
+        try:
+            diag = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(diag, dict) and diag.get("$message_type", "diagnostic") == "diagnostic":
+            out.append({**envelope, "message": diag})
+    try:
+        rc = int(path.with_suffix(".rc").read_text(encoding="utf-8").strip())
+    except (OSError, ValueError):
+        rc = 0
+    if rc != 0 and not any(m["message"].get("level") == "error" for m in out):
+        crate = (artifact.get("target") or {}).get("name")
+        tail = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("{")][-1:]
+        out.append({**envelope, "message": {
+            "$message_type": "diagnostic", "level": "error", "code": None, "spans": [],
+            "children": [], "message": f"rustc exited with {rc} checking {crate}"
+                                       f"{': ' + tail[0][:200] if tail else ''}",
+            "rendered": f"error: rustc exited with {rc} checking {crate}\n"}})
+    return out
 
 
 def mirror_target_dir(source: Path, dest: Path) -> int:

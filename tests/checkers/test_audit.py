@@ -18,7 +18,7 @@ from checkers import sandbox
 from checkers.audit import AuditOptions, AuditResult, TrustRequired, run_audit
 from checkers.audit.runner import plan_roles, run_cargo, wrapper_for
 from checkers.audit.workspace import strip_dev_dependencies
-from checkers.errors import CancelledError, InputError
+from checkers.errors import CancelledError, InputError, ToolchainError
 from checkers.rustc import descendants
 from checkers.toolchains import load_toolchains
 
@@ -190,30 +190,92 @@ def test_second_audit_reuses_everything_and_a_recheck_is_not_stale(mixed: Any,
     assert records["wscore/src/cache.rs"]["verdict"] == "clean"
 
 
-def test_nll_after_next_in_one_target_dir_still_rejects(tmp_path: Path) -> None:
-    """The stale-replay trap: cargo does not fingerprint what a wrapper reads from the env."""
+def test_a_target_dir_is_never_shared_between_roles(tmp_path: Path) -> None:
+    """The stale-replay trap: cargo does not fingerprint the role (the wrapper reads it from the
+    env, and its path is the same for every role), so each role has target dirs of its own."""
     plans, _ = plan_roles(load_toolchains(), nightly="none")
     work = tmp_path / "ws"
     shutil.copytree(DEPFAIL, work)
-    target = tmp_path / "target"
-    from checkers.audit.runner import CargoEnv
+    from checkers.audit.runner import OWNER_FILE, CargoEnv
 
     env = CargoEnv(sandbox=sandbox.detect()[0], cargo_home=tmp_path / "cargo-home",
                    scratch=tmp_path / "scratch", timeout=300, memory_mb=8192, jobs=None)
     env.cargo_home.mkdir()
     args = ["check", "--message-format=json", "--offline", "-p", "base"]
 
-    def errors(role: str) -> list[str]:
+    def errors(role: str, target: Path) -> list[str]:
         plan = plans[role]
         run = run_cargo(args, compiler=plan.compiler, cwd=work, env_setup=env, target_dir=target,
                         wrapper=wrapper_for(plan))
         return [m["message"]["code"]["code"] for m in run.messages
                 if m.get("reason") == "compiler-message" and m["message"].get("code")]
 
-    assert errors("polonius") == []
-    assert errors("stable") == ["E0499", "E0499"]
-    assert errors("polonius") == []
-    assert errors("stable") == ["E0499", "E0499"]
+    shared = tmp_path / "target"
+    assert errors("polonius", shared) == []
+    with pytest.raises(ToolchainError, match="never shared between roles"):
+        errors("stable", shared)
+    # NLL after next, each in its own target dir: NLL still rejects, next still accepts
+    assert errors("stable", tmp_path / "target-stable") == ["E0499", "E0499"]
+    assert errors("polonius", shared) == []
+    assert errors("stable", tmp_path / "target-stable") == ["E0499", "E0499"]
+    # the trap is real: without the owner mark, cargo replays next's success for NLL
+    (shared / OWNER_FILE).unlink()
+    assert errors("stable", shared) == []
+
+
+def test_member_host_units_are_built_once_for_the_roles_of_a_compiler(tmp_path: Path,
+                                                                      monkeypatch: Any) -> None:
+    """A member's build script and proc macro are built by the dependency pass, and every role's
+    target dir has that very build (mirrored, not rebuilt: same name, same mtime)."""
+    monkeypatch.setenv("PTRIAGE_CACHE_DIR", str(tmp_path))
+    result = run_audit(MIXED, options=AuditOptions(offline=True, confirm=False))
+    assert by_path(result)["wsleaf/src/lookup.rs"]["verdict"] == "polonius-accepts"
+    targets = tmp_path / "audit" / "targets"
+    primaries = [d for d in targets.iterdir() if (d.parent / f"{d.name}-polonius").is_dir()]
+    assert len(primaries) == 1
+    primary = primaries[0]
+    built = sorted((primary / "debug" / "deps").glob("libwsmacros-*.so")) + sorted(
+        p for p in (primary / "debug" / "build").glob("wsbuild-*/build_script_build-*")
+        if not p.suffix)
+    assert [p.name.split("-")[0] for p in built] == ["libwsmacros", "build_script_build"], built
+    for role in ("polonius", "polonius-legacy"):
+        for path in built:
+            twin = targets / f"{primary.name}-{role}" / path.relative_to(primary)
+            assert twin.stat().st_mtime_ns == path.stat().st_mtime_ns, twin
+
+
+def test_a_build_script_built_once_is_still_checked_by_every_role(tmp_path: Path,
+                                                                  monkeypatch: Any) -> None:
+    """The dependency pass builds a build script once (under NLL) and borrow-checks it for the
+    Polonius roles too: a role that rejects it says so, and an edit is never answered by the
+    old check."""
+    monkeypatch.setenv("PTRIAGE_CACHE_DIR", str(tmp_path / "cache"))
+    ws = tmp_path / "hostrole"
+    (ws / "src").mkdir(parents=True)
+    (ws / "Cargo.toml").write_text('[package]\nname = "hostrole"\nversion = "0.1.0"\n'
+                                   'edition = "2021"\n', encoding="utf-8")
+    (ws / "src" / "lib.rs").write_text("pub fn answer() -> u32 { 42 }\n", encoding="utf-8")
+    # The Polonius roles run the stable compiler with RUSTC_BOOTSTRAP=1: this build script
+    # compiles only without it, so the roles disagree on it.
+    (ws / "build.rs").write_text(
+        'const _: () = assert!(option_env!("RUSTC_BOOTSTRAP").is_none(), "bootstrapped");\n'
+        "fn main() {}\n", encoding="utf-8")
+    opts = AuditOptions(offline=True, confirm=False, cache=False)
+
+    def codes(result: AuditResult) -> dict[str, list[str | None]]:
+        checks = by_path(result)["build.rs"]["checks"]
+        return {role: [d.get("code") for d in check.get("diagnostics") or ()]
+                for role, check in checks.items()}
+
+    first = run_audit(ws, options=opts)
+    assert codes(first) == {"stable": [], "polonius": ["E0080"], "polonius-legacy": ["E0080"]}
+    assert first.roles["polonius"].packages == {"hostrole": "rejected"}
+    assert first.roles["stable"].packages == {"hostrole": "ok"}
+    (ws / "build.rs").write_text("fn main() {}\n", encoding="utf-8")
+    second = run_audit(ws, options=opts)
+    assert codes(second) == {"stable": [], "polonius": [], "polonius-legacy": []}
+    assert {r: o.packages["hostrole"] for r, o in second.roles.items()} == {
+        "stable": "ok", "polonius": "ok", "polonius-legacy": "ok"}
 
 
 def test_a_dependency_failing_under_a_role_is_a_toolchain_error_naming_it(tmp_path: Path) -> None:
