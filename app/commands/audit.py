@@ -154,6 +154,9 @@ def _summary(result: Any) -> str:
         lines.append(f"  {role:16} {outcome.status:18} members: {outcome.member_cpu_ms} ms CPU, "
                      f"{outcome.member_ms} ms wall"
                      + (f"  ({outcome.errors[0]})" if outcome.errors else ""))
+    if result.phases:
+        lines.append("  time: " + f"{result.elapsed_ms / 1000:.1f} s ("
+                     + ", ".join(f"{k} {v} ms" for k, v in result.phases.items()) + ")")
     lines.append("  files: " + ", ".join(f"{v} {n}" for v, n in sorted(verdicts.items())))
     lines.append(f"  workarounds Polonius lets you delete: {confirmed} confirmed of "
                  f"{candidates} found")

@@ -69,6 +69,14 @@ def _cost(result: AuditResult) -> list[tuple[str, str, str, str, str, str]]:
     return rows
 
 
+def phases_text(result: AuditResult) -> str:
+    """Where the audit's time went, one line: "Time: 1.2 s (metadata 57 ms, …)"."""
+    parts = ", ".join(f"{name} {ms} ms" for name, ms in result.phases.items())
+    cached = " (this result came from the audit cache)" if result.cached else ""
+    return (f"Time: {result.elapsed_ms / 1000:.1f} s ({parts}); build scripts, proc macros and "
+            f"dependencies are built once per compiler, in the dependency pass.{cached}")
+
+
 def _package_names(result: AuditResult) -> list[str]:
     return [str(p["name"]) for p in result.packages]
 
@@ -121,6 +129,8 @@ def _markdown(result: AuditResult) -> str:
             "| role | compiler | member flags | member CPU | member wall | vs NLL (CPU) |",
             "|---|---|---|---|---|---|"]
     out += [f"| {' | '.join(r)} |" for r in _cost(result)]
+    if result.phases:
+        out += ["", phases_text(result)]
     out += ["", "## File verdicts", ""]
     for (pkg, verdict), n in sorted(rows["verdicts"].items()):
         out.append(f"- {pkg}: {verdict} × {n}")
@@ -214,6 +224,8 @@ def _html(result: AuditResult) -> str:
                  "really re-checked the members.</p>")
     parts.append(_table(["role", "compiler", "member flags", "member CPU", "member wall",
                          "vs NLL (CPU)"], [list(r) for r in _cost(result)]))
+    if result.phases:
+        parts.append(f"<p class='note'>{html.escape(phases_text(result))}</p>")
     parts.append("<h2>File verdicts</h2>")
     parts.append(_table(["package", "verdict", "files"],
                         [[p, v, str(n)] for (p, v), n in sorted(rows["verdicts"].items())]))

@@ -148,6 +148,9 @@ class AuditResult:
     cached: bool = False
     rechecks: int = 0
     elapsed_ms: int = 0
+    #: where the time went (ms): metadata, dependency pass (with the mirrors), roles, records,
+    #: proof
+    phases: dict[str, int] = field(default_factory=dict)
 
     def triages(self) -> list[Triage]:
         return [Triage.from_record(r) for r in self.records]
@@ -169,14 +172,15 @@ class AuditResult:
                 "packages": self.packages,
                 "roles": {r: o.to_dict() for r, o in self.roles.items()},
                 "sandbox": self.sandbox, "notes": list(self.notes), "rechecks": self.rechecks,
-                "elapsed_ms": self.elapsed_ms}
+                "elapsed_ms": self.elapsed_ms, "phases": dict(self.phases)}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any], *, cached: bool = False) -> AuditResult:
         return cls(root=d["root"], records=list(d["records"]), packages=list(d["packages"]),
                    roles={r: RoleOutcome.from_dict(o) for r, o in d["roles"].items()},
                    sandbox=d["sandbox"], notes=tuple(d.get("notes", ())), cached=cached,
-                   rechecks=int(d.get("rechecks", 0)), elapsed_ms=int(d.get("elapsed_ms", 0)))
+                   rechecks=int(d.get("rechecks", 0)), elapsed_ms=int(d.get("elapsed_ms", 0)),
+                   phases={str(k): int(v) for k, v in (d.get("phases") or {}).items()})
 
 
 def _digest(*parts: str) -> str:
@@ -201,6 +205,8 @@ class _Session:
     has_dependencies: bool = True
     #: set once the roles' cargo processes have started (the meanwhile-work may begin)
     roles_started: threading.Event = field(default_factory=threading.Event)
+    #: wall time (ms) of the audited overlay's steps: dependency pass, roles
+    phases: dict[str, int] = field(default_factory=dict)
 
     def target_dir(self, plan: RolePlan) -> Path:
         """The compiler's target dir: its dependency pass and its primary role build here.
@@ -276,6 +282,7 @@ class _Session:
         stop = threading.Event()
         cancel = _AnyFlag(self.cancel, stop)
         mount = self.tree.overlay_base(overlay)
+        started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=limit, thread_name_prefix="audit-cargo") as pool:
             if overlay == self.overlay and self.has_dependencies:
                 primaries = sorted({self.primary_of(self.plans[r]) for r in roles},
@@ -293,6 +300,7 @@ class _Session:
                 for r in roles:
                     self.role_target_dir(r).mkdir(parents=True, exist_ok=True)
             order = sorted(roles, key=_RUN_ORDER.index)
+            roles_at = time.perf_counter()
             runs = _gather(pool, stop, {r: functools.partial(
                 run_cargo, args, compiler=self.plans[r].compiler, cwd=overlay,
                 env_setup=self.cargo_env, target_dir=self.role_target_dir(r),
@@ -305,6 +313,9 @@ class _Session:
                         runs[r] = take_stashed_diagnostics(
                             runs[r], self.target_dir(self.plans[r]) / STASH_DIR / r,
                             self.member_ids)
+            if overlay == self.overlay:
+                self.phases["dependency pass"] = int((roles_at - started) * 1000)
+                self.phases["roles"] = int((time.perf_counter() - roles_at) * 1000)
         if overlay != self.overlay:
             # A proof overlay's members are the same packages at another path.
             here, main = overlay.as_uri(), self.overlay.as_uri()
@@ -582,7 +593,9 @@ def run_audit(
         if fetch.status != "ok":
             raise AuditError(f"cargo fetch failed for {root}: {first_error_line(fetch.stderr)} "
                              "(use --offline when the dependencies are already available)")
+    at = time.perf_counter()
     metadata = _metadata(session, baseline)
+    session.phases["metadata"] = int((time.perf_counter() - at) * 1000)
     risky = _runs_code(metadata)
     if not sandbox.isolated and risky and not opts.trust:
         raise TrustRequired(
@@ -623,11 +636,13 @@ def run_audit(
     finally:
         prep_stop.set()
         prep.join()
+    at = time.perf_counter()
     triages, units_by_role = session.triages(overlay, runs, sources, detect=True,
                                              prepared=prepared)
     selected = set(opts.packages)
     outcomes = {r: _role_outcome(r, plans[r], runs[r], units_by_role[r], members, selected,
                                  session.member_ids) for r in roles}
+    session.phases["records"] = int((time.perf_counter() - at) * 1000)
     for role, why in problems.items():
         outcomes[role] = RoleOutcome(role=role, compiler="", flags=(), bootstrap=False,
                                      status="missing", elapsed_ms=0, member_ms=0, errors=(why,))
@@ -640,7 +655,9 @@ def run_audit(
         proof_note = (f"findings not proved by rewrite: {', '.join(slow)} did not finish within "
                       f"{opts.timeout:g} s (raise --timeout)")
     elif opts.confirm and all(r in plans for r in (BASELINE, CANDIDATE, CORROBORATOR)):
+        at = time.perf_counter()
         triages, rechecks = _prove(session, triages, progress, label)
+        session.phases["proof"] = int((time.perf_counter() - at) * 1000)
     records = [t.to_record() for t in triages
                if t.diff or t.functions or t.patterns or t.epochs
                or any(c.diagnostics or c.status != "ok" for c in t.checks.values())]
@@ -651,7 +668,7 @@ def run_audit(
         root=str(root), records=records, packages=[p.to_dict() for p in members
                                                    if not selected or p.name in selected],
         roles=outcomes, sandbox=sandbox.name, notes=tuple(notes), rechecks=rechecks,
-        elapsed_ms=int((time.perf_counter() - started) * 1000))
+        elapsed_ms=int((time.perf_counter() - started) * 1000), phases=dict(session.phases))
     if opts.cache:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache_file.with_suffix(".tmp")

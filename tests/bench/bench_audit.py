@@ -15,8 +15,10 @@ crate; `mixed`: the test workspace):
       as the naive way), both with --no-confirm so the same work is compared;
   (c) a warm re-audit of the unchanged workspace (the result cache), and (c') a re-audit with the
       result cache off (cargo's own fingerprints and replayed messages);
-  (d) after editing every member (a comment appended), each role's member re-check of the audit
-      against one plain `cargo check` of the members with the dependencies already built.
+  (d) after editing every member (a comment appended to src/lib.rs, src/main.rs, build.rs), the
+      audit's re-check against one plain `cargo check` of the members with the dependencies
+      built: its cargo work (dependency pass + roles side by side) per role, and each role's
+      re-check alone (`--jobs 1`, against plain `cargo check -j1`) with its share of the pass.
 All cargo processes run in the same sandbox (bubblewrap where available). Ratios: b/a, b'/a,
 c/b, c'/b, d_role/d_plain. Goals (issue 10): cold ≤ 0.6× naive, warm ≤ 0.1× cold, per-role
 member re-check ≤ 1.3× one plain `cargo check` of the members.
@@ -29,6 +31,7 @@ Usage: python tests/bench/bench_audit.py [--workspace clap-app|clap|serde|iterto
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import shutil
 import sys
@@ -191,6 +194,7 @@ def main() -> int:
     cold_ms = int((time.perf_counter() - started) * 1000)
     print(f"(b) cold audit, 3 roles:         {cold_ms:7} ms   b/a = {cold_ms / naive_ms:.2f}"
           "   (goal ≤ 0.60)")
+    print("     " + ", ".join(f"{k} {v} ms" for k, v in cold.phases.items()))
     ctl = AuditOptions(offline=True, confirm=False, features=features, jobs=args.jobs,
                        nightly="control")
     os.environ["PTRIAGE_CACHE_DIR"] = str(base / "cache-4-roles")  # cold: its own target dirs
@@ -222,20 +226,48 @@ def main() -> int:
     stable = compiler_of(tc.roles["stable"])
     assert stable is not None
     run_cargo(check, compiler=stable, cwd=naive_ws, env_setup=env, target_dir=plain_target)
-    for folder in members:
-        roots = [ws / folder / "src" for ws in (work, naive_ws)]
-        for lib in [root / name for root in roots for name in ("lib.rs", "main.rs")]:
-            if lib.is_file():
-                lib.write_text(lib.read_text() + "\n// edited by bench_audit\n", encoding="utf-8")
+
+    def edit(mark: str) -> None:
+        for folder in members:
+            roots = [ws / folder for ws in (work, naive_ws)]
+            for src in [root / name for root in roots
+                        for name in ("src/lib.rs", "src/main.rs", "build.rs")]:
+                if src.is_file():
+                    src.write_text(src.read_text() + f"\n// edited by bench_audit {mark}\n",
+                                   encoding="utf-8")
+
+    edit("1")
     plain = run_cargo(check, compiler=stable, cwd=naive_ws, env_setup=env,
                       target_dir=plain_target)
     edited = run_audit(work, options=opts, toolchains=tc)
     assert read_tree(work).digest != tree.digest
-    print(f"(d) plain `cargo check` of the edited members (deps built): {plain.elapsed_ms} ms")
+    print(f"(d) every member edited (src/lib.rs, src/main.rs, build.rs); plain `cargo check` "
+          f"(deps built): {plain.elapsed_ms} ms")
+    phases = ", ".join(f"{k} {v} ms" for k, v in edited.phases.items())
+    print(f"    audit re-check, roles side by side: {edited.elapsed_ms} ms ({phases})")
+    n_roles = len(edited.roles)
+    cargo_ms = edited.phases.get("dependency pass", 0) + edited.phases.get("roles", 0)
+    print(f"    its cargo work per role (dependency pass + roles) / {n_roles}: "
+          f"{cargo_ms / n_roles:.0f} ms   ratio {cargo_ms / n_roles / plain.elapsed_ms:.2f}"
+          "   (goal ≤ 1.30)")
     for role, outcome in edited.roles.items():
-        print(f"    audit {role:16} member re-check {outcome.elapsed_ms:6} ms   "
-              f"ratio {outcome.elapsed_ms / plain.elapsed_ms:.2f}   (goal ≤ 1.30; rustc time in "
-              f"members {outcome.member_ms} ms)")
+        print(f"      {role:16} cargo run {outcome.elapsed_ms:6} ms   rustc in members "
+              f"{outcome.member_ms} ms wall, {outcome.member_cpu_ms} ms CPU")
+    # one cargo at a time: each role's own re-check, uncontended, against plain -j1
+    edit("2")
+    serial = dataclasses.replace(opts, jobs=1)
+    env1 = dataclasses.replace(env, jobs=1)
+    plain1 = run_cargo(check, compiler=stable, cwd=naive_ws, env_setup=env1,
+                       target_dir=plain_target)
+    alone = run_audit(work, options=serial, toolchains=tc)
+    dep_pass = alone.phases.get("dependency pass", 0)
+    print(f"    one cargo at a time (--jobs 1; plain -j1: {plain1.elapsed_ms} ms), the "
+          f"dependency pass ({dep_pass} ms: the edited build scripts and proc macros, once for "
+          "every role) shared out:")
+    for role, outcome in alone.roles.items():
+        own = outcome.elapsed_ms + dep_pass / len(alone.roles)
+        print(f"      {role:16} {outcome.elapsed_ms:6} ms + {dep_pass / len(alone.roles):.0f} ms"
+              f"   ratio {own / plain1.elapsed_ms:.2f}   (goal ≤ 1.30)")
     print("verdicts (cold audit):", dict(sorted(
         {v: sum(1 for r in cold.records if r["verdict"] == v)
          for v in {r["verdict"] for r in cold.records}}.items())))
