@@ -114,7 +114,9 @@ class CheckResult:
 
     ``status`` is ``ok`` when rustc ran to completion (accepting or rejecting), otherwise one of
     ``missing``, ``ice``, ``timeout``, ``memory-limit``, ``cpu-limit``, ``output-limit``,
-    ``crashed``, ``refused``: each a distinct ``toolchain-error`` reason.
+    ``crashed``, ``refused``: each a distinct ``toolchain-error`` reason. An audit adds
+    ``dependency-failed`` (the file's crate was not checked under the role) and, for the legacy
+    corroborator only, ``skipped`` (not needed: NLL and Polonius alpha accept the package).
     """
 
     role: str

@@ -185,7 +185,7 @@ def triage_verdict(checks: Mapping[str, CheckResult]) -> tuple[Decision, list[Di
         decision = Decision(decision.verdict, decision.corroborated,
                             f"{decision.reason} (compared with the nightly control: stable "
                             "differs from it by compiler drift)")
-    if legacy is not None and not legacy.ok and legacy.status != "missing":
+    if legacy is not None and not legacy.ok and legacy.status not in ("missing", "skipped"):
         decision = Decision(decision.verdict, decision.corroborated,
                             f"{decision.reason}; polonius-legacy {legacy.status}: {legacy.error}")
     return decision, diagnostic_diff(base.errors, cand.errors)

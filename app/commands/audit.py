@@ -23,6 +23,9 @@ By default the Polonius roles run on the stable compiler with RUSTC_BOOTSTRAP=1,
 dependencies are built once and only workspace members are re-checked per role, the roles side
 by side (each in its own target dir, at most --jobs or the CPU count at once); --nightly
 control adds the nightly NLL control, --nightly all also runs the Polonius roles on nightly.
+Legacy Polonius, the corroborator, runs last and only on the packages where NLL or Polonius
+alpha reported an error (elsewhere it could only agree, at several times NLL's cost); its
+check of the other files says `skipped`. --corroborate all runs it on every package.
 Workaround findings with a mechanical direct form are proved by rewriting them in an overlay
 copy of the package and re-checking it (--no-confirm skips that).
 
@@ -61,6 +64,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                         help="none (default): Polonius roles on stable + RUSTC_BOOTSTRAP=1; "
                              "control: add the nightly NLL control; all: also run the Polonius "
                              "roles on nightly")
+    parser.add_argument("--corroborate", choices=["needed", "all"], default="needed",
+                        help="needed (default): legacy Polonius checks only the packages where "
+                             "NLL or Polonius alpha reported an error; all: every package")
     parser.add_argument("--no-confirm", action="store_true",
                         help="skip the proof by rewrite of workaround findings")
     parser.add_argument("--no-cache", action="store_true",
@@ -106,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
         all_features=args.all_features, no_default_features=args.no_default_features,
         all_targets=args.all_targets, offline=args.offline, jobs=args.jobs, trust=args.trust,
         nightly=args.nightly, confirm=not args.no_confirm, cache=not args.no_cache,
-        timeout=args.timeout)
+        timeout=args.timeout, corroborate=args.corroborate)
     toolchains = load_toolchains(args.toolchains) if args.toolchains else None
 
     def progress(package: str, role: str, done: int, total: int) -> None:

@@ -60,7 +60,7 @@ def _cost(result: AuditResult) -> list[tuple[str, str, str, str, str, str]]:
     for role, outcome in result.roles.items():
         # a role that skipped members (a dependency failed) did less work: no ratio
         complete = outcome.status != "missing" and not any(
-            v in ("dependency-failed", "not-run") for v in outcome.packages.values())
+            v in ("dependency-failed", "not-run", "skipped") for v in outcome.packages.values())
         ratio = (f"{outcome.member_cpu_ms / base.member_cpu_ms:.2f}×"
                  if base is not None and base.member_cpu_ms and complete else "–")
         compiler = outcome.compiler + (" + RUSTC_BOOTSTRAP=1" if outcome.bootstrap else "")

@@ -24,6 +24,7 @@ from checkers.audit.runner import (
     Wrapper,
     audit_cache,
     first_error_line,
+    forget_host_units,
     mirror_target_dir,
     plan_roles,
     run_cargo,
@@ -40,6 +41,7 @@ from checkers.audit.workspace import (
     workspace_root_of,
 )
 from checkers.errors import CheckerError, InputError, ToolchainError
+from checkers.rustc import is_noise
 from checkers.model import ROLES, CancelFlag, CheckResult, Triage
 from checkers.sandbox import detect as detect_sandbox
 from checkers.toolchains import (
@@ -91,6 +93,10 @@ class AuditOptions:
     #: all: + the Polonius roles on nightly as toolchains.toml says.
     nightly: str = "none"
     confirm: bool = True
+    #: needed: legacy Polonius (the corroborator) checks only the packages where NLL or Polonius
+    #: alpha reported an error or did not run (elsewhere it could only agree, at 4x NLL's cost
+    #: and more); all: every package, like the other roles.
+    corroborate: str = "needed"
     cache: bool = True
     timeout: float = 900.0
     memory_mb: int = 8192
@@ -99,7 +105,7 @@ class AuditOptions:
         return {"packages": sorted(self.packages), "features": sorted(self.features),
                 "all_features": self.all_features, "no_default": self.no_default_features,
                 "all_targets": self.all_targets, "nightly": self.nightly,
-                "confirm": self.confirm}
+                "confirm": self.confirm, "corroborate": self.corroborate}
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,9 +213,23 @@ class _Session:
     roles_started: threading.Event = field(default_factory=threading.Event)
     #: wall time (ms) of the audited overlay's steps: dependency pass, roles
     phases: dict[str, int] = field(default_factory=dict)
+    #: package → why the corroborator did not check it (``corroborate="needed"``)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def lazy_corroborator(self) -> bool:
+        """Whether legacy Polonius runs after the other roles, on the packages that need it."""
+        return (self.options.corroborate == "needed" and CORROBORATOR in self.plans
+                and BASELINE in self.plans and CANDIDATE in self.plans)
+
+    def pass_dir(self, plan: RolePlan) -> Path:
+        """The compiler's dependency pass builds here, and nothing else: every role's target dir
+        is mirrored from it."""
+        shared = self.target_dir(plan)
+        return shared.with_name(f"{shared.name}-deps")
 
     def target_dir(self, plan: RolePlan) -> Path:
-        """The compiler's target dir: its dependency pass and its primary role build here.
+        """The compiler's primary role's target dir (the others are named after it).
 
         Named by the overlay, the compiler and the primary's role config (which holds the other
         roles' flags for the pass's borrow check of host units): a changed role config never
@@ -239,10 +259,12 @@ class _Session:
         others: list[RolePlan] = []
         stash = None
         if self.primary_of(plan) == role:
+            # a corroborator that runs later, where needed, borrow-checks host units itself
             others = [self.plans[r] for r in ROLES if r in self.plans and r != role
-                      and self.plans[r].compiler.identity == plan.compiler.identity]
+                      and self.plans[r].compiler.identity == plan.compiler.identity
+                      and not (r == CORROBORATOR and self.lazy_corroborator)]
         if mode == "deps":
-            stash = self.target_dir(plan) / STASH_DIR
+            stash = self.pass_dir(plan) / STASH_DIR
         return wrapper_for(plan, tag=self.tag_of(overlay), mode=mode, others=others, stash=stash)
 
     def tag_of(self, overlay: Path) -> str:
@@ -268,63 +290,108 @@ class _Session:
     def check(self, overlay: Path, packages: Sequence[str], roles: Sequence[str],
               step: Callable[[str], None] | None = None) -> dict[str, CargoRun]:
         """Every role's cargo over ``packages``, roles side by side (at most ``--jobs`` or the
-        CPU count at once), each in its own target dir.
+        CPU count at once), each in its own target dir; → role → its cargo run.
 
         On the audited overlay, a dependency pass per compiler comes first (members skipped, but
         for the units they build for the host), then each non-primary role's target dir is
         mirrored from it: the dependencies, build scripts and proc macros are built once per
         compiler, and only the members are checked per role (a host unit's borrow check for a
-        role comes from the pass's stash). Proof overlays reuse those target dirs as they are. A failure or cancel stops every other cargo (their whole
-        process trees) before this returns.
+        role comes from the pass's stash). With a lazy corroborator, legacy Polonius runs last,
+        on the packages where NLL or Polonius alpha said anything (``self.skipped`` names the
+        others; no run at all when none needs it). Proof overlays reuse those target dirs as
+        they are, every role over the rewritten packages. A failure or cancel stops every
+        other cargo (their whole process trees) before this returns.
         """
+        main = overlay == self.overlay
+        lazy = main and self.lazy_corroborator and CORROBORATOR in roles
+        first = [r for r in roles if not (lazy and r == CORROBORATOR)]
         args = self.cargo_args(packages)
-        limit = max(1, min(len(roles), self.options.jobs or os.cpu_count() or 1))
+        limit = max(1, min(len(first), self.options.jobs or os.cpu_count() or 1))
         stop = threading.Event()
         cancel = _AnyFlag(self.cancel, stop)
         mount = self.tree.overlay_base(overlay)
         started = time.perf_counter()
+
+        def mirror(role: str) -> None:
+            mirror_target_dir(self.pass_dir(self.plans[role]), self.role_target_dir(role))
+
+        def cargo(role: str, cargo_args: list[str], mode: str = "role") -> Callable[[], CargoRun]:
+            plan = self.plans[role]
+            return functools.partial(
+                run_cargo, cargo_args, compiler=plan.compiler, cwd=overlay,
+                env_setup=self.cargo_env, wrapper=self.wrapper(role, overlay, mode),
+                target_dir=self.pass_dir(plan) if mode == "deps" else self.role_target_dir(role),
+                cancel=cancel, mount=mount)
+
         with ThreadPoolExecutor(max_workers=limit, thread_name_prefix="audit-cargo") as pool:
-            if overlay == self.overlay and self.has_dependencies:
+            if main and self.has_dependencies:
                 primaries = sorted({self.primary_of(self.plans[r]) for r in roles},
                                    key=ROLES.index)
-                _gather(pool, stop, {r: functools.partial(
-                    run_cargo, args, compiler=self.plans[r].compiler, cwd=overlay,
-                    env_setup=self.cargo_env, target_dir=self.role_target_dir(r),
-                    wrapper=self.wrapper(r, overlay, "deps"), cancel=cancel, mount=mount)
-                    for r in primaries})
-                _gather(pool, stop, {r: functools.partial(
-                    mirror_target_dir, self.target_dir(self.plans[r]), self.role_target_dir(r))
-                    for r in roles if self.primary_of(self.plans[r]) != r})
-            elif overlay == self.overlay:
+                _gather(pool, stop, {r: cargo(r, args, "deps") for r in primaries})
+                _gather(pool, stop, {r: functools.partial(mirror, r) for r in first})
+            elif main:
                 # nothing to share: each role builds its members from an empty target dir
                 for r in roles:
                     self.role_target_dir(r).mkdir(parents=True, exist_ok=True)
-            order = sorted(roles, key=_RUN_ORDER.index)
             roles_at = time.perf_counter()
-            runs = _gather(pool, stop, {r: functools.partial(
-                run_cargo, args, compiler=self.plans[r].compiler, cwd=overlay,
-                env_setup=self.cargo_env, target_dir=self.role_target_dir(r),
-                wrapper=self.wrapper(r, overlay), cancel=cancel,
-                mount=mount) for r in order}, done=step, started=self.roles_started)
-            if overlay == self.overlay and self.has_dependencies:
-                for r in roles:
-                    primary = self.primary_of(self.plans[r])
-                    if primary != r:
+            runs: dict[str, CargoRun] = _gather(
+                pool, stop, {r: cargo(r, args) for r in sorted(first, key=_RUN_ORDER.index)},
+                done=step, started=self.roles_started)
+            if main and self.has_dependencies:
+                for r in first:
+                    if self.primary_of(self.plans[r]) != r:
                         runs[r] = take_stashed_diagnostics(
-                            runs[r], self.target_dir(self.plans[r]) / STASH_DIR / r,
+                            runs[r], self.pass_dir(self.plans[r]) / STASH_DIR / r,
                             self.member_ids)
-            if overlay == self.overlay:
+            if lazy:
+                needed = self._needs_corroboration(runs, overlay, packages)
+                self.skipped = {
+                    p.name: (f"not needed: NLL and Polonius alpha accept every file of "
+                             f"{p.name} (--corroborate all checks it anyway)")
+                    for p in self.members
+                    if p.name not in needed and (not packages or p.name in packages)}
+                if needed:
+                    if self.has_dependencies:
+                        mirror(CORROBORATOR)
+                        if self.primary_of(self.plans[CORROBORATOR]) != CORROBORATOR:
+                            forget_host_units(
+                                self.pass_dir(self.plans[CORROBORATOR]) / STASH_DIR,
+                                self.role_target_dir(CORROBORATOR), set(needed))
+                    runs.update(_gather(pool, stop, {
+                        CORROBORATOR: cargo(CORROBORATOR, self.cargo_args(needed))}))
+                if step is not None:
+                    step(CORROBORATOR)
+            if main:
                 self.phases["dependency pass"] = int((roles_at - started) * 1000)
                 self.phases["roles"] = int((time.perf_counter() - roles_at) * 1000)
-        if overlay != self.overlay:
+        if not main:
             # A proof overlay's members are the same packages at another path.
-            here, main = overlay.as_uri(), self.overlay.as_uri()
+            here, there = overlay.as_uri(), self.overlay.as_uri()
             for run in runs.values():
                 for msg in run.messages:
                     pid = msg.get("package_id")
                     if isinstance(pid, str) and here in pid:
-                        msg["package_id"] = pid.replace(here, main)
-        return {r: runs[r] for r in roles}
+                        msg["package_id"] = pid.replace(here, there)
+        return {r: runs[r] for r in roles if r in runs}
+
+    def _needs_corroboration(self, runs: Mapping[str, CargoRun], overlay: Path,
+                             packages: Sequence[str]) -> list[str]:
+        """The packages legacy Polonius must check: where NLL or Polonius alpha reported an
+        error, or did not check the package at all (a dependency failed, a timeout)."""
+        targets = [t for p in self.members for t in p.targets]
+        units = [mapping.collect_units(runs[r], targets, overlay)
+                 for r in (BASELINE, CANDIDATE) if r in runs]
+        needed = []
+        for pkg in self.members:
+            if packages and pkg.name not in packages:
+                continue
+            for by_target in units:
+                ran = [by_target[t] for t in pkg.targets if t in by_target and by_target[t].ran]
+                if not ran or any(m.get("level") == "error" and not is_noise(dict(m))
+                                  for state in ran for m in state.messages):
+                    needed.append(pkg.name)
+                    break
+        return needed
 
     def triages(self, overlay: Path, runs: Mapping[str, CargoRun],
                 sources: Mapping[str, str], *, detect: bool,
@@ -355,6 +422,13 @@ class _Session:
                 continue
             checks: dict[str, CheckResult] = {}
             for role, plan in self.plans.items():
+                skipped = self.skipped.get(fu.package.name) if (
+                    role == CORROBORATOR and overlay == self.overlay) else None
+                if skipped is not None:
+                    checks[role] = CheckResult(
+                        role=role, status="skipped", accepted=None, rustc=plan.info.version,
+                        flags=plan.info.flags, error=skipped, bootstrap=plan.info.bootstrap)
+                    continue
                 run = runs.get(role)
                 units = units_by_role.get(role, {})
                 crate_ms = run.member_ms.get(fu.target.crate_name, 0) if run else 0
@@ -641,7 +715,21 @@ def run_audit(
                                              prepared=prepared)
     selected = set(opts.packages)
     outcomes = {r: _role_outcome(r, plans[r], runs[r], units_by_role[r], members, selected,
-                                 session.member_ids) for r in roles}
+                                 session.member_ids) for r in roles if r in runs}
+    if session.skipped and CORROBORATOR in plans:
+        outcome = outcomes.get(CORROBORATOR)
+        packages = dict(outcome.packages) if outcome is not None else {}
+        packages.update({name: "skipped" for name in session.skipped})
+        if outcome is None:
+            plan = plans[CORROBORATOR]
+            outcome = RoleOutcome(
+                role=CORROBORATOR, compiler=plan.info.version, flags=plan.info.flags,
+                bootstrap=plan.bootstrap, status="skipped", elapsed_ms=0, member_ms=0,
+                errors=("not needed: NLL and Polonius alpha accept every audited file "
+                        "(--corroborate all checks them anyway)",))
+        outcomes[CORROBORATOR] = dataclasses.replace(outcome, packages=dict(
+            sorted(packages.items())))
+        outcomes = {r: outcomes[r] for r in roles if r in outcomes}
     session.phases["records"] = int((time.perf_counter() - at) * 1000)
     for role, why in problems.items():
         outcomes[role] = RoleOutcome(role=role, compiler="", flags=(), bootstrap=False,
@@ -660,7 +748,8 @@ def run_audit(
         session.phases["proof"] = int((time.perf_counter() - at) * 1000)
     records = [t.to_record() for t in triages
                if t.diff or t.functions or t.patterns or t.epochs
-               or any(c.diagnostics or c.status != "ok" for c in t.checks.values())]
+               or any(c.diagnostics or c.status not in ("ok", "skipped")
+                   for c in t.checks.values())]
     notes = [sandbox_note] if sandbox_note else []
     notes += [f"{role}: {why}" for role, why in problems.items()]
     notes += [proof_note] if proof_note else []

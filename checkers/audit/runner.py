@@ -25,6 +25,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -250,10 +251,14 @@ def _member_script(tag: str) -> Path:
         "cpu_of() { set -- $1; shift 13; cpu=$(( $1 + $2 )); }\n"
         f'if [ "${MODE_ENV}" = deps ] && [ -n "$name" ] && [ "$name" != ___ ]; then\n'
         '  if [ -z "$host" ]; then\n'
+        # named, so that nothing cargo leaves of this unit is ever mirrored to a role
+        f'    mkdir -p "${STASH_ENV}/skipped" && : > "${STASH_ENV}/skipped/$unit"\n'
         '    echo "ptriage: workspace member $name skipped in the dependency pass" >&2\n'
         "    exit 1\n"
         "  fi\n"
         f'  rm -f "${STASH_ENV}"/*/"$unit".json "${STASH_ENV}"/*/"$unit".rc\n'
+        # which package each host unit belongs to (a role run later may need to rebuild it)
+        f'  mkdir -p "${STASH_ENV}/units" && echo "$CARGO_PKG_NAME" > "${STASH_ENV}/units/$unit"\n'
         "fi\n"
         f"start={now}\n"
         'role_run "$@"\n'
@@ -493,6 +498,36 @@ def claim_target_dir(target_dir: Path, wrapper: Wrapper) -> None:
 _MIRROR_SKIP = frozenset({".cargo-lock", "incremental", OWNER_FILE, STASH_DIR})
 
 
+def forget_host_units(stash: Path, target_dir: Path, packages: set[str]) -> int:
+    """Make ``target_dir`` rebuild the host units the dependency pass built for ``packages``.
+
+    A role run after the others (legacy Polonius, where it is needed) borrow-checks those
+    units itself: their fingerprints, mirrored from the pass's target dir, are removed, so cargo
+    compiles them again through the role's wrapper. → how many units were forgotten.
+    """
+    forgotten = 0
+    try:
+        units = sorted((stash / "units").iterdir())
+    except OSError:
+        return 0
+    for unit in units:
+        try:
+            package = unit.read_text(encoding="utf-8").strip()
+        except OSError:
+            continue
+        if package not in packages or "-" not in unit.name:
+            continue
+        digest = unit.name.rsplit("-", 1)[1]
+        for fingerprint in (target_dir / "debug" / ".fingerprint").glob(f"*-{digest}"):
+            try:
+                shutil.rmtree(fingerprint)
+            except OSError as exc:
+                raise ToolchainError(f"cannot reset {fingerprint} ({exc}): delete "
+                                     f"{target_dir} and audit again") from exc
+            forgotten += 1
+    return forgotten
+
+
 def take_stashed_diagnostics(run: CargoRun, stash: Path, member_ids: set[str]) -> CargoRun:
     """``run`` with the role's own borrow check of the member units it found fresh.
 
@@ -561,24 +596,41 @@ def _stashed(path: Path, artifact: Mapping[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def mirror_target_dir(source: Path, dest: Path) -> int:
-    """Make ``dest`` hold every build output of ``source`` (copies, never links); → files copied.
+_UNIT_HASH = re.compile(r"-([0-9a-f]{16})(?:\.|$)")
 
-    A role's own target dir starts from the primary role's: the dependencies it built are then
-    fresh in ``dest`` too (same sizes and modification times; cargo keys registry crates by
-    version and path crates by their sources' mtimes), so a role that runs beside others (cargo
-    locks a whole build dir) still builds them only once. Real copies, not hard links: cargo
-    rewrites fingerprint files in place, which must never reach the primary's files. Files
-    already the same (size and mtime) are left alone, so a warm mirror costs one walk.
+
+def mirror_target_dir(source: Path, dest: Path) -> int:
+    """Make ``dest`` hold every build output of the dependency pass in ``source`` (copies, never
+    links); → files copied.
+
+    A role's own target dir starts from the pass's: the dependencies, build scripts and proc
+    macros it built are then fresh in ``dest`` too (same sizes and modification times; cargo
+    keys registry crates by version and path crates by their sources' mtimes), so roles that
+    run side by side (cargo locks a whole build dir) still build them only once. What cargo
+    left of the members the pass skipped (its ``skipped`` list: their hash names every file and
+    folder of theirs) is never copied: members have the same file names in every role, and a
+    timestamp or stored output of the pass's would make cargo replay it for the role. Real
+    copies, not hard links: cargo rewrites fingerprint files in place. Files already the same
+    (size and mtime) are left alone, so a warm mirror costs one walk.
     """
+    try:
+        skipped = {name.rsplit("-", 1)[-1]
+                   for name in os.listdir(source / STASH_DIR / "skipped")}
+    except OSError:
+        skipped = set()
+
+    def members(name: str) -> bool:
+        found = _UNIT_HASH.search(name)
+        return found is not None and found.group(1) in skipped
+
     copied = 0
     for dirpath, dirnames, filenames in os.walk(source):
-        dirnames[:] = [d for d in dirnames if d not in _MIRROR_SKIP]
+        dirnames[:] = [d for d in dirnames if d not in _MIRROR_SKIP and not members(d)]
         rel_dir = Path(dirpath).relative_to(source)
         out_dir = dest / rel_dir
         out_dir.mkdir(parents=True, exist_ok=True)
         for name in filenames:
-            if name in _MIRROR_SKIP:
+            if name in _MIRROR_SKIP or members(name):
                 continue
             src = Path(dirpath) / name
             dst = out_dir / name

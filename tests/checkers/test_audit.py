@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import shutil
@@ -190,6 +191,43 @@ def test_second_audit_reuses_everything_and_a_recheck_is_not_stale(mixed: Any,
     assert records["wscore/src/cache.rs"]["verdict"] == "clean"
 
 
+@pytest.mark.parametrize("corroborate", ["needed", "all"])
+def test_re_audits_without_the_result_cache_never_replay_another_roles_result(
+        tmp_path: Path, monkeypatch: Any, corroborate: str) -> None:
+    """Every role's target dir is mirrored from the dependency pass before each audit: what the
+    roles built there for the members must never reach another role (a replayed NLL error
+    would turn polonius-accepts into alpha-only-accepts, a replayed success hide an error)."""
+    monkeypatch.setenv("PTRIAGE_CACHE_DIR", str(tmp_path / "cache"))
+    work = tmp_path / "mixed"
+    shutil.copytree(MIXED, work)
+    opts = AuditOptions(offline=True, confirm=False, cache=False, corroborate=corroborate)
+    lookup = work / "wsleaf" / "src" / "lookup.rs"
+    original = lookup.read_text(encoding="utf-8")
+
+    def verdicts() -> dict[str, tuple[str, dict[str, int]]]:
+        result = run_audit(work, options=opts)
+        return {path: (r["verdict"], {role: len(c.get("diagnostics") or ())
+                                      for role, c in r["checks"].items()})
+                for path, r in by_path(result).items()}
+
+    first = verdicts()
+    legacy_errors = 0
+    assert first["wsleaf/src/lookup.rs"] == ("polonius-accepts", {
+        "stable": 2, "polonius": 0, "polonius-legacy": legacy_errors})
+    assert verdicts() == first
+    # the NLL error fixed: every role accepts (no replayed E0499)
+    lookup.write_text(original.replace(
+        "    match map.get_mut(&key) {\n        Some(value) => value,\n        None => {\n"
+        "            map.insert(key, String::new());\n            map.get_mut(&key).unwrap()\n"
+        "        }\n    }\n", "    map.entry(key).or_default()\n"), encoding="utf-8")
+    fixed = verdicts()
+    assert fixed["wsleaf/src/lookup.rs"][1]["stable"] == 0, fixed["wsleaf/src/lookup.rs"]
+    assert fixed["wsleaf/src/lookup.rs"][0] == "clean"
+    # and back: NLL rejects again, both Polonius analyses still accept (no replayed success)
+    lookup.write_text(original, encoding="utf-8")
+    assert verdicts() == first
+
+
 def test_a_target_dir_is_never_shared_between_roles(tmp_path: Path) -> None:
     """The stale-replay trap: cargo does not fingerprint the role (the wrapper reads it from the
     env, and its path is the same for every role), so each role has target dirs of its own."""
@@ -231,17 +269,20 @@ def test_member_host_units_are_built_once_for_the_roles_of_a_compiler(tmp_path: 
     result = run_audit(MIXED, options=AuditOptions(offline=True, confirm=False))
     assert by_path(result)["wsleaf/src/lookup.rs"]["verdict"] == "polonius-accepts"
     targets = tmp_path / "audit" / "targets"
-    primaries = [d for d in targets.iterdir() if (d.parent / f"{d.name}-polonius").is_dir()]
-    assert len(primaries) == 1
-    primary = primaries[0]
-    built = sorted((primary / "debug" / "deps").glob("libwsmacros-*.so")) + sorted(
-        p for p in (primary / "debug" / "build").glob("wsbuild-*/build_script_build-*")
+    passes = [d for d in targets.iterdir() if d.name.endswith("-deps")]
+    assert len(passes) == 1
+    dep_pass = passes[0]
+    built = sorted((dep_pass / "debug" / "deps").glob("libwsmacros-*.so")) + sorted(
+        p for p in (dep_pass / "debug" / "build").glob("wsbuild-*/build_script_build-*")
         if not p.suffix)
     assert [p.name.split("-")[0] for p in built] == ["libwsmacros", "build_script_build"], built
-    for role in ("polonius", "polonius-legacy"):
+    primary = dep_pass.name.removesuffix("-deps")
+    for role_dir in (primary, f"{primary}-polonius"):
         for path in built:
-            twin = targets / f"{primary.name}-{role}" / path.relative_to(primary)
+            twin = targets / role_dir / path.relative_to(dep_pass)
             assert twin.stat().st_mtime_ns == path.stat().st_mtime_ns, twin
+    # legacy was not needed on wsbuild or wsmacros: it never checked them (see the records)
+    assert result.roles["polonius-legacy"].packages["wsmacros"] == "skipped"
 
 
 def test_a_build_script_built_once_is_still_checked_by_every_role(tmp_path: Path,
@@ -268,6 +309,7 @@ def test_a_build_script_built_once_is_still_checked_by_every_role(tmp_path: Path
                 for role, check in checks.items()}
 
     first = run_audit(ws, options=opts)
+    # legacy was needed (alpha rejects), ran last and rebuilt the build script itself
     assert codes(first) == {"stable": [], "polonius": ["E0080"], "polonius-legacy": ["E0080"]}
     assert first.roles["polonius"].packages == {"hostrole": "rejected"}
     assert first.roles["stable"].packages == {"hostrole": "ok"}
@@ -275,6 +317,10 @@ def test_a_build_script_built_once_is_still_checked_by_every_role(tmp_path: Path
     second = run_audit(ws, options=opts)
     assert codes(second) == {"stable": [], "polonius": [], "polonius-legacy": []}
     assert {r: o.packages["hostrole"] for r, o in second.roles.items()} == {
+        "stable": "ok", "polonius": "ok", "polonius-legacy": "skipped"}
+    # with --corroborate all, the pass borrow-checks the build script for legacy too
+    third = run_audit(ws, options=dataclasses.replace(opts, corroborate="all"))
+    assert {r: o.packages["hostrole"] for r, o in third.roles.items()} == {
         "stable": "ok", "polonius": "ok", "polonius-legacy": "ok"}
 
 
@@ -424,7 +470,8 @@ def test_real_published_crate_with_its_real_dependencies_from_debian(
     work = tmp_path / crate.name
     shutil.copytree(crate, work)
     before = tree_hash(work)
-    result = run_audit(work, options=AuditOptions(offline=True))
+    # every role over every package, legacy too, so that every role can agree
+    result = run_audit(work, options=AuditOptions(offline=True, corroborate="all"))
     assert tree_hash(work) == before
     assert {r: o.status for r, o in result.roles.items()} == {
         "stable": "ok", "polonius": "ok", "polonius-legacy": "ok"}
@@ -432,6 +479,15 @@ def test_real_published_crate_with_its_real_dependencies_from_debian(
     verdicts = {r["origin"]["path"]: r["verdict"] for r in result.records}
     assert "src/lib.rs" in verdicts and len(verdicts) > 20
     assert set(verdicts.values()) == {"clean"}, {k: v for k, v in verdicts.items() if v != "clean"}
+    assert all(r["corroborated"] and r["reason"] == "accepted by every checker"
+               for r in result.records)
+    # by default legacy Polonius is not needed on a crate NLL and alpha accept: the records say so
+    lazy = run_audit(work, options=AuditOptions(offline=True))
+    assert lazy.roles["polonius-legacy"].status == "skipped"
+    assert lazy.roles["polonius-legacy"].packages == {"itertools": "skipped"}
+    assert {r["origin"]["path"]: r["verdict"] for r in lazy.records} == verdicts
+    legacy = lazy.records[0]["checks"]["polonius-legacy"]
+    assert legacy["status"] == "skipped" and legacy["error"].startswith("not needed: NLL and")
 
 
 def test_nightly_control_runs_on_the_nightly_compiler() -> None:
@@ -475,7 +531,8 @@ def test_path_dependencies_outside_the_workspace_root_are_built_not_reviewed(
     assert relookup["confirmed"] is True, relookup["reason"]
     # roles ran side by side, each in its own target dir; the dependencies were built once
     # (by the dependency pass) and the other roles' dirs hold copies, never hard links
-    targets = sorted((tmp_path / "cache" / "audit" / "targets").iterdir())
+    targets = sorted(t for t in (tmp_path / "cache" / "audit" / "targets").iterdir()
+                     if not t.name.endswith("-deps"))  # the dependency pass's own dir
     assert len(targets) == 3, targets
     primary_deps = targets[0] / "debug" / "deps"
     main_foo = [f.name for f in primary_deps.glob("libfoo-*.rmeta")
@@ -485,9 +542,8 @@ def test_path_dependencies_outside_the_workspace_root_are_built_not_reviewed(
     stats = [(t / "debug" / "deps" / min(shared)).stat() for t in targets]
     assert len({(st.st_mtime_ns, st.st_size) for st in stats}) == 1
     # (cargo may hard-link inside a target dir; the mirrors' copies are files of their own)
-    primary = next(i for i, t in enumerate(targets) if "-" not in t.name)
     assert len({st.st_ino for st in stats}) == 3
-    assert all(st.st_nlink == 1 for i, st in enumerate(stats) if i != primary)
+    assert all(st.st_nlink == 1 for st in stats)
     # a second audit of the unchanged trees is served from the cache; a change in the
     # outside dependency is part of the key
     assert run_audit(OUTSIDE / "ws", options=AuditOptions(offline=True)).cached
