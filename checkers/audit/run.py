@@ -10,7 +10,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed, wait
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -215,6 +215,25 @@ class _Session:
     phases: dict[str, int] = field(default_factory=dict)
     #: package → why the corroborator did not check it (``corroborate="needed"``)
     skipped: dict[str, str] = field(default_factory=dict)
+    #: the dependency pass, started beside ``cargo metadata`` where build scripts may run
+    early_pass: Future[dict[str, CargoRun]] | None = None
+    #: set to stop that pass (the audit ended before it was needed)
+    pass_stop: threading.Event = field(default_factory=threading.Event)
+
+    def dependency_pass(self, roles: Sequence[str], cancel: CancelFlag) -> dict[str, CargoRun]:
+        """Each compiler's dependency pass (members skipped, but for what they build for the
+        host), side by side, in the pass's own target dir."""
+        args = self.cargo_args(self.options.packages)
+        primaries = sorted({self.primary_of(self.plans[r]) for r in roles}, key=ROLES.index)
+        mount = self.tree.overlay_base(self.overlay)
+        stop = threading.Event()
+        with ThreadPoolExecutor(max_workers=len(primaries),
+                                thread_name_prefix="audit-pass") as pool:
+            return _gather(pool, stop, {r: functools.partial(
+                run_cargo, args, compiler=self.plans[r].compiler, cwd=self.overlay,
+                env_setup=self.cargo_env, wrapper=self.wrapper(r, self.overlay, "deps"),
+                target_dir=self.pass_dir(self.plans[r]), cancel=_AnyFlag(cancel, stop),
+                mount=mount) for r in primaries})
 
     @property
     def lazy_corroborator(self) -> bool:
@@ -315,19 +334,19 @@ class _Session:
         def mirror(role: str) -> None:
             mirror_target_dir(self.pass_dir(self.plans[role]), self.role_target_dir(role))
 
-        def cargo(role: str, cargo_args: list[str], mode: str = "role") -> Callable[[], CargoRun]:
-            plan = self.plans[role]
+        def cargo(role: str, cargo_args: list[str]) -> Callable[[], CargoRun]:
             return functools.partial(
-                run_cargo, cargo_args, compiler=plan.compiler, cwd=overlay,
-                env_setup=self.cargo_env, wrapper=self.wrapper(role, overlay, mode),
-                target_dir=self.pass_dir(plan) if mode == "deps" else self.role_target_dir(role),
-                cancel=cancel, mount=mount)
+                run_cargo, cargo_args, compiler=self.plans[role].compiler, cwd=overlay,
+                env_setup=self.cargo_env, wrapper=self.wrapper(role, overlay),
+                target_dir=self.role_target_dir(role), cancel=cancel, mount=mount)
 
         with ThreadPoolExecutor(max_workers=limit, thread_name_prefix="audit-cargo") as pool:
-            if main and self.has_dependencies:
-                primaries = sorted({self.primary_of(self.plans[r]) for r in roles},
-                                   key=ROLES.index)
-                _gather(pool, stop, {r: cargo(r, args, "deps") for r in primaries})
+            if main and self.early_pass is not None:
+                early, self.early_pass = self.early_pass, None
+                early.result()
+                _gather(pool, stop, {r: functools.partial(mirror, r) for r in first})
+            elif main and self.has_dependencies:
+                self.dependency_pass(roles, cancel)
                 _gather(pool, stop, {r: functools.partial(mirror, r) for r in first})
             elif main:
                 # nothing to share: each role builds its members from an empty target dir
@@ -667,103 +686,115 @@ def run_audit(
         if fetch.status != "ok":
             raise AuditError(f"cargo fetch failed for {root}: {first_error_line(fetch.stderr)} "
                              "(use --offline when the dependencies are already available)")
-    at = time.perf_counter()
-    metadata = _metadata(session, baseline)
-    session.phases["metadata"] = int((time.perf_counter() - at) * 1000)
-    risky = _runs_code(metadata)
-    if not sandbox.isolated and risky and not opts.trust:
-        raise TrustRequired(
-            f"no sandbox ({sandbox_note}) and building {root.name} runs code from "
-            f"{', '.join(risky[:5])}{' …' if len(risky) > 5 else ''}: install bubblewrap, or "
-            "pass --trust if you trust this workspace", runs_code=risky)
-    members = mapping.members_of(metadata, overlay)
-    known = {p.name for p in members}
-    unknown = [p for p in opts.packages if p not in known]
-    if unknown:
-        raise InputError(f"no workspace member named {', '.join(unknown)} in {root} "
-                         f"(members: {', '.join(sorted(known))})")
-    session.members = members
-    session.member_ids = {p.id for p in members}
-    label = ", ".join(opts.packages) if opts.packages else "workspace"
     roles = [r for r in ROLES if r in plans]
-    total = len(roles)
-    done = [0]
-
-    def step(role: str) -> None:
-        done[0] += 1
-        if progress is not None:
-            progress(label, role, done[0], total)
-
-    sources = _sources(tree)
-    # Spans and pattern findings of the members' files need no compiler: computed meanwhile,
-    # on a core the roles' cargo leave idle once the fastest role is done.
-    prepared: dict[tuple[str, str], tuple[str, Any]] = {}
-    prep_stop = threading.Event()
-    session.has_dependencies = bool(risky) or any(
-        p.get("id") not in session.member_ids for p in metadata.get("packages") or ())
-    prep = threading.Thread(target=_prepare, args=(sources, members, prepared, prep_stop,
-                                                   cancel, session.roles_started),
-                            name="audit-prepare", daemon=True)
-    prep.start()
+    early_pool: ThreadPoolExecutor | None = None
+    if sandbox.isolated or opts.trust:
+        # The dependency pass needs nothing from `cargo metadata`: it starts beside it. (Without
+        # a sandbox, only once the trust check below has named the build scripts.)
+        early_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit-early")
+        session.early_pass = early_pool.submit(session.dependency_pass, roles,
+                                               _AnyFlag(cancel, session.pass_stop))
     try:
-        runs = session.check(overlay, opts.packages, roles, step)
-    finally:
-        prep_stop.set()
-        prep.join()
-    at = time.perf_counter()
-    triages, units_by_role = session.triages(overlay, runs, sources, detect=True,
-                                             prepared=prepared)
-    selected = set(opts.packages)
-    outcomes = {r: _role_outcome(r, plans[r], runs[r], units_by_role[r], members, selected,
-                                 session.member_ids) for r in roles if r in runs}
-    if session.skipped and CORROBORATOR in plans:
-        outcome = outcomes.get(CORROBORATOR)
-        packages = dict(outcome.packages) if outcome is not None else {}
-        packages.update({name: "skipped" for name in session.skipped})
-        if outcome is None:
-            plan = plans[CORROBORATOR]
-            outcome = RoleOutcome(
-                role=CORROBORATOR, compiler=plan.info.version, flags=plan.info.flags,
-                bootstrap=plan.bootstrap, status="skipped", elapsed_ms=0, member_ms=0,
-                errors=("not needed: NLL and Polonius alpha accept every audited file "
-                        "(--corroborate all checks them anyway)",))
-        outcomes[CORROBORATOR] = dataclasses.replace(outcome, packages=dict(
-            sorted(packages.items())))
-        outcomes = {r: outcomes[r] for r in roles if r in outcomes}
-    session.phases["records"] = int((time.perf_counter() - at) * 1000)
-    for role, why in problems.items():
-        outcomes[role] = RoleOutcome(role=role, compiler="", flags=(), bootstrap=False,
-                                     status="missing", elapsed_ms=0, member_ms=0, errors=(why,))
-    rechecks = 0
-    proof_note = ""
-    slow = [r for r in (BASELINE, CANDIDATE, CORROBORATOR) if r in runs
-            and runs[r].status == "timeout"]
-    if opts.confirm and slow:
-        # The re-checks would hit the same limit: say so rather than spend it again.
-        proof_note = (f"findings not proved by rewrite: {', '.join(slow)} did not finish within "
-                      f"{opts.timeout:g} s (raise --timeout)")
-    elif opts.confirm and all(r in plans for r in (BASELINE, CANDIDATE, CORROBORATOR)):
         at = time.perf_counter()
-        triages, rechecks = _prove(session, triages, progress, label)
-        session.phases["proof"] = int((time.perf_counter() - at) * 1000)
-    records = [t.to_record() for t in triages
-               if t.diff or t.functions or t.patterns or t.epochs
-               or any(c.diagnostics or c.status not in ("ok", "skipped")
-                   for c in t.checks.values())]
-    notes = [sandbox_note] if sandbox_note else []
-    notes += [f"{role}: {why}" for role, why in problems.items()]
-    notes += [proof_note] if proof_note else []
-    result = AuditResult(
-        root=str(root), records=records, packages=[p.to_dict() for p in members
-                                                   if not selected or p.name in selected],
-        roles=outcomes, sandbox=sandbox.name, notes=tuple(notes), rechecks=rechecks,
-        elapsed_ms=int((time.perf_counter() - started) * 1000), phases=dict(session.phases))
-    if opts.cache:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps(result.to_dict()), encoding="utf-8")
-        tmp.replace(cache_file)
-    return result
+        metadata = _metadata(session, baseline)
+        session.phases["metadata"] = int((time.perf_counter() - at) * 1000)
+        risky = _runs_code(metadata)
+        if not sandbox.isolated and risky and not opts.trust:
+            raise TrustRequired(
+                f"no sandbox ({sandbox_note}) and building {root.name} runs code from "
+                f"{', '.join(risky[:5])}{' …' if len(risky) > 5 else ''}: install bubblewrap, or "
+                "pass --trust if you trust this workspace", runs_code=risky)
+        members = mapping.members_of(metadata, overlay)
+        known = {p.name for p in members}
+        unknown = [p for p in opts.packages if p not in known]
+        if unknown:
+            raise InputError(f"no workspace member named {', '.join(unknown)} in {root} "
+                             f"(members: {', '.join(sorted(known))})")
+        session.members = members
+        session.member_ids = {p.id for p in members}
+        label = ", ".join(opts.packages) if opts.packages else "workspace"
+        total = len(roles)
+        done = [0]
+
+        def step(role: str) -> None:
+            done[0] += 1
+            if progress is not None:
+                progress(label, role, done[0], total)
+
+        sources = _sources(tree)
+        # Spans and pattern findings of the members' files need no compiler: computed meanwhile,
+        # on a core the roles' cargo leave idle once the fastest role is done.
+        prepared: dict[tuple[str, str], tuple[str, Any]] = {}
+        prep_stop = threading.Event()
+        session.has_dependencies = bool(risky) or any(
+            p.get("id") not in session.member_ids for p in metadata.get("packages") or ())
+        prep = threading.Thread(target=_prepare, args=(sources, members, prepared, prep_stop,
+                                                       cancel, session.roles_started),
+                                name="audit-prepare", daemon=True)
+        prep.start()
+        try:
+            runs = session.check(overlay, opts.packages, roles, step)
+        finally:
+            prep_stop.set()
+            prep.join()
+        at = time.perf_counter()
+        triages, units_by_role = session.triages(overlay, runs, sources, detect=True,
+                                                 prepared=prepared)
+        selected = set(opts.packages)
+        outcomes = {r: _role_outcome(r, plans[r], runs[r], units_by_role[r], members, selected,
+                                     session.member_ids) for r in roles if r in runs}
+        if session.skipped and CORROBORATOR in plans:
+            outcome = outcomes.get(CORROBORATOR)
+            packages = dict(outcome.packages) if outcome is not None else {}
+            packages.update({name: "skipped" for name in session.skipped})
+            if outcome is None:
+                plan = plans[CORROBORATOR]
+                outcome = RoleOutcome(
+                    role=CORROBORATOR, compiler=plan.info.version, flags=plan.info.flags,
+                    bootstrap=plan.bootstrap, status="skipped", elapsed_ms=0, member_ms=0,
+                    errors=("not needed: NLL and Polonius alpha accept every audited file "
+                            "(--corroborate all checks them anyway)",))
+            outcomes[CORROBORATOR] = dataclasses.replace(outcome, packages=dict(
+                sorted(packages.items())))
+            outcomes = {r: outcomes[r] for r in roles if r in outcomes}
+        session.phases["records"] = int((time.perf_counter() - at) * 1000)
+        for role, why in problems.items():
+            outcomes[role] = RoleOutcome(role=role, compiler="", flags=(), bootstrap=False,
+                                         status="missing", elapsed_ms=0, member_ms=0, errors=(why,))
+        rechecks = 0
+        proof_note = ""
+        slow = [r for r in (BASELINE, CANDIDATE, CORROBORATOR) if r in runs
+                and runs[r].status == "timeout"]
+        if opts.confirm and slow:
+            # The re-checks would hit the same limit: say so rather than spend it again.
+            proof_note = (f"findings not proved by rewrite: {', '.join(slow)} did not finish within "
+                          f"{opts.timeout:g} s (raise --timeout)")
+        elif opts.confirm and all(r in plans for r in (BASELINE, CANDIDATE, CORROBORATOR)):
+            at = time.perf_counter()
+            triages, rechecks = _prove(session, triages, progress, label)
+            session.phases["proof"] = int((time.perf_counter() - at) * 1000)
+        records = [t.to_record() for t in triages
+                   if t.diff or t.functions or t.patterns or t.epochs
+                   or any(c.diagnostics or c.status not in ("ok", "skipped")
+                       for c in t.checks.values())]
+        notes = [sandbox_note] if sandbox_note else []
+        notes += [f"{role}: {why}" for role, why in problems.items()]
+        notes += [proof_note] if proof_note else []
+        result = AuditResult(
+            root=str(root), records=records, packages=[p.to_dict() for p in members
+                                                       if not selected or p.name in selected],
+            roles=outcomes, sandbox=sandbox.name, notes=tuple(notes), rechecks=rechecks,
+            elapsed_ms=int((time.perf_counter() - started) * 1000), phases=dict(session.phases))
+        if opts.cache:
+            cache_file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache_file.with_suffix(".tmp")
+            tmp.write_text(json.dumps(result.to_dict()), encoding="utf-8")
+            tmp.replace(cache_file)
+        return result
+    finally:
+        if early_pool is not None:
+            session.pass_stop.set()  # a no-op once the roles used it
+            early_pool.shutdown(wait=True)
 
 
 def _prove(session: _Session, triages: list[Triage], progress: AuditProgress | None,

@@ -11,8 +11,10 @@ crate; `mixed`: the test workspace):
       the dependency build differs; `--naive rustflags` instead runs toolchains.toml's compiler
       per role with the flags in RUSTFLAGS (Polonius on every dependency too);
   (b) a cold `run_audit` (default roles: stable + both Polonius analyses on the stable compiler,
-      one dependency build), and (b') a cold `run_audit --nightly control` (the same four roles
-      as the naive way), both with --no-confirm so the same work is compared;
+      one dependency build; legacy Polonius only on packages where NLL or alpha reported an
+      error), and (b') a cold `run_audit --nightly control` (the same four roles as the naive
+      way), both with --no-confirm so the same work is compared; with --corroborate-all, (b'')
+      a cold audit with legacy Polonius on every package;
   (c) a warm re-audit of the unchanged workspace (the result cache), and (c') a re-audit with the
       result cache off (cargo's own fingerprints and replayed messages);
   (d) after editing every member (a comment appended to src/lib.rs, src/main.rs, build.rs), the
@@ -24,7 +26,7 @@ c/b, c'/b, d_role/d_plain. Goals (issue 10): cold ≤ 0.6× naive, warm ≤ 0.1�
 member re-check ≤ 1.3× one plain `cargo check` of the members.
 
 Usage: python tests/bench/bench_audit.py [--workspace clap-app|clap|serde|itertools|crossbeam|mixed]
-       [--jobs N]
+       [--jobs N] [--corroborate-all]
        [--report FILE.html]
 """
 
@@ -130,6 +132,9 @@ def main() -> int:
                         choices=[*WORKSPACES, "clap-app", "mixed"])
     parser.add_argument("--jobs", type=int, default=None)
     parser.add_argument("--report", type=Path, help="also write the cold audit's report here")
+    parser.add_argument("--corroborate-all", action="store_true",
+                        help="also time a cold audit with legacy Polonius on every package "
+                             "(by default it runs only where NLL or alpha reported an error)")
     parser.add_argument("--naive", choices=["wrapper", "rustflags"], default="wrapper",
                         help="wrapper (default): each role exactly as the audit runs it, in its "
                              "own target dir; rustflags: the role's compiler with its flags in "
@@ -203,6 +208,15 @@ def main() -> int:
     ctl_ms = int((time.perf_counter() - started) * 1000)
     os.environ["PTRIAGE_CACHE_DIR"] = str(base / "cache")
     print(f"(b') cold audit, 4 roles:        {ctl_ms:7} ms  b'/a = {ctl_ms / naive_ms:.2f}")
+    if args.corroborate_all:
+        every = dataclasses.replace(opts, corroborate="all")
+        os.environ["PTRIAGE_CACHE_DIR"] = str(base / "cache-all")
+        started = time.perf_counter()
+        run_audit(work, options=every, toolchains=tc)
+        all_ms = int((time.perf_counter() - started) * 1000)
+        os.environ["PTRIAGE_CACHE_DIR"] = str(base / "cache")
+        print(f"(b'') cold audit, 3 roles, legacy on every package (--corroborate all): "
+              f"{all_ms} ms  b''/a = {all_ms / naive_ms:.2f}")
 
     started = time.perf_counter()
     warm = run_audit(work, options=opts, toolchains=tc)
@@ -251,6 +265,9 @@ def main() -> int:
           f"{cargo_ms / n_roles:.0f} ms   ratio {cargo_ms / n_roles / plain.elapsed_ms:.2f}"
           "   (goal ≤ 1.30)")
     for role, outcome in edited.roles.items():
+        if outcome.status == "skipped":
+            print(f"      {role:16} skipped: {outcome.errors[0] if outcome.errors else ''}")
+            continue
         print(f"      {role:16} cargo run {outcome.elapsed_ms:6} ms   rustc in members "
               f"{outcome.member_ms} ms wall, {outcome.member_cpu_ms} ms CPU")
     # one cargo at a time: each role's own re-check, uncontended, against plain -j1
@@ -265,6 +282,9 @@ def main() -> int:
           f"dependency pass ({dep_pass} ms: the edited build scripts and proc macros, once for "
           "every role) shared out:")
     for role, outcome in alone.roles.items():
+        if outcome.status == "skipped":
+            print(f"      {role:16} skipped (not needed)")
+            continue
         own = outcome.elapsed_ms + dep_pass / len(alone.roles)
         print(f"      {role:16} {outcome.elapsed_ms:6} ms + {dep_pass / len(alone.roles):.0f} ms"
               f"   ratio {own / plain1.elapsed_ms:.2f}   (goal ≤ 1.30)")
