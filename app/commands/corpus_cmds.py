@@ -49,10 +49,20 @@ def _filter_args(args: argparse.Namespace) -> dict[str, Any]:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     common = _common()
 
-    add = sub.add_parser("add", parents=[common], help="check Rust files and store them",
+    add = sub.add_parser("add", parents=[common],
+                         help="check Rust files (or audit Cargo workspaces) and store them",
                          description="Check each file with the engine and store the result in the "
-                                     "corpus (a file already there is updated, not duplicated).")
-    add.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="a Rust source file")
+                                     "corpus (a file already there is updated, not duplicated). "
+                                     "A folder holding a Cargo.toml (or a Cargo.toml) is audited "
+                                     "in its own crate context, as `ptriage audit PATH --corpus` "
+                                     "does, and every file record it gives is stored.")
+    add.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                     help="a Rust source file, or a Cargo workspace or package")
+    add.add_argument("--offline", action="store_true",
+                     help="for a workspace: do not fetch its dependencies (cargo fetch)")
+    add.add_argument("--trust", action="store_true",
+                     help="for a workspace without a sandbox: run its build scripts and proc "
+                          "macros anyway")
     add.add_argument("--edition", choices=EDITIONS, default=None,
                      help="edition to check with (default: a `//@ edition:` header, else the "
                           "enclosing Cargo.toml's, else 2021)")
@@ -134,6 +144,16 @@ def cmd_add(args: argparse.Namespace) -> int:
     failed = 0
     with Corpus(args.corpus) as corpus:
         for path in args.paths:
+            if str(path) != "-" and (path.name == "Cargo.toml" and path.is_file()
+                                     or (path / "Cargo.toml").is_file()):
+                failed += _add_workspace(path, corpus, args, toolchains)
+                continue
+            if str(path) != "-" and path.is_dir():
+                print(f"ptriage: {path}: a folder without a Cargo.toml (`ptriage scan` checks "
+                      "the files of a folder; `ptriage add` takes files and Cargo workspaces)",
+                      file=sys.stderr)
+                failed += 1
+                continue
             if not args.force and not_rust(str(path)):
                 print(f"ptriage: {path}: not a .rs file (pass --force to add it as Rust anyway)",
                       file=sys.stderr)
@@ -160,6 +180,28 @@ def cmd_add(args: argparse.Namespace) -> int:
             cid = corpus.upsert_record(record)
             print(f"{'updated' if known else 'added'} {cid[:12]} {record['verdict']} {path}")
     return EXIT_USAGE if failed else EXIT_OK
+
+
+def _add_workspace(path: Path, corpus: Corpus, args: argparse.Namespace, toolchains: Any) -> int:
+    """Audit the workspace at ``path`` into ``corpus`` (``ptriage audit --corpus``); → 1 on error."""
+    from checkers.audit import AuditOptions, run_audit
+    from checkers.cfg import parse_features
+
+    options = AuditOptions(offline=args.offline, trust=args.trust,
+                           features=tuple(sorted(parse_features(args.features))))
+    try:
+        result = run_audit(path, options=options, toolchains=toolchains)
+    except CheckerError as exc:
+        print(f"ptriage: {exc}", file=sys.stderr)
+        return 1
+    for record in result.records:
+        known = corpus.get(record["id"]) is not None
+        cid = corpus.upsert_record(record)
+        where = f"{path}: {record['origin']['path']}"
+        print(f"{'updated' if known else 'added'} {cid[:12]} {record['verdict']} {where}")
+    print(f"audited {result.root}: {len(result.records)} file records"
+          f"{' (from the audit cache)' if result.cached else ''}")
+    return 0
 
 
 def _print_counts(title: str, counts: dict[str, int]) -> None:

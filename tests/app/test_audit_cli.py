@@ -68,3 +68,33 @@ def test_audit_without_offline_runs_cargo_fetch_in_the_sandbox(capsys: Any) -> N
     code = main(["audit", str(WORKSPACES / "depfail"), "-q", "-p", "base", "--no-confirm"])
     assert code == 0
     assert "polonius-accepts 1" in capsys.readouterr().out
+
+
+@pytest.mark.toolchains
+def test_add_takes_a_workspace_and_stores_its_file_records(tmp_path: Path, capsys: Any) -> None:
+    corpus = tmp_path / "corpus.sqlite3"
+    lookup = WORKSPACES / "mixed" / "wsleaf" / "src" / "lookup.rs"
+    code = main(["add", str(WORKSPACES / "depfail"), str(lookup), "--offline",
+                 "--corpus", str(corpus)])
+    assert code == 0
+    out = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("added ") and line.endswith("depfail: base/src/lib.rs")
+               and " polonius-accepts " in line for line in out), out
+    assert any(line.startswith("audited ") and "2 file records" in line for line in out), out
+    with Corpus(corpus) as stored:
+        records = list(stored.iter_records())
+    packages = sorted(r["origin"].get("package", "") for r in records)
+    assert packages == ["", "base", "user"]  # the lone file is a snippet: no package
+    # a second add updates the same records, never duplicates them
+    assert main(["add", str(WORKSPACES / "depfail" / "Cargo.toml"), "--offline",
+                 "--corpus", str(corpus)]) == 0
+    again = capsys.readouterr().out.splitlines()
+    assert sum(1 for line in again if line.startswith("updated ")) == 2, again
+    with Corpus(corpus) as stored:
+        assert stored.count() == 3
+
+
+def test_add_refuses_a_folder_without_cargo_toml_in_one_line(tmp_path: Path, capsys: Any) -> None:
+    assert main(["add", str(tmp_path), "--corpus", str(tmp_path / "c.sqlite3")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "a folder without a Cargo.toml" in err[0]
