@@ -400,19 +400,27 @@ def test_cancel_leaves_no_process() -> None:
 
 
 def test_a_cargo_run_over_its_time_limit_is_killed_with_its_tree(tmp_path: Path) -> None:
+    """A build script that never ends: the run is a timeout, and nothing it started is left."""
     plans, _ = plan_roles(load_toolchains(), nightly="none")
     work = tmp_path / "ws"
-    shutil.copytree(MIXED, work)
+    (work / "src").mkdir(parents=True)
+    (work / "Cargo.toml").write_text('[package]\nname = "sleeper"\nversion = "0.1.0"\n'
+                                     'edition = "2021"\n', encoding="utf-8")
+    (work / "src" / "lib.rs").write_text("pub fn f() {}\n", encoding="utf-8")
+    (work / "build.rs").write_text(
+        "fn main() { std::thread::sleep(std::time::Duration::from_secs(600)); }\n",
+        encoding="utf-8")
     from checkers.audit.runner import CargoEnv
 
     env = CargoEnv(sandbox=sandbox.detect()[0], cargo_home=tmp_path / "cargo-home",
-                   scratch=tmp_path / "scratch", timeout=0.3, memory_mb=8192, jobs=None)
+                   scratch=tmp_path / "scratch", timeout=5, memory_mb=8192, jobs=None)
     env.cargo_home.mkdir()
     plan = plans["polonius-legacy"]
     run = run_cargo(["check", "--workspace", "--offline", "--message-format=json"],
                     compiler=plan.compiler, cwd=work, env_setup=env,
                     target_dir=tmp_path / "target", wrapper=wrapper_for(plan))
-    assert run.status == "timeout"
+    assert run.status == "timeout", (run.status, run.elapsed_ms, run.stderr[-500:])
+    assert 5000 <= run.elapsed_ms < 60_000
     assert _ours() == []
 
 
