@@ -144,7 +144,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     failed = 0
     with Corpus(args.corpus) as corpus:
         for path in args.paths:
-            if str(path) != "-" and (path.name == "Cargo.toml" and path.is_file()
+            if str(path) != "-" and ((path.name == "Cargo.toml" and path.is_file())
                                      or (path / "Cargo.toml").is_file()):
                 failed += _add_workspace(path, corpus, args, toolchains)
                 continue

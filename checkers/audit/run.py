@@ -17,10 +17,10 @@ from typing import Any
 
 from checkers.audit import mapping, proof
 from checkers.audit.runner import (
+    STASH_DIR,
     CargoEnv,
     CargoRun,
     RolePlan,
-    STASH_DIR,
     Wrapper,
     audit_cache,
     first_error_line,
@@ -41,8 +41,8 @@ from checkers.audit.workspace import (
     workspace_root_of,
 )
 from checkers.errors import CheckerError, InputError, ToolchainError
-from checkers.rustc import is_noise
 from checkers.model import ROLES, CancelFlag, CheckResult, Triage
+from checkers.rustc import is_noise
 from checkers.sandbox import detect as detect_sandbox
 from checkers.toolchains import (
     BASELINE,

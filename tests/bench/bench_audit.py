@@ -188,7 +188,7 @@ def main() -> int:
             # role in its own empty target dir: only the dependency sharing differs
             plan = plans[role]
             run = run_cargo(check, compiler=plan.compiler, cwd=naive_ws, env_setup=env,
-                            target_dir=base / f"naive-target-{role}", wrapper=wrapper_for(plan))  # noqa
+                            target_dir=base / f"naive-target-{role}", wrapper=wrapper_for(plan))
         naive_ms += run.elapsed_ms
         print(f"  naive {role:16} {run.elapsed_ms:7} ms  ({run.status})")
     print(f"(a) naive ({args.naive}), 4 roles:  {naive_ms:7} ms")
