@@ -64,8 +64,11 @@ def _cost(result: AuditResult) -> list[tuple[str, str, str, str, str, str]]:
         ratio = (f"{outcome.member_cpu_ms / base.member_cpu_ms:.2f}×"
                  if base is not None and base.member_cpu_ms and complete else "–")
         compiler = outcome.compiler + (" + RUSTC_BOOTSTRAP=1" if outcome.bootstrap else "")
-        rows.append((role, compiler or "–", " ".join(outcome.flags) or "(none)",
-                     f"{outcome.member_cpu_ms} ms", f"{outcome.member_ms} ms", ratio))
+        cpu, wall = f"{outcome.member_cpu_ms} ms", f"{outcome.member_ms} ms"
+        if outcome.status == "skipped":
+            cpu = wall = "not run (not needed)"
+        rows.append((role, compiler or "–", " ".join(outcome.flags) or "(none)", cpu, wall,
+                     ratio))
     return rows
 
 

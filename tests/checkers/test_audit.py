@@ -496,6 +496,9 @@ def test_real_published_crate_with_its_real_dependencies_from_debian(
     assert {r["origin"]["path"]: r["verdict"] for r in lazy.records} == verdicts
     legacy = lazy.records[0]["checks"]["polonius-legacy"]
     assert legacy["status"] == "skipped" and legacy["error"].startswith("not needed: NLL and")
+    report = lazy.report("md")
+    assert "| itertools | ok | ok | skipped |" in report
+    assert "| -Zpolonius=legacy | not run (not needed) | not run (not needed) | – |" in report
 
 
 def test_nightly_control_runs_on_the_nightly_compiler() -> None:
