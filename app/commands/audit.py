@@ -157,8 +157,12 @@ def _summary(result: Any) -> str:
     lines = [f"audited {result.root} ({len(result.packages)} packages, sandbox "
              f"{result.sandbox}{', cached' if result.cached else ''})"]
     for role, outcome in result.roles.items():
+        skipped = sum(1 for v in outcome.packages.values() if v == "skipped")
+        partial = (f"  (checked {len(outcome.packages) - skipped} of {len(outcome.packages)} "
+                   "packages; the others not needed)"
+                   if skipped and outcome.status != "skipped" else "")
         lines.append(f"  {role:16} {outcome.status:18} members: {outcome.member_cpu_ms} ms CPU, "
-                     f"{outcome.member_ms} ms wall"
+                     f"{outcome.member_ms} ms wall" + partial
                      + (f"  ({outcome.errors[0]})" if outcome.errors else ""))
     if result.phases:
         lines.append("  time: " + f"{result.elapsed_ms / 1000:.1f} s ("

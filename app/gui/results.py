@@ -167,7 +167,7 @@ class VerdictBanner(QFrame):
         versions: dict[str, list[str]] = {}
         for role in ROLES:
             result = triage.checks.get(role)
-            if result is not None and result.rustc:
+            if result is not None and result.rustc and result.status != "skipped":
                 versions.setdefault(result.rustc, []).append(role)
         self.versions_label.setText("   ".join(
             f"{'/'.join(roles)}: rustc {version}" for version, roles in versions.items()))

@@ -365,8 +365,7 @@ class _Session:
             if lazy:
                 needed = self._needs_corroboration(runs, overlay, packages)
                 self.skipped = {
-                    p.name: (f"not needed: NLL and Polonius alpha accept every file of "
-                             f"{p.name} (--corroborate all checks it anyway)")
+                    p.name: f"not needed: NLL and Polonius alpha accept all of {p.name}"
                     for p in self.members
                     if p.name not in needed and (not packages or p.name in packages)}
                 if needed:

@@ -247,3 +247,19 @@ def test_a_dropped_workspace_is_audited_with_package_origins_and_a_report(
     bar = real_window.batch_bar
     assert bar.action.isVisible() and bar.action.text() == "Open report"
     assert bar.title.text().startswith("Audited mixed:")
+    # legacy Polonius was not needed on wscore: its column says so, the banner's compiler
+    # line does not claim it ran
+    cache_id = summaries["wscore/src/cache.rs:1"].id
+    with qtbot.waitSignal(real_window.view.case_loaded, timeout=10_000,
+                          check_params_cb=lambda cid: cid == cache_id):
+        real_window.load_case(cache_id)
+    legacy = real_window.roles.columns["polonius-legacy"].status.text()
+    assert legacy == "skipped: not needed: NLL and Polonius alpha accept all of wscore"
+    versions = real_window.banner.versions_label.text()
+    assert versions.startswith("stable/polonius: rustc ") and "legacy" not in versions
+    # it ran on wsleaf, where NLL rejects
+    lookup_id = summaries["wsleaf/src/lookup.rs:1"].id
+    with qtbot.waitSignal(real_window.view.case_loaded, timeout=10_000,
+                          check_params_cb=lambda cid: cid == lookup_id):
+        real_window.load_case(lookup_id)
+    assert real_window.roles.columns["polonius-legacy"].status.text().startswith("accepted")
