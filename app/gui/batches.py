@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QStatusBar
+from PySide6.QtWidgets import QStatusBar, QWidget
 
 from app.corpus import CaseSummary, Corpus
 from app.gui import settings
@@ -53,26 +53,33 @@ class AuditTask(QThread):
     audit_finished = Signal(object)  # AuditResult
     audit_failed = Signal(str)  # user-facing message
     audit_cancelled = Signal()
+    #: no sandbox, and building the workspace runs code: (message, what would run)
+    audit_needs_trust = Signal(str, list)
 
-    def __init__(self, root: Path, *, toolchains: Any = None,
+    def __init__(self, root: Path, *, toolchains: Any = None, options: Any = None,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.root = root
         self._toolchains = toolchains
+        #: checkers.audit.AuditOptions (None: the defaults)
+        self.options = options
         self._cancel = threading.Event()
 
     def cancel(self) -> None:
         self._cancel.set()
 
     def run(self) -> None:
-        from checkers.audit import run_audit
+        from checkers.audit import TrustRequired, run_audit
         from checkers.errors import CancelledError
 
         try:
-            result = run_audit(self.root, toolchains=self._toolchains, cancel=self._cancel,
+            result = run_audit(self.root, options=self.options, toolchains=self._toolchains,
+                               cancel=self._cancel,
                                progress=lambda *step: self.audit_progressed.emit(*step))
         except CancelledError:
             self.audit_cancelled.emit()
+        except TrustRequired as exc:
+            self.audit_needs_trust.emit(str(exc), list(exc.runs_code))
         except Exception as exc:  # noqa: BLE001 - reported to the user via audit_failed
             if self._cancel.is_set():
                 self.audit_cancelled.emit()
@@ -168,6 +175,12 @@ class BatchController(QObject):
         self.last_report: Path | None = None
         #: The toolchains the audit uses (set when the window has probed them).
         self.toolchains: Any = None
+        #: The open "run this code without a sandbox?" dialog, if any.
+        self.trust_dialog: Any = None
+
+    def _dialog_parent(self) -> QWidget | None:
+        parent = self.parent()
+        return parent if isinstance(parent, QWidget) else None
 
     @property
     def running(self) -> bool:
@@ -317,13 +330,23 @@ class BatchController(QObject):
 
     # -- crate audits
 
-    def audit_workspace(self, root: Path) -> None:
-        """Audit ``root`` as a Cargo workspace (checkers.audit) in the background."""
+    def audit_workspace(self, root: Path, *, corroborate: str = "needed",
+                        trust: bool = False) -> None:
+        """Audit ``root`` as a Cargo workspace (checkers.audit) in the background.
+
+        Without a sandbox, a workspace whose build runs code (build scripts, proc macros) is
+        audited only once the user has confirmed it in a dialog naming that code (``trust``).
+        """
+        from checkers.audit import AuditOptions
+
         if self.running:
             self._status.showMessage("Wait for the running batch to finish (or cancel it), "
                                      "then drop the workspace again.", 6000)
             return
-        task = AuditTask(root, toolchains=self.toolchains, parent=self)
+        options = AuditOptions(corroborate=corroborate, trust=trust)
+        task = AuditTask(root, toolchains=self.toolchains, options=options, parent=self)
+        task.audit_needs_trust.connect(
+            lambda message, code: self._on_audit_needs_trust(root, options, message, code))
         task.audit_progressed.connect(self._on_audit_progressed)
         task.audit_finished.connect(self._on_audit_finished)
         task.audit_failed.connect(self._on_audit_failed)
@@ -341,6 +364,23 @@ class BatchController(QObject):
         if self._audit is not None:
             self._ending.add(self._audit)  # type: ignore[arg-type]
         self._audit = None
+
+    def _on_audit_needs_trust(self, root: Path, options: Any, message: str,
+                              runs_code: list[str]) -> None:
+        from app.gui.dialogs import TrustDialog
+
+        self._end_audit()
+        self._bar.hide()
+        dialog = TrustDialog(root, message, runs_code, parent=self._dialog_parent())
+        dialog.accepted.connect(lambda: self.audit_workspace(
+            root, corroborate=options.corroborate, trust=True))
+        dialog.rejected.connect(lambda: self._status.showMessage(
+            f"{root.name} was not audited: its build scripts and proc macros would run "
+            "without a sandbox.", 8000))
+        dialog.finished.connect(dialog.deleteLater)
+        self.trust_dialog = dialog
+        dialog.open()
+        self.audit_finished.emit(0, "")
 
     def _on_audit_failed(self, message: str) -> None:
         self._end_audit()

@@ -3,6 +3,7 @@ shortcuts, and About."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -297,6 +298,11 @@ class WorkspaceDropDialog(QDialog):
                       ".rs files as separate snippets?")
         text.setWordWrap(True)
         layout.addWidget(text)
+        self.corroborate_all = QCheckBox(
+            "Check every package with legacy Polonius too (by default only where NLL or "
+            "Polonius alpha reports an error; it can take minutes on big proc-macro crates)")
+        self.corroborate_all.setToolTip("ptriage audit --corroborate all")
+        layout.addWidget(self.corroborate_all)
         buttons = QDialogButtonBox()
         self.audit_button = buttons.addButton("Audit as a Cargo workspace",
                                               QDialogButtonBox.ButtonRole.AcceptRole)
@@ -312,6 +318,47 @@ class WorkspaceDropDialog(QDialog):
     def _choose(self, how: str) -> None:
         self.chosen.emit(how)
         self.accept()
+
+
+class TrustDialog(QDialog):
+    """No sandbox here, and auditing a workspace runs its build scripts and proc macros: name
+    them, and run them only if the user says so (the `--trust` of ``ptriage audit``)."""
+
+    def __init__(self, root: Path, message: str, runs_code: Sequence[str],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.root = root
+        self.setWindowTitle("Run this workspace's code without a sandbox?")
+        layout = QVBoxLayout(self)
+        intro = QLabel(
+            f"<b>No sandbox is available</b> (install bubblewrap to get one), and auditing "
+            f"<b>{html.escape(root.name)}</b> builds it: these run as your user, with your "
+            "files and the network:")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.code = QListWidget()
+        self.code.addItems(list(runs_code))
+        layout.addWidget(self.code)
+        detail = QLabel(html.escape(message))
+        detail.setWordWrap(True)
+        detail.setStyleSheet("color: palette(mid);")
+        layout.addWidget(detail)
+        buttons = QDialogButtonBox()
+        self.run_button = buttons.addButton("Run them and audit",
+                                            QDialogButtonBox.ButtonRole.AcceptRole)
+        self.cancel_button = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.run_button.setAutoDefault(False)
+        self.run_button.clicked.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        # Enter never runs untrusted code (the button box makes its accept button the default
+        # when it is shown, so this comes after)
+        self.run_button.setDefault(False)
+        self.cancel_button.setDefault(True)
+        self.cancel_button.setFocus()
 
 
 class DatasetDialog(QDialog):

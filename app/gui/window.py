@@ -549,15 +549,17 @@ class MainWindow(QMainWindow):
         from app.gui.dialogs import WorkspaceDropDialog
 
         dialog = WorkspaceDropDialog(root, parent=self)
-        dialog.chosen.connect(lambda how: self._on_workspace_dialog_chosen(root, how))
+        dialog.chosen.connect(lambda how: self._on_workspace_dialog_chosen(
+            root, how, corroborate="all" if dialog.corroborate_all.isChecked() else "needed"))
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
         self._workspace_dialog = dialog
         return dialog
 
-    def _on_workspace_dialog_chosen(self, root: Path, how: str) -> None:
+    def _on_workspace_dialog_chosen(self, root: Path, how: str, *,
+                                    corroborate: str = "needed") -> None:
         if how == "audit":
-            self.batches.audit_workspace(root)
+            self.batches.audit_workspace(root, corroborate=corroborate)
         else:
             self.batches.triage_batch([root], f"{root.name} (files as snippets)")
 

@@ -263,3 +263,64 @@ def test_a_dropped_workspace_is_audited_with_package_origins_and_a_report(
                           check_params_cb=lambda cid: cid == lookup_id):
         real_window.load_case(lookup_id)
     assert real_window.roles.columns["polonius-legacy"].status.text().startswith("accepted")
+
+
+def test_without_a_sandbox_a_dropped_workspace_asks_before_running_its_code(
+        qtbot: Any, real_window: MainWindow, monkeypatch: Any, tmp_path: Path) -> None:
+    """The issue's workspace trust: no sandbox, so the build scripts and proc macros an audit
+    would run are named in a dialog; Cancel runs nothing, "Run them" audits."""
+    from checkers import sandbox
+
+    monkeypatch.setenv("PTRIAGE_CACHE_DIR", str(tmp_path / "cache"))  # no cached result
+    monkeypatch.setenv(sandbox.SANDBOX_ENV, "none")
+    sandbox.reset_detection()
+    try:
+        workspace = Path(__file__).resolve().parents[2] / "data" / "workspaces" / "mixed"
+        batches = real_window.batches
+
+        def ask() -> Any:
+            with qtbot.waitSignal(batches.workspace_dropped, timeout=5000):
+                drop_urls(real_window, [workspace])
+            with qtbot.waitSignal(batches.audit_finished, timeout=60_000) as refused:
+                real_window._workspace_dialog.audit_button.click()
+            assert refused.args == [0, ""]
+            dialog = batches.trust_dialog
+            assert dialog is not None and dialog.isVisible()
+            return dialog
+
+        dialog = ask()
+        named = [dialog.code.item(i).text() for i in range(dialog.code.count())]
+        assert named == ["wsbuild (build script)", "wsmacros (proc macro)"]
+        assert dialog.cancel_button.isDefault() and not dialog.run_button.isDefault()
+        qtbot.keyClick(dialog, Qt.Key.Key_Return)  # Enter is Cancel: it never runs the code
+        qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
+        assert real_window.cases.model.total() == 0
+        assert "was not audited" in real_window.statusBar().currentMessage()
+
+        dialog = ask()
+        with qtbot.waitSignal(batches.audit_finished, timeout=600_000) as finished:
+            dialog.run_button.click()
+        assert finished.args[0] >= 5
+        assert batches.last_audit.sandbox == "none"
+        origins = {real_window.cases.model.summary(r).origin
+                   for r in range(real_window.cases.model.total())}
+        assert "wsleaf/src/lookup.rs:1" in origins
+    finally:
+        monkeypatch.delenv(sandbox.SANDBOX_ENV)
+        sandbox.reset_detection()
+
+
+def test_the_drop_dialog_can_ask_legacy_polonius_to_check_every_package(
+        qtbot: Any, real_window: MainWindow, monkeypatch: Any, tmp_path: Path) -> None:
+    monkeypatch.setenv("PTRIAGE_CACHE_DIR", str(tmp_path / "cache"))
+    workspace = Path(__file__).resolve().parents[2] / "data" / "workspaces" / "mixed"
+    with qtbot.waitSignal(real_window.batches.workspace_dropped, timeout=5000):
+        drop_urls(real_window, [workspace])
+    dialog = real_window._workspace_dialog
+    assert not dialog.corroborate_all.isChecked()  # the default: only where needed
+    dialog.corroborate_all.setChecked(True)
+    with qtbot.waitSignal(real_window.batches.audit_finished, timeout=600_000):
+        dialog.audit_button.click()
+    result = real_window.batches.last_audit
+    assert result.roles["polonius-legacy"].packages == {
+        "wsbuild": "ok", "wscore": "ok", "wsleaf": "ok", "wsmacros": "ok"}
