@@ -422,7 +422,8 @@ class BatchController(QObject):
             count = len(records)
             self._bar.finish(
                 f"Audited {Path(result.root).name}: {count} file{'s' * (count != 1)} "
-                f"({result.sandbox}{', cached' if result.cached else ''}):",
+                f"({result.sandbox if result.sandbox != 'none' else 'no sandbox'}"
+                f"{', cached' if result.cached else ''}):",
                 {v: len(ids) for v, ids in self.last_verdicts.items()}, VERDICT_COLOURS,
                 action="Open report")
             self._bar_action = self.open_report

@@ -298,11 +298,15 @@ class WorkspaceDropDialog(QDialog):
                       ".rs files as separate snippets?")
         text.setWordWrap(True)
         layout.addWidget(text)
-        self.corroborate_all = QCheckBox(
-            "Check every package with legacy Polonius too (by default only where NLL or "
-            "Polonius alpha reports an error; it can take minutes on big proc-macro crates)")
+        self.corroborate_all = QCheckBox("Check every package with legacy Polonius too")
         self.corroborate_all.setToolTip("ptriage audit --corroborate all")
         layout.addWidget(self.corroborate_all)
+        why = QLabel("By default legacy Polonius checks only the packages where NLL or Polonius "
+                     "alpha reports an error: elsewhere it can only agree, and it may take "
+                     "minutes on a big proc-macro crate.")
+        why.setWordWrap(True)
+        why.setStyleSheet("color: palette(mid);")
+        layout.addWidget(why)
         buttons = QDialogButtonBox()
         self.audit_button = buttons.addButton("Audit as a Cargo workspace",
                                               QDialogButtonBox.ButtonRole.AcceptRole)

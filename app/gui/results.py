@@ -236,7 +236,8 @@ def _status_text(result: CheckResult | None) -> str:
         return f"{result.status}" + (f": {result.error}" if result.error else "")
     errors = len(result.errors)
     verdict = "accepted" if result.accepted else f"rejected · {errors} error{'s' * (errors != 1)}"
-    return f"{verdict} · {result.elapsed_ms} ms"
+    # 0 ms: not timed here (an audit's build script or proc macro, built once for every role)
+    return f"{verdict} · {result.elapsed_ms} ms" if result.elapsed_ms else verdict
 
 
 BORDERS = {"removed": "#2e9d57", "kept": "#d9453d", "legacy-kept": "#d9453d",

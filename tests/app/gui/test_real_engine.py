@@ -302,6 +302,7 @@ def test_without_a_sandbox_a_dropped_workspace_asks_before_running_its_code(
             dialog.run_button.click()
         assert finished.args[0] >= 5
         assert batches.last_audit.sandbox == "none"
+        assert real_window.batch_bar.title.text().startswith("Audited mixed: 11 files (no sandbox")
         origins = {real_window.cases.model.summary(r).origin
                    for r in range(real_window.cases.model.total())}
         assert "wsleaf/src/lookup.rs:1" in origins
