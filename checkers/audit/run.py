@@ -219,6 +219,8 @@ class _Session:
     early_pass: Future[dict[str, CargoRun]] | None = None
     #: set to stop that pass (the audit ended before it was needed)
     pass_stop: threading.Event = field(default_factory=threading.Event)
+    #: (role, overlay, mode) → its wrapper (written once; target dirs are named by them)
+    _wrappers: dict[tuple[str, Path, str], Wrapper] = field(default_factory=dict)
 
     def dependency_pass(self, roles: Sequence[str], cancel: CancelFlag) -> dict[str, CargoRun]:
         """Each compiler's dependency pass (members skipped, but for what they build for the
@@ -274,6 +276,9 @@ class _Session:
     def wrapper(self, role: str, overlay: Path, mode: str = "role") -> Wrapper:
         """``role``'s member wrapper; the primary's names the other roles on its compiler (the
         dependency pass borrow-checks the host units it builds for them too)."""
+        key = (role, overlay, mode)
+        if key in self._wrappers:
+            return self._wrappers[key]
         plan = self.plans[role]
         others: list[RolePlan] = []
         stash = None
@@ -284,7 +289,10 @@ class _Session:
                       and not (r == CORROBORATOR and self.lazy_corroborator)]
         if mode == "deps":
             stash = self.pass_dir(plan) / STASH_DIR
-        return wrapper_for(plan, tag=self.tag_of(overlay), mode=mode, others=others, stash=stash)
+        wrapper = wrapper_for(plan, tag=self.tag_of(overlay), mode=mode, others=others,
+                              stash=stash)
+        self._wrappers[key] = wrapper
+        return wrapper
 
     def tag_of(self, overlay: Path) -> str:
         return "" if overlay == self.overlay else f"overlay {overlay.name}"
@@ -341,12 +349,12 @@ class _Session:
                 target_dir=self.role_target_dir(role), cancel=cancel, mount=mount)
 
         with ThreadPoolExecutor(max_workers=limit, thread_name_prefix="audit-cargo") as pool:
-            if main and self.early_pass is not None:
+            if main and (self.early_pass is not None or self.has_dependencies):
                 early, self.early_pass = self.early_pass, None
-                early.result()
-                _gather(pool, stop, {r: functools.partial(mirror, r) for r in first})
-            elif main and self.has_dependencies:
-                self.dependency_pass(roles, cancel)
+                if early is not None:
+                    early.result()  # started beside `cargo metadata`
+                else:
+                    self.dependency_pass(roles, cancel)
                 _gather(pool, stop, {r: functools.partial(mirror, r) for r in first})
             elif main:
                 # nothing to share: each role builds its members from an empty target dir
@@ -582,12 +590,24 @@ def _runs_code(metadata: Mapping[str, Any]) -> list[str]:
     return sorted(set(out))
 
 
-def _role_outcome(role: str, plan: RolePlan, run: CargoRun, units: Mapping[
+def _role_outcome(role: str, plan: RolePlan, run: CargoRun | None, units: Mapping[
         mapping.Target, mapping.UnitState], members: Sequence[mapping.Package],
-        selected: set[str], member_ids: set[str]) -> RoleOutcome:
+        selected: set[str], member_ids: set[str], skipped: Mapping[str, str]) -> RoleOutcome:
+    """``skipped``: the packages the role did not check as they needed no check (the lazy
+    corroborator); a role with no run at all skipped every package."""
+    if run is None:
+        return RoleOutcome(
+            role=role, compiler=plan.info.version, flags=plan.info.flags,
+            bootstrap=plan.bootstrap, status="skipped", elapsed_ms=0, member_ms=0,
+            errors=("not needed: NLL and Polonius alpha accept every audited file "
+                    "(--corroborate all checks them anyway)",),
+            packages=dict.fromkeys(sorted(skipped), "skipped"))
     packages: dict[str, str] = {}
     for pkg in members:
         if selected and pkg.name not in selected:
+            continue
+        if pkg.name in skipped:
+            packages[pkg.name] = "skipped"
             continue
         states = [units[t] for t in pkg.targets if t in units]
         ran = [s for s in states if s.ran]
@@ -740,22 +760,10 @@ def run_audit(
         triages, units_by_role = session.triages(overlay, runs, sources, detect=True,
                                                  prepared=prepared)
         selected = set(opts.packages)
-        outcomes = {r: _role_outcome(r, plans[r], runs[r], units_by_role[r], members, selected,
-                                     session.member_ids) for r in roles if r in runs}
-        if session.skipped and CORROBORATOR in plans:
-            outcome = outcomes.get(CORROBORATOR)
-            packages = dict(outcome.packages) if outcome is not None else {}
-            packages.update({name: "skipped" for name in session.skipped})
-            if outcome is None:
-                plan = plans[CORROBORATOR]
-                outcome = RoleOutcome(
-                    role=CORROBORATOR, compiler=plan.info.version, flags=plan.info.flags,
-                    bootstrap=plan.bootstrap, status="skipped", elapsed_ms=0, member_ms=0,
-                    errors=("not needed: NLL and Polonius alpha accept every audited file "
-                            "(--corroborate all checks them anyway)",))
-            outcomes[CORROBORATOR] = dataclasses.replace(outcome, packages=dict(
-                sorted(packages.items())))
-            outcomes = {r: outcomes[r] for r in roles if r in outcomes}
+        outcomes = {r: _role_outcome(r, plans[r], runs.get(r), units_by_role.get(r, {}),
+                                     members, selected, session.member_ids,
+                                     session.skipped if r == CORROBORATOR else {})
+                    for r in roles}
         session.phases["records"] = int((time.perf_counter() - at) * 1000)
         for role, why in problems.items():
             outcomes[role] = RoleOutcome(role=role, compiler="", flags=(), bootstrap=False,

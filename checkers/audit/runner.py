@@ -1,9 +1,9 @@
 """Running cargo for the audit: one target dir per role, one generated member wrapper, all sandboxed.
 
 Dependencies are checked by NLL in every role, so each compiler builds them once, in a
-dependency pass on the primary role's target dir; the roles then run side by side, each in a
-target dir of its own (cargo locks a whole build dir), the other roles' mirrored from the
-primary's, so what the pass built is fresh there. Workspace members go through
+dependency pass with a target dir of its own; the roles then run side by side, each in a
+target dir of its own (cargo locks a whole build dir) mirrored from the pass's, so what the
+pass built is fresh there. Workspace members go through
 ``RUSTC_WORKSPACE_WRAPPER``: one generated script whose path is the same for every role (cargo
 mixes a workspace wrapper's path into its members' metadata hashes), so the units a member
 builds for the host (its build script, its proc macro, and the member libraries they link) are
@@ -498,6 +498,16 @@ def claim_target_dir(target_dir: Path, wrapper: Wrapper) -> None:
 _MIRROR_SKIP = frozenset({".cargo-lock", "incremental", OWNER_FILE, STASH_DIR})
 
 
+#: cargo's metadata hash of a unit, as it ends a file or folder name (``libfoo-<hash>.rmeta``,
+#: ``.fingerprint/foo-<hash>``, ``build/foo-<hash>``) or a stash entry (``foo-<hash>``)
+_UNIT_HASH = re.compile(r"-([0-9a-f]{16})(?:\.|$)")
+
+
+def unit_hash(name: str) -> str | None:
+    found = _UNIT_HASH.search(name)
+    return found.group(1) if found is not None else None
+
+
 def forget_host_units(stash: Path, target_dir: Path, packages: set[str]) -> int:
     """Make ``target_dir`` rebuild the host units the dependency pass built for ``packages``.
 
@@ -515,9 +525,9 @@ def forget_host_units(stash: Path, target_dir: Path, packages: set[str]) -> int:
             package = unit.read_text(encoding="utf-8").strip()
         except OSError:
             continue
-        if package not in packages or "-" not in unit.name:
+        digest = unit_hash(unit.name)
+        if package not in packages or digest is None:
             continue
-        digest = unit.name.rsplit("-", 1)[1]
         for fingerprint in (target_dir / "debug" / ".fingerprint").glob(f"*-{digest}"):
             try:
                 shutil.rmtree(fingerprint)
@@ -545,10 +555,9 @@ def take_stashed_diagnostics(run: CargoRun, stash: Path, member_ids: set[str]) -
         # the unit's metadata hash ends its file names (libNAME-HASH.so) or, for a build
         # script, its folder (build/PKG-HASH/build-script-build)
         crate = str(target.get("name", "")).replace("-", "_")
-        hashes = {part.rsplit("-", 1)[-1] for filename in msg.get("filenames") or ()
-                  for part in (Path(str(filename)).name.split(".", 1)[0],
-                               Path(str(filename)).parent.name) if "-" in part}
-        found = sorted(stash / f"{crate}-{h}.json" for h in hashes
+        hashes = {unit_hash(part) for filename in msg.get("filenames") or ()
+                  for part in (Path(str(filename)).name, Path(str(filename)).parent.name)}
+        found = sorted(stash / f"{crate}-{h}.json" for h in hashes - {None}
                        if (stash / f"{crate}-{h}.json").is_file())
         if found:
             replaced[(str(msg["package_id"]), str(target.get("name")))] = _stashed(found[0], msg)
@@ -596,9 +605,6 @@ def _stashed(path: Path, artifact: Mapping[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-_UNIT_HASH = re.compile(r"-([0-9a-f]{16})(?:\.|$)")
-
-
 def mirror_target_dir(source: Path, dest: Path) -> int:
     """Make ``dest`` hold every build output of the dependency pass in ``source`` (copies, never
     links); → files copied.
@@ -614,14 +620,13 @@ def mirror_target_dir(source: Path, dest: Path) -> int:
     (size and mtime) are left alone, so a warm mirror costs one walk.
     """
     try:
-        skipped = {name.rsplit("-", 1)[-1]
-                   for name in os.listdir(source / STASH_DIR / "skipped")}
+        skipped = {unit_hash(name) for name in os.listdir(source / STASH_DIR / "skipped")}
     except OSError:
         skipped = set()
+    skipped.discard(None)
 
     def members(name: str) -> bool:
-        found = _UNIT_HASH.search(name)
-        return found is not None and found.group(1) in skipped
+        return unit_hash(name) in skipped
 
     copied = 0
     for dirpath, dirnames, filenames in os.walk(source):
