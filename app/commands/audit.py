@@ -165,8 +165,9 @@ def _summary(result: Any) -> str:
                      f"{outcome.member_ms} ms wall" + partial
                      + (f"  ({outcome.errors[0]})" if outcome.errors else ""))
     if result.phases:
-        lines.append("  time: " + f"{result.elapsed_ms / 1000:.1f} s ("
-                     + ", ".join(f"{k} {v} ms" for k, v in result.phases.items()) + ")")
+        from checkers.audit.report import time_spent
+
+        lines.append(f"  time: {time_spent(result)}")
     lines.append("  files: " + ", ".join(f"{v} {n}" for v, n in sorted(verdicts.items())))
     lines.append(f"  workarounds Polonius lets you delete: {confirmed} confirmed of "
                  f"{candidates} found")

@@ -72,11 +72,16 @@ def _cost(result: AuditResult) -> list[tuple[str, str, str, str, str, str]]:
     return rows
 
 
-def phases_text(result: AuditResult) -> str:
-    """Where the audit's time went, one line: "Time: 1.2 s (metadata 57 ms, …)"."""
+def time_spent(result: AuditResult) -> str:
+    """Where the audit's time went: "1.2 s (metadata 57 ms, dependency pass …)"."""
     parts = ", ".join(f"{name} {ms} ms" for name, ms in result.phases.items())
+    return f"{result.elapsed_ms / 1000:.1f} s ({parts})"
+
+
+def phases_text(result: AuditResult) -> str:
+    """The report's line on where the time went: "Time: 1.2 s (metadata 57 ms, …); …"."""
     cached = " (this result came from the audit cache)" if result.cached else ""
-    return (f"Time: {result.elapsed_ms / 1000:.1f} s ({parts}); build scripts, proc macros and "
+    return (f"Time: {time_spent(result)}; build scripts, proc macros and "
             f"dependencies are built once per compiler, in the dependency pass.{cached}")
 
 
